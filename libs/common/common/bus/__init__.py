@@ -1,0 +1,1 @@
+"""AMQP plumbing on kombu: topology, a confirming publisher and a consumer worker."""

@@ -1,0 +1,138 @@
+"""Consumer worker: JSON CloudEvents only, one transaction per event, ack after commit.
+
+For each delivery the worker opens a transaction, skips the event if the inbox has it, runs the
+handler, records the id in the inbox and commits; only then does it ack. A failing handler's
+message is republished to a delay queue (1 s, 5 s, 30 s by default) and acked; when the attempts
+are spent it is rejected to the dead-letter queue. A message that is not a valid event of ours
+goes to the dead-letter queue at once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Callable
+
+from kombu import Connection, Producer
+from kombu.mixins import ConsumerMixin
+from kombu.serialization import register
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db import transaction
+from ..events import CONTENT_TYPE, CloudEvent, InvalidEvent
+from ..inbox import Inbox
+from ..log import correlation_scope
+from .topology import ConsumerTopology
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Session, CloudEvent], None]
+ATTEMPT_HEADER = "x-servicedesk-attempt"
+
+register("cloudevents", json.dumps, json.loads, content_type=CONTENT_TYPE, content_encoding="utf-8")
+
+
+class Worker(ConsumerMixin):
+    def __init__(
+        self,
+        amqp_url: str,
+        topology: ConsumerTopology,
+        handlers: dict[str, Handler],
+        session_factory: sessionmaker[Session],
+        inbox: Inbox,
+        prefetch: int = 10,
+    ):
+        self.amqp_url = amqp_url
+        self.topology = topology
+        self.handlers = handlers
+        self.session_factory = session_factory
+        self.inbox = inbox
+        self.prefetch = prefetch
+        self.is_memory = amqp_url.startswith("memory://")
+        self.connection = Connection(amqp_url, transport_options={"confirm_publish": True})
+
+    def get_consumers(self, Consumer, channel):
+        self.topology.declare(channel)
+        return [
+            Consumer(
+                queues=[self.topology.main_queue()],
+                accept=[CONTENT_TYPE, "application/json"],
+                prefetch_count=self.prefetch,
+                callbacks=[self.on_message],
+                no_ack=False,
+            )
+        ]
+
+    def on_connection_error(self, exc, interval):
+        logger.warning("broker connection lost, retrying in %ss: %s", interval, exc)
+
+    def on_message(self, body, message) -> None:
+        try:
+            event = CloudEvent.from_dict(body if isinstance(body, dict) else json.loads(body))
+        except (InvalidEvent, ValueError, TypeError) as exc:
+            logger.error("dead-lettering a message that is not a valid event: %s", exc)
+            self._dead_letter(message)
+            return
+        handler = self.handlers.get(event.routing_key)
+        with correlation_scope(event.correlationid):
+            if handler is None:
+                logger.error("dead-lettering %s: no handler for %s", event.id, event.routing_key)
+                self._dead_letter(message)
+                return
+            try:
+                self.handle(event, handler)
+            except Exception:
+                logger.exception("handler for %s failed on event %s", event.type, event.id)
+                self._retry_or_dead_letter(message)
+                return
+            message.ack()
+
+    def handle(self, event: CloudEvent, handler: Handler) -> bool:
+        """Run ``handler`` once for ``event`` in one transaction; False if it was already processed."""
+        with transaction(self.session_factory) as session:
+            if self.inbox.seen(session, event.id):
+                logger.info("skipping %s %s: already processed", event.type, event.id)
+                return False
+            handler(session, event)
+            self.inbox.record(session, event.id, event.type)
+        logger.info("processed %s %s", event.type, event.id)
+        return True
+
+    def _retry_or_dead_letter(self, message) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0)) + 1
+        delays = self.topology.retry_delays
+        if attempt > len(delays):
+            logger.error("dead-lettering after %d attempts", attempt)
+            self._dead_letter(message)
+            return
+        if self.is_memory:
+            # The in-memory transport has no TTL or dead-lettering: wait here, then requeue.
+            time.sleep(delays[attempt - 1])
+            target = self.topology.queue_name
+        else:
+            target = self.topology.retry_name(attempt)
+        self._republish(message, target, attempt)
+        message.ack()
+
+    def _dead_letter(self, message) -> None:
+        if self.is_memory:
+            self._republish(message, self.topology.dead_letter_name, None)
+            message.ack()
+        else:
+            message.reject(requeue=False)
+
+    def _republish(self, message, queue_name: str, attempt: int | None) -> None:
+        headers = dict(message.headers or {})
+        if attempt is not None:
+            headers[ATTEMPT_HEADER] = attempt
+        producer = Producer(self.connection.default_channel)
+        producer.publish(
+            message.body,
+            exchange="",
+            routing_key=queue_name,
+            delivery_mode=2,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            headers=headers,
+            message_id=message.properties.get("message_id"),
+        )

@@ -1,0 +1,56 @@
+"""Typed settings read from the environment, in one place.
+
+A required key that is missing fails at start-up and names the key; optional keys carry explicit
+defaults. Services build a frozen dataclass from these readers once and pass it to ``create_app``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Mapping, TypeVar
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or cannot be parsed."""
+
+
+def as_bool(value: str) -> bool:
+    """Parse the usual spellings of a boolean setting."""
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def as_list(value: str) -> list[str]:
+    """Parse a comma-separated setting into a list of non-empty items."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Env:
+    """Reads settings from a mapping (``os.environ`` by default), optionally trying a prefix first.
+
+    With ``prefix="TICKETS_"``, ``env("DATABASE_URL")`` reads ``TICKETS_DATABASE_URL`` and falls
+    back to ``DATABASE_URL``, so one machine can host several services with their own databases.
+    """
+
+    def __init__(self, prefix: str = "", environ: Mapping[str, str] | None = None):
+        self.prefix = prefix
+        self.environ = os.environ if environ is None else environ
+
+    def __call__(self, key: str, cast: Callable[[str], T] = str, default=_MISSING) -> T:
+        names = [self.prefix + key, key] if self.prefix else [key]
+        for name in names:
+            raw = self.environ.get(name)
+            if raw is not None:
+                try:
+                    return cast(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"setting {name} has an invalid value: {exc}") from exc
+        if default is _MISSING:
+            raise ConfigError(f"missing required setting {' or '.join(names)}")
+        return default

@@ -1,0 +1,42 @@
+"""Payload schemas for every published (event name, version), owned by the producer, read by consumers.
+
+``validate_payload(event)`` checks an event's ``data`` against its registered schema; a contract test
+walks the registry so every published type has a schema and its v1 samples still load.
+"""
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, ValidationError
+
+from ..events import CloudEvent, event_type
+
+REGISTRY: dict[str, type[Schema]] = {}
+
+
+class Payload(Schema):
+    """Base for payload schemas: unknown keys are kept, so additive changes stay on the same version."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+def contract(name: str, version: int = 1):
+    """Class decorator registering a payload schema for ``servicedesk.<name>.v<version>``."""
+
+    def register(schema_cls: type[Schema]) -> type[Schema]:
+        REGISTRY[event_type(name, version)] = schema_cls
+        return schema_cls
+
+    return register
+
+
+def validate_payload(event: CloudEvent) -> dict:
+    """Return the event's data loaded by its schema; raise ValidationError for an unknown type or bad data."""
+    _load_all()
+    schema_cls = REGISTRY.get(event.type)
+    if schema_cls is None:
+        raise ValidationError(f"no contract registered for {event.type}")
+    return schema_cls().load(event.data)
+
+
+def _load_all() -> None:
+    from . import identity, tickets  # noqa: F401  (registration side effect)

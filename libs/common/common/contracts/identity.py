@@ -1,0 +1,90 @@
+"""Events published by the identity service on the ``identity.events`` exchange."""
+from marshmallow import fields, validate
+
+from . import Payload, contract
+
+LANG = fields.String(required=True, validate=validate.Length(min=2, max=10))
+
+
+class AccountFields(Payload):
+    accountId = fields.String(required=True)
+    email = fields.Email(required=True)
+    displayName = fields.String(allow_none=True)
+    language = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(["customer", "agent", "admin"]))
+    kind = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+
+
+@contract("account.created")
+class AccountCreatedV1(AccountFields):
+    """An account exists (invited, signed up, or created by an agent or the CLI)."""
+
+
+@contract("account.updated")
+class AccountUpdatedV1(AccountFields):
+    """Name, language, role or active flag of an account changed."""
+
+
+@contract("customer.invited")
+class CustomerInvitedV1(Payload):
+    """An agent invited an internal customer; the link carries the single-use invitation token."""
+
+    accountId = fields.String(required=True)
+    email = fields.Email(required=True)
+    displayName = fields.String(allow_none=True)
+    language = LANG
+    invitedBy = fields.String(allow_none=True)
+    link = fields.Url(required=True, require_tld=False)
+    expiresAt = fields.String(required=True)
+
+
+@contract("customer.signed_up")
+class CustomerSignedUpV1(Payload):
+    """Someone asked for an external account; the link carries the single-use verification token."""
+
+    accountId = fields.String(required=True)
+    email = fields.Email(required=True)
+    language = LANG
+    link = fields.Url(required=True, require_tld=False)
+    expiresAt = fields.String(required=True)
+
+
+@contract("password.reset_requested")
+class PasswordResetRequestedV1(Payload):
+    """A known account asked to reset its password; the link carries the single-use reset token."""
+
+    accountId = fields.String(required=True)
+    email = fields.Email(required=True)
+    language = LANG
+    link = fields.Url(required=True, require_tld=False)
+    expiresAt = fields.String(required=True)
+
+
+class OrganisationFields(Payload):
+    organizationId = fields.String(required=True)
+
+
+@contract("organisation.created")
+class OrganisationCreatedV1(OrganisationFields):
+    name = fields.String(required=True)
+
+
+@contract("organisation.renamed")
+class OrganisationRenamedV1(OrganisationFields):
+    name = fields.String(required=True)
+
+
+@contract("organisation.deleted")
+class OrganisationDeletedV1(OrganisationFields):
+    """Members lose the organisation's view of tickets shared with it."""
+
+
+@contract("organisation.member_added")
+class OrganisationMemberAddedV1(OrganisationFields):
+    accountId = fields.String(required=True)
+
+
+@contract("organisation.member_removed")
+class OrganisationMemberRemovedV1(OrganisationFields):
+    accountId = fields.String(required=True)

@@ -1,0 +1,141 @@
+"""One table from exceptions to HTTP errors, with the JSM error body everywhere.
+
+Hierarchy::
+
+    ApiError (500 internal_error)
+    ├── BadRequest (400 bad_request)
+    │   └── ValidationFailed (400 validation_failed, per-field ``errors``)
+    ├── Unauthorized (401 unauthorized)
+    ├── Forbidden (403 forbidden)
+    ├── NotFound (404 not_found)
+    ├── Conflict (409 conflict)
+    ├── Gone (410 gone)
+    ├── PayloadTooLarge (413 payload_too_large)
+    ├── TooManyRequests (429 too_many_requests, ``Retry-After``)
+    └── ServiceUnavailable (503 service_unavailable)
+
+Services raise these (or their own subclasses) from use cases; views never build error responses.
+The body is JSM's ``ErrorResponse`` (``errorMessage``, ``i18nErrorMessage``) plus our ``code`` and,
+for validation, ``errors`` (field -> messages), so JSM clients read the message unchanged.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, errors: dict[str, Any] | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, code = 400, "bad_request"
+
+
+class ValidationFailed(BadRequest):
+    code = "validation_failed"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, message: str = "Authentication is required: send a valid Bearer token or Basic credentials.", **kw):
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="servicedesk", Basic realm="servicedesk"'})
+        super().__init__(message, **kw)
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class Gone(ApiError):
+    status, code = 410, "gone"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class TooManyRequests(ApiError):
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int, **kw):
+        kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "service_unavailable"
+
+
+def error_body(message: str, code: str, errors: dict | None = None) -> dict:
+    body: dict[str, Any] = {
+        "errorMessage": message,
+        "i18nErrorMessage": {"i18nKey": f"servicedesk.error.{code}", "parameters": []},
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _flatten_first(messages: Any) -> str:
+    if isinstance(messages, dict):
+        parts = []
+        for field, value in messages.items():
+            text = value[0] if isinstance(value, list) and value and isinstance(value[0], str) else _flatten_first(value)
+            parts.append(f"{field}: {text}")
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return "; ".join(str(m) for m in messages)
+    return str(messages)
+
+
+def to_response(exc: Exception):
+    """Map any exception to (JSON body, status, headers) according to the table above."""
+    if isinstance(exc, ApiError):
+        return error_body(exc.message, exc.code, exc.errors), exc.status, exc.headers
+    if isinstance(exc, ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return error_body("Invalid input: " + _flatten_first(messages), "validation_failed", messages), 400, {}
+    if isinstance(exc, HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_body(exc.description or exc.name, code), exc.code or 500, {}
+    logger.exception("unhandled error")
+    return error_body("An unexpected error occurred; it has been logged.", "internal_error"), 500, {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error of ``app`` with the JSON body of ``to_response``."""
+
+    def handle(exc: Exception):
+        body, status, headers = to_response(exc)
+        response = jsonify(body)
+        response.status_code = status
+        for key, value in headers.items():
+            response.headers[key] = value
+        return response
+
+    app.register_error_handler(Exception, handle)

@@ -1,0 +1,60 @@
+"""Message catalogues read from ``.po`` files at run time (no compile step to forget).
+
+``catalog(folder, "fr").gettext("Hello")``; missing languages fall back to the source strings.
+Also ``negotiate`` picks the best supported language for an ``Accept-Language`` header.
+"""
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+SUPPORTED = ("en", "fr")
+DEFAULT = "en"
+
+
+@functools.lru_cache(maxsize=64)
+def catalog(folder: str, language: str, domain: str = "messages") -> NullTranslations:
+    """The translations of ``folder/<language>/LC_MESSAGES/<domain>.po`` (cached)."""
+    path = Path(folder) / language / "LC_MESSAGES" / f"{domain}.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, po)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=domain)
+
+
+def normalise(language: str | None, supported: tuple[str, ...] = SUPPORTED) -> str:
+    """Reduce ``fr-CA`` to ``fr``; unknown or empty values become the default."""
+    if not language:
+        return DEFAULT
+    primary = language.replace("_", "-").split("-")[0].lower()
+    return primary if primary in supported else DEFAULT
+
+
+def negotiate(accept_language: str | None, supported: tuple[str, ...] = SUPPORTED) -> str:
+    """Best supported language for an Accept-Language header (q-values honoured)."""
+    if not accept_language:
+        return DEFAULT
+    choices = []
+    for part in accept_language.split(","):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        choices.append((q, lang.strip()))
+    for _q, lang in sorted(choices, key=lambda c: -c[0]):
+        primary = lang.split("-")[0].lower()
+        if primary in supported:
+            return primary
+    return DEFAULT

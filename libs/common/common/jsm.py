@@ -1,0 +1,119 @@
+"""JSM REST conventions shared by identity and tickets: paging envelope, DateDTO, UserDTO, query parsing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping, Sequence
+
+from flask import request
+
+from .errors import BadRequest
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def parse_bool(value: str | None, default: bool, name: str) -> bool:
+    """JSM clients send ``true``/``True``/``false``/``False``; anything else is a 400 naming the parameter."""
+    if value is None or value == "":
+        return default
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise BadRequest(f"Query parameter '{name}' must be true or false, not '{value}'.")
+
+
+def parse_int(value: str | None, default: int, name: str, minimum: int = 0, maximum: int | None = None) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"Query parameter '{name}' must be a whole number, not '{value}'.") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise BadRequest(f"Query parameter '{name}' must be {bound}.")
+    return number
+
+
+def paging(args: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """Read ``start`` (0-based) and ``limit`` (default 50, at most 100) from the query string."""
+    args = request.args if args is None else args
+    start = parse_int(args.get("start"), 0, "start")
+    limit = parse_int(args.get("limit"), DEFAULT_LIMIT, "limit", minimum=1, maximum=MAX_LIMIT)
+    return start, limit
+
+
+def base_url() -> str:
+    """The public base URL of the API, as the client reached it through the gateway."""
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme)
+    host = request.headers.get("X-Forwarded-Host", request.host)
+    return f"{proto}://{host}"
+
+
+def paged(values: Sequence[Any], start: int, limit: int, is_last_page: bool, path: str | None = None) -> dict:
+    """JSM's PagedDTO envelope around one page of ``values``."""
+    base = base_url()
+    self_path = path or request.path
+    links = {"base": base, "context": "", "self": f"{base}{self_path}?start={start}&limit={limit}"}
+    if not is_last_page:
+        links["next"] = f"{base}{self_path}?start={start + limit}&limit={limit}"
+    if start > 0:
+        links["prev"] = f"{base}{self_path}?start={max(0, start - limit)}&limit={limit}"
+    return {
+        "_expands": [],
+        "size": len(values),
+        "start": start,
+        "limit": limit,
+        "isLastPage": is_last_page,
+        "_links": links,
+        "values": list(values),
+    }
+
+
+def date_dto(moment: datetime | None) -> dict | None:
+    """JSM's DateDTO for a moment in time (UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return {
+        "iso8601": moment.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "jira": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + moment.strftime("%z"),
+        "friendly": moment.strftime("%d/%b/%y %I:%M %p"),
+        "epochMillis": int(moment.timestamp() * 1000),
+    }
+
+
+def user_dto(account_id: str, email: str, display_name: str | None, active: bool = True,
+             time_zone: str | None = None) -> dict:
+    """JSM's UserDTO; ``name`` and ``key`` carry the email so Server-style clients can refer to users by it."""
+    base = base_url()
+    dto = {
+        "accountId": account_id,
+        "name": email,
+        "key": email,
+        "emailAddress": email,
+        "displayName": display_name or email,
+        "active": active,
+        "_links": {
+            "jiraRest": f"{base}/rest/api/2/user?accountId={account_id}",
+            "avatarUrls": {},
+            "self": f"{base}/rest/api/2/user?accountId={account_id}",
+        },
+    }
+    if time_zone:
+        dto["timeZone"] = time_zone
+    return dto
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 that says what was wrong with it."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("The request body must be a JSON object (Content-Type: application/json).")
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return data
