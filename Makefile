@@ -1,0 +1,42 @@
+# The two commands that matter: `make run` (everything in one process, nothing else needed)
+# and `make test` (every suite). See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PACKAGES := libs/common services/identity services/tickets services/notifier services/gateway
+STAMP := $(VENV)/.installed
+
+# Local infrastructure used by integration and e2e tests unless the environment says otherwise.
+export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
+
+.PHONY: install run run-stack test test-unit test-integration test-e2e clean
+
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e $(p)) -r requirements-test.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/embedded.py
+
+run-stack: $(STAMP)
+	$(PY) scripts/stack.py
+
+test: $(STAMP)
+	$(PY) scripts/run_tests.py all
+
+test-unit: $(STAMP)
+	$(PY) scripts/run_tests.py unit
+
+test-integration: $(STAMP)
+	$(PY) scripts/run_tests.py integration
+
+test-e2e: $(STAMP)
+	$(PY) scripts/run_tests.py e2e
+
+clean:
+	rm -rf var test-results

@@ -1,0 +1,155 @@
+"""The outbox, relay, publisher, worker and inbox together, on PostgreSQL and RabbitMQ."""
+import threading
+import time
+from urllib.parse import urlparse
+
+import pytest
+from kombu import Connection
+from sqlalchemy import Column, Integer, String, Table, func, select
+
+from common.bus.consumer import Worker
+from common.bus.publisher import Publisher
+from common.bus.topology import ConsumerTopology, Subscription, events_exchange
+from common.db import make_engine, make_session_factory, new_metadata, transaction
+from common.events import CloudEvent, event_type
+from common.faultproxy import FaultProxy
+from common.inbox import Inbox, inbox_table
+from common.outbox import Outbox, Relay, outbox_table
+
+
+def eventually(predicate, timeout=15.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def world(database_url, amqp_url, bus_prefix):
+    metadata = new_metadata()
+    outbox = outbox_table(metadata)
+    inbox = inbox_table(metadata)
+    notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("text", String(100)))
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    factory = make_session_factory(engine)
+    exchange = events_exchange("demo", bus_prefix).name
+    yield {"engine": engine, "factory": factory, "outbox": outbox, "inbox": inbox, "notes": notes,
+           "exchange": exchange, "amqp_url": amqp_url, "prefix": bus_prefix}
+    engine.dispose()
+
+
+def start_worker(world, handler, delays=(0.2, 0.2)):
+    topology = ConsumerTopology(
+        consumer="sink", prefix=world["prefix"], retry_delays=delays,
+        subscriptions=(Subscription("demo", ("thing.happened.v1",)),),
+    )
+    worker = Worker(world["amqp_url"], topology, {"thing.happened.v1": handler}, world["factory"],
+                    Inbox(world["inbox"], "sink"))
+    # Declare the queue before anything is published so no event goes to the unrouted queue.
+    with Connection(world["amqp_url"]) as conn:
+        topology.declare(conn.default_channel)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    return worker, thread, topology
+
+
+def stop(worker, thread):
+    worker.should_stop = True
+    thread.join(timeout=10)
+
+
+def write_events(world, texts):
+    events = [CloudEvent(type=event_type("thing.happened"), source="/servicedesk/demo", data={"text": t})
+              for t in texts]
+    with transaction(world["factory"]) as session:
+        Outbox(world["outbox"], world["exchange"]).add(session, events)
+    return events
+
+
+def count_notes(world):
+    with world["engine"].connect() as conn:
+        return conn.execute(select(func.count()).select_from(world["notes"])).scalar_one()
+
+
+def insert_note(world):
+    def handler(session, event):
+        session.execute(world["notes"].insert().values(text=event.data["text"]))
+    return handler
+
+
+def test_events_written_with_the_state_reach_the_consumer_once(world):
+    worker, thread, _ = start_worker(world, insert_note(world))
+    try:
+        write_events(world, ["a", "b", "c"])
+        relay = Relay(world["engine"], world["outbox"], Publisher(world["amqp_url"]).publish)
+        assert relay.run_once() == 3
+        assert relay.pending() == 0
+        assert eventually(lambda: count_notes(world) == 3)
+    finally:
+        stop(worker, thread)
+
+
+def test_a_redelivered_event_is_processed_once(world):
+    worker, thread, _ = start_worker(world, insert_note(world))
+    try:
+        [event] = write_events(world, ["once"])
+        publisher = Publisher(world["amqp_url"])
+        for _ in range(3):
+            publisher.publish(world["exchange"], event.routing_key, event.to_json(), event.id)
+        assert eventually(lambda: count_notes(world) >= 1)
+        time.sleep(0.5)
+        assert count_notes(world) == 1
+    finally:
+        stop(worker, thread)
+
+
+def test_a_failing_handler_is_retried_then_dead_lettered(world):
+    calls = []
+
+    def flaky(session, event):
+        calls.append(event.id)
+        raise RuntimeError("downstream unavailable")
+
+    worker, thread, topology = start_worker(world, flaky, delays=(0.2, 0.2))
+    try:
+        write_events(world, ["poison"])
+        Relay(world["engine"], world["outbox"], Publisher(world["amqp_url"]).publish).run_once()
+        assert eventually(lambda: len(calls) == 3)  # first try + two retries
+        with Connection(world["amqp_url"]) as conn:
+            def dead_count():
+                return conn.default_channel.queue_declare(topology.dead_letter_name, passive=True).message_count
+            assert eventually(lambda: dead_count() == 1)
+    finally:
+        stop(worker, thread)
+
+
+def test_a_broker_outage_loses_nothing(world):
+    worker, thread, _ = start_worker(world, insert_note(world))
+    amqp = urlparse(world["amqp_url"])
+    proxy = FaultProxy(amqp.hostname, amqp.port or 5672)
+    proxied = world["amqp_url"].replace(f"{amqp.hostname}:{amqp.port or 5672}", f"127.0.0.1:{proxy.port}")
+    relay = Relay(world["engine"], world["outbox"], Publisher(proxied, confirm_timeout=3).publish)
+    stop_relay = threading.Event()
+    relay_thread = threading.Thread(target=relay.run_forever, args=(stop_relay,), kwargs={"idle": 0.05,
+                                                                                          "max_backoff": 0.5})
+    try:
+        relay_thread.start()
+        write_events(world, ["before"])
+        assert eventually(lambda: count_notes(world) == 1)
+        proxy.cut()
+        write_events(world, ["during-1", "during-2"])
+        time.sleep(1.5)
+        assert relay.pending() == 2 and count_notes(world) == 1
+        proxy.restore()
+        assert eventually(lambda: count_notes(world) == 3)
+        assert relay.pending() == 0
+        time.sleep(0.5)
+        assert count_notes(world) == 3
+    finally:
+        stop_relay.set()
+        relay_thread.join(timeout=10)
+        proxy.close()
+        stop(worker, thread)

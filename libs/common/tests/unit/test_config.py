@@ -1,0 +1,29 @@
+import pytest
+
+from common.config import ConfigError, Env, as_bool, as_list
+
+
+def test_missing_required_key_names_it():
+    with pytest.raises(ConfigError, match="TICKETS_DATABASE_URL or DATABASE_URL"):
+        Env("TICKETS_", {})("DATABASE_URL")
+
+
+def test_prefixed_key_wins_over_plain_key():
+    env = Env("TICKETS_", {"TICKETS_DATABASE_URL": "a", "DATABASE_URL": "b"})
+    assert env("DATABASE_URL") == "a"
+
+
+def test_plain_key_is_the_fallback_and_defaults_apply():
+    env = Env("TICKETS_", {"DATABASE_URL": "b"})
+    assert env("DATABASE_URL") == "b"
+    assert env("PORT", int, 8080) == 8080
+
+
+def test_bad_value_names_the_key():
+    with pytest.raises(ConfigError, match="PORT"):
+        Env("", {"PORT": "eighty"})("PORT", int)
+
+
+def test_casts():
+    assert as_bool("Yes") is True and as_bool("off") is False
+    assert as_list(" a, ,b ") == ["a", "b"]

@@ -1,0 +1,61 @@
+import pytest
+from flask import Flask
+from marshmallow import Schema, fields
+
+from common import errors
+from common.errors import register_error_handlers
+
+
+class Thing(Schema):
+    name = fields.String(required=True)
+
+
+@pytest.mark.parametrize(
+    "exc, status, code",
+    [
+        (errors.BadRequest("x"), 400, "bad_request"),
+        (errors.ValidationFailed("x"), 400, "validation_failed"),
+        (errors.Unauthorized(), 401, "unauthorized"),
+        (errors.Forbidden("x"), 403, "forbidden"),
+        (errors.NotFound("x"), 404, "not_found"),
+        (errors.Conflict("x"), 409, "conflict"),
+        (errors.Gone("x"), 410, "gone"),
+        (errors.PayloadTooLarge("x"), 413, "payload_too_large"),
+        (errors.TooManyRequests("x", retry_after=7), 429, "too_many_requests"),
+        (errors.ServiceUnavailable("x"), 503, "service_unavailable"),
+        (RuntimeError("boom"), 500, "internal_error"),
+    ],
+)
+def test_error_table(exc, status, code):
+    body, got_status, _headers = errors.to_response(exc)
+    assert (got_status, body["code"]) == (status, code)
+    assert body["errorMessage"]
+    assert body["i18nErrorMessage"]["i18nKey"] == f"servicedesk.error.{code}"
+
+
+def test_validation_error_names_each_field():
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.post("/things")
+    def create():
+        Thing().load({})
+
+    response = app.test_client().post("/things", json={})
+    assert response.status_code == 400
+    assert response.json["errors"] == {"name": ["Missing data for required field."]}
+    assert "name" in response.json["errorMessage"]
+
+
+def test_retry_after_and_unknown_route():
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.get("/slow")
+    def slow():
+        raise errors.TooManyRequests("Too many attempts; try again later.", retry_after=30)
+
+    client = app.test_client()
+    response = client.get("/slow")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+    assert client.get("/nowhere").status_code == 404

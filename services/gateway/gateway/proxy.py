@@ -1,0 +1,123 @@
+"""Reverse proxy for the API routes: headers filtered, bodies streamed both ways."""
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+from urllib.parse import quote
+
+import httpx
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
+
+from common import errors
+from common.log import REQUEST_ID_HEADER
+
+from .basic_auth import EXCHANGE_PATH
+from .errors import unavailable
+from .routing import upstream_for
+
+logger = logging.getLogger(__name__)
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "trailers", "transfer-encoding", "upgrade", "proxy-connection",
+})
+# Only these client headers reach the services: cookies of the portal session, for one, must not.
+FORWARDED_REQUEST_HEADERS = (
+    "Authorization", "Accept", "Accept-Language", "Accept-Encoding", "Content-Type", "Content-Length",
+    "Content-Encoding", "If-Match", "If-None-Match", "User-Agent", "X-ExperimentalApi", "X-Atlassian-Token",
+)
+# Werkzeug writes its own; duplicates confuse clients.
+DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"server", "date"}
+CHUNK = 64 * 1024
+
+
+def forwarding_headers() -> dict[str, str]:
+    """Request id and X-Forwarded-* for the current request (used by the proxy and the portal)."""
+    return {
+        REQUEST_ID_HEADER: g.request_id,
+        "X-Forwarded-For": request.remote_addr or "",
+        "X-Forwarded-Host": request.host,
+        "X-Forwarded-Proto": request.scheme,
+    }
+
+
+def _connection_listed(headers) -> set[str]:
+    """Header names a Connection header declares hop-by-hop (RFC 9110, 7.6.1)."""
+    value = headers.get("Connection") or ""
+    return {token.strip().lower() for token in value.split(",") if token.strip()}
+
+
+def upstream_request_headers() -> dict[str, str]:
+    """The headers sent upstream: the allowed client headers plus our forwarding headers."""
+    hop = HOP_BY_HOP | _connection_listed(request.headers)
+    headers = {}
+    for name in FORWARDED_REQUEST_HEADERS:
+        value = request.headers.get(name)
+        if value is not None and name.lower() not in hop:
+            headers[name] = value
+    headers.update(forwarding_headers())
+    return headers
+
+
+def _exchange_basic(headers: dict[str, str]) -> None:
+    auth = headers.get("Authorization", "")
+    if auth[:6].lower() == "basic " and request.path != EXCHANGE_PATH:
+        exchange = current_app.extensions["gateway.basic_exchange"]
+        extra = {k: v for k, v in headers.items() if k != "Authorization" and k.startswith(("X-", "Accept-Language"))}
+        headers["Authorization"] = "Bearer " + exchange.bearer_for(auth, extra)
+
+
+def _request_body() -> Iterator[bytes] | None:
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.content_length:
+        return None
+    stream = request.stream
+
+    def chunks():
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            yield chunk
+
+    return chunks()
+
+
+def proxy(path: str = "") -> Response:
+    """Forward the current request to its upstream and stream the answer back."""
+    upstream = upstream_for(request.path)
+    if upstream is None:
+        raise errors.NotFound(f"No API lives at {request.path}.")
+    headers = upstream_request_headers()
+    _exchange_basic(headers)
+    client: httpx.Client = current_app.extensions["gateway.upstreams"].client(upstream)
+    target = quote(request.path)
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    outgoing = client.build_request(request.method, target, headers=headers, content=_request_body())
+    try:
+        answer = client.send(outgoing, stream=True)
+    except httpx.TransportError as exc:
+        logger.warning("%s unreachable for %s %s: %s", upstream, request.method, request.path, exc)
+        raise unavailable(upstream) from None
+    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(answer.headers)
+    response_headers = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in hop]
+
+    def body():
+        try:
+            yield from answer.iter_raw(CHUNK)
+        finally:
+            answer.close()
+
+    response = Response(stream_with_context(body()), status=answer.status_code, headers=response_headers)
+    response.call_on_close(answer.close)
+    return response
+
+
+def api_blueprint() -> Blueprint:
+    """The blueprint that owns every API path of the routing table."""
+    bp = Blueprint("api_proxy", __name__)
+    for rule in ("/api/<path:path>", "/rest/<path:path>"):
+        bp.add_url_rule(rule, view_func=proxy, methods=METHODS, provide_automatic_options=False,
+                        endpoint=rule.split("/")[1])
+    return bp

@@ -1,0 +1,25 @@
+"""Gunicorn settings for the gateway API, read from the environment when the server starts."""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+
+# Each worker builds its own engine and broker connection in create_app(); preloading would share
+# sockets opened before the fork between processes.
+preload_app = False
+
+# The worker heartbeat file lives in memory: a read-only root filesystem has no writable /tmp disk,
+# and a slow disk would make the arbiter think workers are stuck.
+worker_tmp_dir = "/dev/shm"
+
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Kept below the pod's terminationGracePeriodSeconds minus the preStop sleep, so in-flight requests
+# finish before the kubelet sends SIGKILL.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'

@@ -1,0 +1,1 @@
+"""Identity service: accounts, invitations, sign-up, passwords, sessions, API tokens, organisations."""

@@ -1,0 +1,1 @@
+"""Pure domain of identity: no Flask, no SQLAlchemy, unit-tested without fixtures."""

@@ -1,0 +1,1 @@
+"""Use cases: plain functions ``(deps, *, actor, ...)``, one transaction each, raising common.errors."""

@@ -1,0 +1,70 @@
+"""What every use case receives, and the translation of domain rule violations into API errors."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterator
+
+from common.auth import Principal, TokenIssuer
+from common.errors import BadRequest, Forbidden, ValidationFailed
+
+from ..domain.errors import DomainError, PasswordRejected, TokenRejected
+from ..domain.model import Account
+from ..hashing import Passwords
+from ..ratelimit import RateLimiter
+from ..settings import Settings
+from ..store.uow import UowFactory
+
+
+class InvalidToken(BadRequest):
+    code = "invalid_token"
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    uow: UowFactory
+    passwords: Passwords
+    issuer: TokenIssuer
+    limiter: RateLimiter
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def later(self, seconds: int) -> datetime:
+        return self.clock() + timedelta(seconds=seconds)
+
+
+_TOKEN_MESSAGES = {
+    "empty": "The link has no token: open the link from the email again.",
+    "unknown": "This link is not valid: it may have been replaced by a newer one. Ask for a new link.",
+    "revoked": "This link was replaced by a newer one: use the link in the latest email.",
+    "used": "This link has already been used: log in, or ask for a new link.",
+    "expired": "This link has expired: ask for a new one.",
+}
+
+
+@contextmanager
+def rules(field_name: str | None = None) -> Iterator[None]:
+    """Turn domain errors raised inside the block into 400 answers a person can act on."""
+    try:
+        yield
+    except TokenRejected as exc:
+        raise InvalidToken(_TOKEN_MESSAGES.get(exc.reason, _TOKEN_MESSAGES["unknown"])) from exc
+    except PasswordRejected as exc:
+        raise ValidationFailed(str(exc), errors={field_name or "password": [str(exc)]}) from exc
+    except DomainError as exc:
+        errors = {field_name: [str(exc)]} if field_name else None
+        raise ValidationFailed(str(exc), errors=errors) from exc
+
+
+def require_agent(actor: Principal) -> None:
+    if not actor.is_agent:
+        raise Forbidden("Only agents and admins can do this.")
+
+
+def principal_of(account: Account, token_id: str | None = None) -> Principal:
+    return Principal(id=account.id, email=account.email, role=account.role, name=account.display_name,
+                     language=account.language, kind=account.kind, token_id=token_id)

@@ -1,0 +1,137 @@
+"""Agents invite internal customers; invitees accept with a password."""
+from __future__ import annotations
+
+import logging
+
+from common.auth import Principal
+from common.errors import Forbidden, NotFound, ValidationFailed
+
+from .. import integration_events as ev
+from ..domain.model import INTERNAL, Account, InvalidEmail, clean_name, invitation_state, normalise_email
+from ..domain.passwords import check_password
+from ..domain.tokens import INVITE, RESET
+from ..store.uow import UnitOfWork
+from . import tokens
+from .base import Deps, require_agent, rules
+
+logger = logging.getLogger(__name__)
+MAX_EMAILS = 100
+
+
+def _emails(raw: object) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailed("Give at least one email address in 'emails'.", errors={"emails": ["Required."]})
+    if len(raw) > MAX_EMAILS:
+        raise ValidationFailed(f"Invite at most {MAX_EMAILS} emails at a time.", errors={"emails": ["Too many."]})
+    result, bad = [], []
+    for item in raw:
+        try:
+            email = normalise_email(item)
+        except InvalidEmail as exc:
+            bad.append(str(exc))
+            continue
+        if email not in result:
+            result.append(email)
+    if bad:
+        raise ValidationFailed("; ".join(bad), errors={"emails": bad})
+    return result
+
+
+def _view(account: Account, state: str, action: str, expires_at=None) -> dict:
+    return {"accountId": account.id, "email": account.email, "displayName": account.display_name,
+            "state": state, "action": action, "expiresAt": expires_at}
+
+
+def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | None, language: str = "en",
+               display_name: str | None = None) -> dict:
+    """Invite one email inside the caller's unit of work; existing accounts get a reset link instead."""
+    account = uow.repo.account_by_email(email)
+    now = deps.now()
+    if account is None:
+        account = Account(email=email, kind=INTERNAL, language=language, display_name=display_name,
+                          created_at=now, updated_at=now)
+        uow.repo.add(account)
+        uow.emit(ev.account_created(account))
+        action = "invited"
+    elif not account.active:
+        return _view(account, "inactive", "none")
+    elif account.has_password and account.email_verified:
+        link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
+        uow.emit(ev.password_reset_requested(account, link, token.expires_at))
+        return _view(account, "accepted", "reset_link_sent")
+    elif account.kind != INTERNAL:
+        # A sign-up that was never confirmed: the support team now vouches for the address.
+        account.kind = INTERNAL
+        account.updated_at = now
+        uow.emit(ev.account_created(account))
+        action = "invited"
+    else:
+        action = "reinvited"
+    link, token = tokens.issue(deps, uow, account, INVITE, deps.settings.invitation_ttl)
+    uow.emit(ev.customer_invited(account, link, token.expires_at, invited_by))
+    return _view(account, "pending", action, ev._iso(token.expires_at))
+
+
+def invite(deps: Deps, *, actor: Principal, emails: object, language: object = None) -> list[dict]:
+    """Invite internal customers by email; return one entry per email with its state."""
+    require_agent(actor)
+    addresses = _emails(emails)
+    lang = language if language in ("en", "fr") else "en"
+    with deps.uow() as uow:
+        results = [invite_one(deps, uow, email, invited_by=actor.id, language=lang) for email in addresses]
+        uow.commit()
+    logger.info("invited %d email(s)", len(results))
+    return results
+
+
+def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
+    """Send a fresh invitation link to a pending invitee; the previous link stops working."""
+    require_agent(actor)
+    with deps.uow() as uow:
+        account = uow.repo.account(account_id)
+        if account is None or account.role != "customer":
+            raise NotFound(f"No customer has the id '{account_id}'.")
+        result = invite_one(deps, uow, account.email, invited_by=actor.id, language=account.language)
+        uow.commit()
+    return result
+
+
+def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int) -> tuple[list[dict], bool]:
+    """Internal customers with the state of their invitation, newest first."""
+    require_agent(actor)
+    from sqlalchemy import select
+
+    with deps.uow() as uow:
+        stmt = (select(Account).where(Account.role == "customer", Account.kind == INTERNAL)
+                .order_by(Account.created_at.desc(), Account.email).offset(start).limit(limit + 1))
+        accounts = list(uow.session.scalars(stmt))
+        page, is_last = accounts[:limit], len(accounts) <= limit
+        latest = uow.repo.latest_tokens([a.id for a in page], INVITE)
+        now = deps.now()
+        values = []
+        for account in page:
+            token = latest.get(account.id)
+            state = invitation_state(account, token.state(now) if token else None)
+            values.append(_view(account, state, "none", ev._iso(token.expires_at) if token else None))
+    return values, is_last
+
+
+def accept(deps: Deps, *, token: object, password: object, display_name: object = None) -> Account:
+    """Redeem an invitation: set the password (and name), prove the email; the link works once."""
+    with deps.uow() as uow:
+        with rules():
+            account = tokens.redeem(deps, uow, token, INVITE)
+        if not account.active:
+            raise Forbidden("This account has been deactivated; contact the support team.")
+        with rules("password"):
+            check_password(password, account.email)
+        with rules("displayName"):
+            name = clean_name(display_name)
+        now = deps.now()
+        account.set_password(deps.passwords.hash(password), now)
+        account.verify_email(now)
+        if name and account.update_profile(now, display_name=name):
+            uow.emit(ev.account_updated(account))
+        uow.commit()
+    logger.info("invitation accepted by account %s", account.id)
+    return account

@@ -1,0 +1,1 @@
+"""Persistence of identity: tables, mapping of the domain classes, unit of work."""

@@ -1,0 +1,131 @@
+"""Queries over identity's tables; repositories add and load, they never commit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.model import Account, Organisation
+from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
+from .tables import organisation_members
+
+
+class Repository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, obj) -> None:
+        self.session.add(obj)
+
+    def delete(self, obj) -> None:
+        self.session.delete(obj)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    # accounts
+    def account(self, account_id: str) -> Account | None:
+        return self.session.get(Account, account_id)
+
+    def account_by_email(self, email: str) -> Account | None:
+        return self.session.scalars(select(Account).where(Account.email == email)).first()
+
+    def accounts_by_ids(self, ids: list[str]) -> list[Account]:
+        return list(self.session.scalars(select(Account).where(Account.id.in_(ids)))) if ids else []
+
+    def accounts_by_emails(self, emails: list[str]) -> list[Account]:
+        return list(self.session.scalars(select(Account).where(Account.email.in_(emails)))) if emails else []
+
+    def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int) -> list[Account]:
+        """Accounts of ``roles`` whose name or email contains ``query``, ordered by email; one extra row tells if more exist."""
+        stmt = select(Account).where(Account.role.in_(roles))
+        if query:
+            pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(or_(Account.email.like(pattern, escape="\\"),
+                                  func.lower(Account.display_name).like(pattern, escape="\\")))
+        return list(self.session.scalars(stmt.order_by(Account.email).offset(start).limit(limit + 1)))
+
+    # one-time tokens
+    def one_time_token(self, token_hash: str) -> OneTimeToken | None:
+        stmt = select(OneTimeToken).where(OneTimeToken.token_hash == token_hash).with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def open_tokens(self, account_id: str, purpose: str) -> list[OneTimeToken]:
+        """Tokens of a purpose neither used nor revoked (expired ones included), newest first."""
+        stmt = select(OneTimeToken).where(
+            OneTimeToken.account_id == account_id, OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None), OneTimeToken.revoked_at.is_(None),
+        ).order_by(OneTimeToken.id.desc())
+        return list(self.session.scalars(stmt))
+
+    def latest_tokens(self, account_ids: list[str], purpose: str) -> dict[str, OneTimeToken]:
+        if not account_ids:
+            return {}
+        stmt = select(OneTimeToken).where(
+            OneTimeToken.account_id.in_(account_ids), OneTimeToken.purpose == purpose
+        ).order_by(OneTimeToken.id)
+        return {tok.account_id: tok for tok in self.session.scalars(stmt)}
+
+    # refresh tokens
+    def refresh_token(self, token_hash: str) -> RefreshToken | None:
+        stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def revoke_refresh_tokens(self, now: datetime, *, family_id: str | None = None,
+                              account_id: str | None = None) -> int:
+        """Revoke every live refresh token of a family or of an account; return how many."""
+        cond = RefreshToken.family_id == family_id if family_id else RefreshToken.account_id == account_id
+        tokens = list(self.session.scalars(select(RefreshToken).where(cond, RefreshToken.revoked_at.is_(None))))
+        for tok in tokens:
+            tok.revoked_at = now
+        return len(tokens)
+
+    # API tokens
+    def api_token(self, token_hash: str) -> ApiToken | None:
+        return self.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+    def api_tokens_of(self, account_id: str) -> list[ApiToken]:
+        stmt = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.created_at)
+        return list(self.session.scalars(stmt))
+
+    def delete_api_tokens_of(self, account_id: str) -> None:
+        self.session.execute(delete(ApiToken).where(ApiToken.account_id == account_id))
+
+    # organisations
+    def organisation(self, org_id: int) -> Organisation | None:
+        return self.session.get(Organisation, org_id)
+
+    def organisation_by_name(self, name: str) -> Organisation | None:
+        stmt = select(Organisation).where(func.lower(Organisation.name) == name.lower())
+        return self.session.scalars(stmt).first()
+
+    def organisations(self, start: int, limit: int, member_id: str | None = None) -> list[Organisation]:
+        stmt = select(Organisation)
+        if member_id is not None:
+            m = organisation_members
+            stmt = stmt.join(m, and_(m.c.organisation_id == Organisation.id, m.c.account_id == member_id))
+        return list(self.session.scalars(stmt.order_by(Organisation.id).offset(start).limit(limit + 1)))
+
+    def member_ids(self, org_id: int) -> set[str]:
+        m = organisation_members
+        return set(self.session.scalars(select(m.c.account_id).where(m.c.organisation_id == org_id)))
+
+    def members(self, org_id: int, start: int, limit: int) -> list[Account]:
+        m = organisation_members
+        stmt = (select(Account).join(m, m.c.account_id == Account.id).where(m.c.organisation_id == org_id)
+                .order_by(Account.email).offset(start).limit(limit + 1))
+        return list(self.session.scalars(stmt))
+
+    def add_member(self, org_id: int, account_id: str, now: datetime) -> None:
+        self.session.execute(insert(organisation_members).values(
+            organisation_id=org_id, account_id=account_id, added_at=now))
+
+    def remove_member(self, org_id: int, account_id: str) -> None:
+        m = organisation_members
+        self.session.execute(delete(m).where(m.c.organisation_id == org_id, m.c.account_id == account_id))
+
+    def organisation_ids_of(self, account_id: str) -> list[int]:
+        m = organisation_members
+        return list(self.session.scalars(select(m.c.organisation_id).where(m.c.account_id == account_id)
+                                         .order_by(m.c.organisation_id)))

@@ -1,0 +1,45 @@
+"""Unit of work: one transaction per use case; state and outbox rows commit together."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.events import CloudEvent
+from common.outbox import Outbox
+
+from .repository import Repository
+
+
+class UnitOfWork:
+    """``with uow_factory() as uow: ...; uow.emit(event); uow.commit()`` (rolls back unless committed)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox):
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.events: list[CloudEvent] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self.session_factory()
+        self.repo = Repository(self.session)
+        self.events = []
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def emit(self, *events: CloudEvent) -> None:
+        self.events.extend(events)
+
+    def commit(self) -> None:
+        """Write pending outbox rows and commit everything in one transaction."""
+        self.session.flush()
+        self.outbox.add(self.session, self.events)
+        self.events = []
+        self.session.commit()
+
+
+UowFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,1 @@
+"""Pure rules of the notifier: who gets an email, which links, which header text is safe."""

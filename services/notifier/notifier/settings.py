@@ -1,0 +1,76 @@
+"""Notifier settings, read once from the environment (``NOTIFIER_`` prefix first, then the bare name)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import Mapping
+
+from common.bus.topology import RETRY_DELAYS
+from common.config import ConfigError, Env, as_list
+
+from .channels import parse_channel_url
+
+
+def _delays(value: str) -> tuple[float, ...]:
+    delays = tuple(float(item) for item in as_list(value))
+    if not delays or any(d <= 0 for d in delays):
+        raise ValueError("expected a comma-separated list of positive seconds, e.g. 1,5,30")
+    return delays
+
+
+def parse_mail_from(value: str) -> Address:
+    """``"Service Desk <support@example.com>"`` -> Address; raise ValueError on a malformed value."""
+    name, addr = parseaddr(value)
+    if not addr or "@" not in addr or any(ch in value for ch in "\r\n"):
+        raise ValueError(f"not an email address: {value!r}")
+    username, _, domain = addr.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    amqp_url: str = "memory://"
+    bus_prefix: str = ""
+    smtp_url: str = "var/mail"
+    mail_from: str = "Service Desk <support@localhost>"
+    public_url: str = "http://127.0.0.1:8080"
+    smtp_timeout: float = 30.0
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+    prefetch: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from the environment; a missing or malformed key fails and names it."""
+        env = Env(prefix="NOTIFIER_", environ=environ)
+        settings = cls(
+            database_url=env("DATABASE_URL"),
+            amqp_url=env("AMQP_URL", default="memory://"),
+            bus_prefix=env("BUS_PREFIX", default=""),
+            smtp_url=env("SMTP_URL", default="var/mail"),
+            mail_from=env("MAIL_FROM", default="Service Desk <support@localhost>"),
+            public_url=env("PUBLIC_URL", default="http://127.0.0.1:8080").rstrip("/"),
+            smtp_timeout=env("SMTP_TIMEOUT", float, 30.0),
+            retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
+            prefetch=env("PREFETCH", int, 10),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Fail at start-up, naming the setting, rather than on the first email."""
+        try:
+            parse_channel_url(self.smtp_url)
+        except ValueError as exc:
+            raise ConfigError(f"setting SMTP_URL has an invalid value: {exc}") from exc
+        try:
+            parse_mail_from(self.mail_from)
+        except ValueError as exc:
+            raise ConfigError(f"setting MAIL_FROM has an invalid value: {exc}") from exc
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"setting PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
+
+    @property
+    def sender(self) -> Address:
+        return parse_mail_from(self.mail_from)

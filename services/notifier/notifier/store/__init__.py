@@ -1,0 +1,1 @@
+"""The notifier's own database: inbox, accounts replica, sent-mail log."""

@@ -1,0 +1,36 @@
+"""Tables of the notifier's database (its Alembic migrations are generated from this metadata)."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, String, Table
+
+from common.db import new_metadata
+from common.inbox import inbox_table
+
+metadata = new_metadata()
+
+inbox = inbox_table(metadata)
+
+# What the notifier knows of each account, learnt from account.created/updated events.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("display_name", String(255), nullable=True),
+    Column("language", String(10), nullable=False, default="en"),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    # The CloudEvents time of the event that wrote the row: an older event never overwrites a newer one.
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per (event, recipient) once the channel accepted the email, so a redelivery never mails twice.
+sent_mail = Table(
+    "sent_mail",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("recipient", String(320), primary_key=True),
+    Column("message_id", String(255), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)

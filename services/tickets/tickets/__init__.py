@@ -1,0 +1,1 @@
+"""Tickets service: service desks, request types, tickets and the JSM-compatible REST API."""

@@ -1,0 +1,51 @@
+"""Settings of the tickets service, read once from the environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from common.config import ConfigError, Env, as_bool
+
+SERVICE = "tickets"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_url: str = "http://127.0.0.1:8080"
+    amqp_url: str | None = None
+    bus_prefix: str = ""
+    jwt_public_key_file: str | None = None
+    jwt_jwks_url: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read the settings; a missing database URL or token key fails here and names the variable."""
+        env = Env(prefix="TICKETS_", environ=environ)
+        settings = cls(
+            database_url=env("DATABASE_URL"),
+            public_url=env("PUBLIC_URL", default="http://127.0.0.1:8080").rstrip("/"),
+            amqp_url=env("AMQP_URL", default=None),
+            bus_prefix=env("BUS_PREFIX", default=""),
+            jwt_public_key_file=env("JWT_PUBLIC_KEY_FILE", default=None),
+            jwt_jwks_url=env("JWT_JWKS_URL", default=None),
+            log_level=env("LOG_LEVEL", default="INFO"),
+            log_json=env("LOG_JSON", cast=as_bool, default=True),
+        )
+        if not settings.jwt_public_key_file and not settings.jwt_jwks_url:
+            raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "
+                              "(how the tickets service verifies access tokens)")
+        return settings
+
+    def require_amqp(self) -> str:
+        """The broker URL, or a ConfigError naming AMQP_URL for processes that need the bus."""
+        if not self.amqp_url:
+            raise ConfigError("missing required setting TICKETS_AMQP_URL or AMQP_URL")
+        return self.amqp_url
+
+    @property
+    def exchange(self) -> str:
+        """The exchange the relay publishes ticket events to."""
+        return f"{self.bus_prefix}{SERVICE}.events"

@@ -1,0 +1,154 @@
+"""Cross-service suites: the whole stack, each service in its own processes, on real infrastructure.
+
+PostgreSQL and RabbitMQ come from the environment (see common.testing); every run uses its own
+databases and bus prefix. All AMQP traffic of the stack goes through a FaultProxy so tests can
+take the broker away from the services without touching the shared broker. Emails go to an
+aiosmtpd server in this process.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from common.db import drop_database  # noqa: E402
+from common.faultproxy import FaultProxy  # noqa: E402
+from common.testing import amqp_server_url, check_reachable, postgres_server_url, unique_name  # noqa: E402
+from stack import Stack, database_urls, stack_env  # noqa: E402
+
+AGENT_EMAIL = "agent@example.com"
+AGENT_PASSWORD = "agent-password-e2e-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def eventually(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; fail with ``message`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")
+
+
+class Mailbox:
+    """Collects every email the stack sends."""
+
+    def __init__(self):
+        self.port = 0
+        self.messages = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str, subject_contains: str = ""):
+        with self._lock:
+            return [m for m in self.messages
+                    if address.lower() in str(m["To"]).lower() and subject_contains in str(m["Subject"])]
+
+    @staticmethod
+    def text(msg) -> str:
+        part = msg.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part is not None else ""
+
+    @classmethod
+    def link_token(cls, msg) -> str:
+        match = re.search(r"[?&]token=([A-Za-z0-9_\-\.~%]+)", cls.text(msg))
+        assert match, f"no link with a token in: {cls.text(msg)[:500]}"
+        return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def broker_proxy():
+    amqp = amqp_server_url()
+    check_reachable(amqp, "rabbitmq")
+    parsed = urlparse(amqp)
+    proxy = FaultProxy(parsed.hostname, parsed.port or 5672)
+    proxied = amqp.replace(f"{parsed.hostname}:{parsed.port or 5672}", f"127.0.0.1:{proxy.port}", 1)
+    yield proxy, proxied
+    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def stack(mailbox, broker_proxy, tmp_path_factory):
+    pg = postgres_server_url()
+    check_reachable(pg, "postgres")
+    _proxy, amqp = broker_proxy
+    ports = {"gateway": free_port(), "identity": free_port(), "tickets": free_port(), "notifier": free_port()}
+    db_prefix = unique_name("e2e") + "_"
+    work = tmp_path_factory.mktemp("stack")
+    env = stack_env(
+        dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=unique_name("e2e") + ".",
+        smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=work / "keys",
+        db_prefix=db_prefix,
+    )
+    env.update({"WEB_CONCURRENCY": "2", "PASSWORD_HASH_PROFILE": "fast"})
+    stack = Stack(env, ports, work / "logs")
+    try:
+        stack.start()
+        stack.bootstrap(agent_email=AGENT_EMAIL, agent_password=AGENT_PASSWORD)
+        yield stack
+    except Exception:
+        dump_logs(stack)
+        raise
+    finally:
+        stack.stop()
+        for url in database_urls(pg, db_prefix).values():
+            drop_database(url)
+
+
+def dump_logs(stack: Stack) -> None:
+    for log in sorted(stack.log_dir.glob("*.log")):
+        print(f"----- {log.name} (last 40 lines)")
+        print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        yield client
+
+
+def login(api: httpx.Client, email: str, password: str) -> dict:
+    response = api.post("/api/identity/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def agent_headers(api):
+    return login(api, AGENT_EMAIL, AGENT_PASSWORD)
