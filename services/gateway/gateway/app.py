@@ -1,0 +1,88 @@
+"""Gateway application factory: API proxy, customer portal, agent console, developer mailbox."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Mapping
+
+import httpx
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from common.web import init_service_app
+
+from . import csrf, i18n, web
+from .basic_auth import BasicExchange
+from .clients import Upstreams
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def _readiness(upstreams: Upstreams) -> dict:
+    def check(name):
+        def probe():
+            upstreams.client(name).get("/healthz", timeout=2.0).raise_for_status()
+        return probe
+
+    return {"identity": check("identity"), "tickets": check("tickets")}
+
+
+def create_app(settings: Settings | None = None,
+               transports: Mapping[str, httpx.BaseTransport] | None = None) -> Flask:
+    """Build the gateway; ``transports`` replaces the network for upstream calls (one-process mode)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="__Host-sd_session" if settings.session_cookie_secure else "sd_session",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+    )
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
+
+    upstreams = Upstreams(settings, transports)
+    app.extensions["gateway.settings"] = settings
+    app.extensions["gateway.upstreams"] = upstreams
+    app.extensions["gateway.basic_exchange"] = BasicExchange(upstreams.client("identity"),
+                                                             ttl=settings.exchange_cache_seconds)
+
+    init_service_app(app, readiness=_readiness(upstreams))
+    web.register(app)  # replaces the JSON-only handler: pages get HTML errors
+    i18n.init_app(app)
+    csrf.init_app(app, web.is_api_path)
+
+    from .agent.views import bp as agent_bp
+    from .devmail import devmail_blueprint
+    from .portal.views_account import bp as account_bp
+    from .portal.views_profile import bp as profile_bp
+    from .portal.views_request import bp as request_bp
+    from .portal.views_requests import bp as requests_bp
+    from .proxy import api_blueprint
+
+    app.register_blueprint(api_blueprint())
+    for blueprint in (account_bp, requests_bp, request_bp, profile_bp, agent_bp):
+        app.register_blueprint(blueprint)
+    if settings.dev_mailbox:
+        app.register_blueprint(devmail_blueprint(settings.dev_mailbox))
+    _register_template_helpers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .portal import presenters
+    from .portal.session import current_account, is_agent
+
+    app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent)
+    app.jinja_env.filters.update(
+        summary=presenters.summary_of,
+        field_value=presenters.field_value,
+        date=presenters.friendly_date,
+        status_class=presenters.status_class,
+    )

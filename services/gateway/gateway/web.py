@@ -1,0 +1,78 @@
+"""Errors and security headers: JSON for the API paths, HTML pages for everything else."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+
+from common.errors import ApiError, to_response
+
+from .i18n import _
+from .portal.session import LoginRequired
+
+logger = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/rest/", "/healthz", "/readyz")
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the API (JSON errors, no CSRF, no CSP)."""
+    return path.startswith(API_PREFIXES) or path in ("/api", "/rest")
+
+
+def _error_title(status: int) -> str:
+    titles = {
+        400: _("This request could not be processed"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        409: _("This action conflicts with the current state"),
+        429: _("Too many attempts"),
+        503: _("Service temporarily unavailable"),
+    }
+    return titles.get(status, _("Something went wrong"))
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers and the headers every answer carries."""
+
+    def handle(exc: Exception):
+        if isinstance(exc, LoginRequired):
+            return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+        body, status, headers = to_response(exc)
+        if is_api_path(request.path):
+            response = jsonify(body)
+        else:
+            message = body["errorMessage"]
+            if not isinstance(exc, ApiError) and status >= 500:
+                message = _("An unexpected error occurred; it has been logged.")
+            elif status == 404 and not isinstance(exc, ApiError):
+                message = _("There is nothing at this address.")
+            response = app.make_response(render_template("error.html", status=status,
+                                                         title=_error_title(status), message=message))
+        response.status_code = status
+        for key, value in headers.items():
+            response.headers[key] = value
+        return response
+
+    app.register_error_handler(Exception, handle)
+
+    @app.after_request
+    def _security_headers(response):
+        if not is_api_path(request.path):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            if response.mimetype == "text/html":
+                response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

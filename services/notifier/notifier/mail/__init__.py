@@ -1,0 +1,1 @@
+"""Turning a notification into an email: templates in the reader's language, then safe headers."""

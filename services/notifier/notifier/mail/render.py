@@ -1,0 +1,96 @@
+"""Render an email's subject, plain text and HTML from Jinja2 templates in the reader's language.
+
+Each kind of email is ``templates/<kind>.txt`` (which also sets ``subject``) and
+``templates/<kind>.html``; only the HTML is autoescaped. Strings are translated with the ``.po``
+catalogues under ``translations/`` read by ``common.i18n.catalog``.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from common.i18n import catalog, normalise
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = PACKAGE / "templates"
+TRANSLATIONS = PACKAGE / "translations"
+KINDS = (
+    "invitation", "signup", "password_reset",
+    "ticket_created", "ticket_commented", "ticket_status_changed", "participant_added", "ticket_shared",
+)
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue without translating it here."""
+    return message
+
+
+# The lifecycle's statuses (capability 7), as the tickets service names them.
+STATUS_NAMES = (
+    N_("Waiting for support"), N_("In progress"), N_("Waiting for customer"),
+    N_("Resolved"), N_("Closed"), N_("Canceled"),
+)
+_STATUS_BY_KEY = {name.lower().replace(" ", "_"): name for name in STATUS_NAMES}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def status_name(status: str, translations) -> str:
+    """The reader's name for a status given as a name ("Waiting for customer") or an id ("waiting_for_customer")."""
+    key = (status or "").strip().lower().replace(" ", "_").replace("-", "_")
+    english = _STATUS_BY_KEY.get(key, status)
+    return translations.gettext(english)
+
+
+@functools.lru_cache(maxsize=8)
+def environment(language: str) -> Environment:
+    """A Jinja2 environment whose gettext speaks ``language`` (one per language, cached)."""
+    translations = catalog(str(TRANSLATIONS), language)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals["status_name"] = lambda status: status_name(status, translations)
+    env.globals["language"] = language
+    env.filters["when"] = lambda moment: _format_when(moment, language)
+    return env
+
+
+def render(kind: str, language: str | None, **context) -> Rendered:
+    """Subject, text and HTML of one email of ``kind`` in ``language`` (unsupported -> English)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    lang = normalise(language)
+    env = environment(lang)
+    module = env.get_template(f"{kind}.txt").make_module(context)
+    text = str(module).strip() + "\n"
+    html = env.get_template(f"{kind}.html").render(context)
+    return Rendered(subject=str(module.subject).strip(), text=text, html=html, language=lang)
+
+
+def _format_when(moment: str | datetime | None, language: str) -> str:
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return moment
+    return format_datetime(moment, "long", tzinfo="UTC", locale=language)

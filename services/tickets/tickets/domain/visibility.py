@@ -1,0 +1,85 @@
+"""Who may see a ticket: ONE rule, here, with the truth table both of its forms are tested against.
+
+A ticket is visible to its reporter, its participants, the members of every organisation it is
+shared with (compared by exact id), and agents (agents and admins see every desk for now).
+``can_view`` is the rule for one ticket; ``tickets.store.queries.visible_to`` is the same rule as
+SQL for lists, searches and queues. Invisible tickets answer 404 and appear in no list or event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AGENT_ROLES = frozenset({"agent", "admin"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: str
+    role: str
+    organization_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in AGENT_ROLES
+
+
+@dataclass(frozen=True)
+class TicketAccess:
+    """The facts about a ticket the rule looks at."""
+
+    reporter_id: str
+    participant_ids: frozenset[str] = frozenset()
+    organization_ids: frozenset[int] = frozenset()
+
+
+def can_view(viewer: Viewer, ticket: TicketAccess) -> bool:
+    """True when ``viewer`` may see ``ticket`` (and so everything the ticket shows customers)."""
+    if viewer.is_agent:
+        return True
+    return (
+        viewer.account_id == ticket.reporter_id
+        or viewer.account_id in ticket.participant_ids
+        or not viewer.organization_ids.isdisjoint(ticket.organization_ids)
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the truth table, described by relations so tests can build it in any store."""
+
+    name: str
+    role: str
+    reporter: bool = False
+    participant: bool = False
+    member_of: frozenset[str] = frozenset()  # organisation labels the viewer belongs to
+    shared_with: frozenset[str] = frozenset()  # organisation labels the ticket is shared with
+    visible: bool = False
+
+
+def _c(name, role="customer", reporter=False, participant=False, member_of=(), shared_with=(), visible=False):
+    return Case(name, role, reporter, participant, frozenset(member_of), frozenset(shared_with), visible)
+
+
+# Organisation labels map to ids in tests; "org1" and "org12" get ids 1 and 12 so that an id
+# matched as a substring would show up as a leak.
+TRUTH_TABLE: tuple[Case, ...] = (
+    _c("reporter of a private ticket", reporter=True, visible=True),
+    _c("reporter of a shared ticket", reporter=True, member_of={"org1"}, shared_with={"org1"}, visible=True),
+    _c("participant of a private ticket", participant=True, visible=True),
+    _c("participant who is also in the shared org", participant=True, member_of={"org1"},
+       shared_with={"org1"}, visible=True),
+    _c("stranger, private ticket"),
+    _c("member of the org, private ticket", member_of={"org1"}),
+    _c("member of the shared org", member_of={"org1"}, shared_with={"org1"}, visible=True),
+    _c("member of another org", member_of={"org2"}, shared_with={"org1"}),
+    _c("member of org12, ticket shared with org1", member_of={"org12"}, shared_with={"org1"}),
+    _c("member of org1, ticket shared with org12", member_of={"org1"}, shared_with={"org12"}),
+    _c("customer in two orgs, shared with the second", member_of={"org1", "org2"}, shared_with={"org2"},
+       visible=True),
+    _c("customer in two orgs, shared with neither", member_of={"org1", "org2"}, shared_with={"org12"}),
+    _c("ticket shared with two orgs, viewer in one", member_of={"org2"}, shared_with={"org1", "org2"},
+       visible=True),
+    _c("agent, private ticket", role="agent", visible=True),
+    _c("admin, private ticket", role="admin", visible=True),
+    _c("agent in no org, shared ticket", role="agent", shared_with={"org1"}, visible=True),
+)

@@ -1,0 +1,147 @@
+"""Tables of the tickets database (Alembic migrations are generated from this metadata)."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
+)
+
+from common.db import new_metadata
+from common.inbox import inbox_table
+from common.outbox import outbox_table
+
+metadata = new_metadata()
+
+service_desks = Table(
+    "service_desks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(10), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    # Whether adding an unknown email as participant invites a new external customer.
+    Column("invite_unknown_participants", Boolean, nullable=False, default=False),
+    # The last ticket number handed out; bumped under a row lock so keys are gap-free.
+    Column("last_ticket_number", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+request_types = Table(
+    "request_types", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("help_text", Text, nullable=False, default=""),
+    Column("issue_type", String(50), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    UniqueConstraint("desk_id", "name", name="uq_request_types_desk_id_name"),
+)
+
+request_type_fields = Table(
+    "request_type_fields", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_type_id", Integer, ForeignKey("request_types.id", ondelete="CASCADE"), nullable=False),
+    Column("field_id", String(100), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("field_type", String(20), nullable=False, default="text"),
+    Column("required", Boolean, nullable=False, default=False),
+    Column("options", JSON, nullable=False, default=list),
+    Column("max_length", Integer, nullable=False, default=32000),
+    Column("position", Integer, nullable=False, default=0),
+    UniqueConstraint("request_type_id", "field_id", name="uq_request_type_fields_rt_field"),
+)
+
+desk_organizations = Table(
+    "desk_organizations", metadata,
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", Integer, primary_key=True),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("desk_id", Integer, ForeignKey("service_desks.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("key", String(30), nullable=False, unique=True),
+    Column("request_type_id", Integer, ForeignKey("request_types.id"), nullable=False),
+    Column("reporter_id", String(64), nullable=False, index=True),
+    Column("assignee_id", String(64), nullable=True, index=True),
+    Column("summary", String(255), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("field_values", JSON, nullable=False, default=dict),
+    Column("status", String(40), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("status_changed_at", DateTime(timezone=True), nullable=False),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("desk_id", "number", name="uq_tickets_desk_id_number"),
+    Index("ix_tickets_last_activity", "last_activity_at", "id"),
+)
+
+ticket_participants = Table(
+    "ticket_participants", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(64), primary_key=True, index=True),
+)
+
+ticket_shares = Table(
+    "ticket_shares", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", Integer, primary_key=True, index=True),
+)
+
+ticket_mutes = Table(
+    "ticket_mutes", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(64), primary_key=True),
+)
+
+comments = Table(
+    "comments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("public", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ticket_history = Table(
+    "ticket_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("field", String(100), nullable=True),
+    Column("from_value", Text, nullable=True),
+    Column("to_value", Text, nullable=True),
+)
+
+# Replica of identity's accounts and organisations, fed by identity events and by token claims.
+accounts = Table(
+    "accounts", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("display_name", String(200), nullable=True),
+    Column("language", String(10), nullable=False, default="en"),
+    Column("role", String(20), nullable=False, default="customer"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+organizations = Table(
+    "organizations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+)
+
+organization_members = Table(
+    "organization_members", metadata,
+    Column("organization_id", Integer, primary_key=True),
+    Column("account_id", String(64), primary_key=True, index=True),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
