@@ -36,6 +36,7 @@ class Env:
 
     With ``prefix="TICKETS_"``, ``env("DATABASE_URL")`` reads ``TICKETS_DATABASE_URL`` and falls
     back to ``DATABASE_URL``, so one machine can host several services with their own databases.
+    Each name may instead be given as ``<NAME>_FILE``, the path of a file holding the value.
     """
 
     def __init__(self, prefix: str = "", environ: Mapping[str, str] | None = None):
@@ -46,6 +47,8 @@ class Env:
         names = [self.prefix + key, key] if self.prefix else [key]
         for name in names:
             raw = self.environ.get(name)
+            if raw is None and self.environ.get(name + "_FILE"):
+                raw = self._read_file(name + "_FILE")
             if raw is not None:
                 try:
                     return cast(raw)
@@ -54,3 +57,12 @@ class Env:
         if default is _MISSING:
             raise ConfigError(f"missing required setting {' or '.join(names)}")
         return default
+
+    def _read_file(self, name: str) -> str:
+        # Kubernetes and compose mount secrets as files: KEY_FILE names the file holding KEY.
+        path = self.environ[name]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"setting {name} names a file that cannot be read: {path} ({exc.strerror})") from exc

@@ -118,8 +118,11 @@ class Relay:
 
     def run_forever(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
         """Poll until ``stop`` is set, backing off exponentially while the broker is unavailable."""
+        from .runtime import beat
+
         backoff = idle
         while not stop.is_set():
+            beat()
             try:
                 sent = self.run_once()
                 backoff = idle

@@ -79,7 +79,8 @@ def _register_template_helpers(app: Flask) -> None:
     from .portal import presenters
     from .portal.session import current_account, is_agent
 
-    app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent)
+    app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent,
+                                 display=presenters.display, other_fields_of=presenters.other_fields)
     app.jinja_env.filters.update(
         summary=presenters.summary_of,
         field_value=presenters.field_value,

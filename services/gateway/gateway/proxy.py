@@ -105,7 +105,9 @@ def proxy(path: str = "") -> Response:
 
     def body():
         try:
-            yield from answer.iter_raw(CHUNK)
+            # The raw stream, not iter_raw(): still-encoded bytes, and it also works for answers an
+            # in-process transport has already loaded.
+            yield from answer.stream
         finally:
             answer.close()
 

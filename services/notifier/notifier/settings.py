@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from typing import Mapping
 
 from common.bus.topology import RETRY_DELAYS
-from common.config import ConfigError, Env, as_list
+from common.config import ConfigError, Env, as_bool, as_list
 
 from .channels import parse_channel_url
 
@@ -39,6 +39,8 @@ class Settings:
     smtp_timeout: float = 30.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     prefetch: int = 10
+    log_level: str = "INFO"
+    log_json: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +56,8 @@ class Settings:
             smtp_timeout=env("SMTP_TIMEOUT", float, 30.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
             prefetch=env("PREFETCH", int, 10),
+            log_level=env("LOG_LEVEL", default="INFO"),
+            log_json=env("LOG_JSON", as_bool, True),
         )
         settings.validate()
         return settings

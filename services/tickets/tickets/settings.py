@@ -21,8 +21,11 @@ class Settings:
     log_json: bool = True
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Read the settings; a missing database URL or token key fails here and names the variable."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, require_jwt: bool = True) -> "Settings":
+        """Read the settings; a missing database URL or token key fails here and names the variable.
+
+        The relay and the worker verify no tokens, so they pass ``require_jwt=False``.
+        """
         env = Env(prefix="TICKETS_", environ=environ)
         settings = cls(
             database_url=env("DATABASE_URL"),
@@ -34,7 +37,7 @@ class Settings:
             log_level=env("LOG_LEVEL", default="INFO"),
             log_json=env("LOG_JSON", cast=as_bool, default=True),
         )
-        if not settings.jwt_public_key_file and not settings.jwt_jwks_url:
+        if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "
                               "(how the tickets service verifies access tokens)")
         return settings

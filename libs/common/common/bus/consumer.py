@@ -22,6 +22,7 @@ from ..db import transaction
 from ..events import CONTENT_TYPE, CloudEvent, InvalidEvent
 from ..inbox import Inbox
 from ..log import correlation_scope
+from ..runtime import beat
 from .topology import ConsumerTopology
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ class Worker(ConsumerMixin):
                 no_ack=False,
             )
         ]
+
+    def on_iteration(self):
+        beat()
 
     def on_connection_error(self, exc, interval):
         logger.warning("broker connection lost, retrying in %ss: %s", interval, exc)

@@ -4,7 +4,7 @@ Every ticket event carries what a subscriber needs without calling back, and an 
 the account ids to tell about it (the other side of the actor, never the actor, never a muted
 reader). Internal notes carry ``public: false`` and an empty customer audience.
 """
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from . import Payload, contract
 
@@ -24,7 +24,9 @@ class TicketFields(Payload):
     summary = fields.String(required=True)
     status = fields.String(required=True)
     reporterId = fields.String(required=True)
+    assigneeId = fields.String(allow_none=True)
     actorId = fields.String(required=True)
+    actorIsAgent = fields.Boolean()
     audience = fields.Nested(Audience, required=True)
 
 
@@ -32,6 +34,7 @@ class TicketFields(Payload):
 class TicketCreatedV1(TicketFields):
     organizationIds = fields.List(fields.String(), required=True)
     participantIds = fields.List(fields.String(), required=True)
+    description = fields.String()
 
 
 @contract("ticket.commented")
@@ -45,3 +48,37 @@ class TicketCommentedV1(TicketFields):
 class TicketStatusChangedV1(TicketFields):
     fromStatus = fields.String(required=True)
     toStatus = fields.String(required=True)
+    # "comment" when the move followed a public comment (also published as ticket.commented),
+    # "transition" when someone performed it.
+    cause = fields.String(validate=validate.OneOf(["comment", "transition"]))
+
+
+@contract("ticket.participants_changed")
+class TicketParticipantsChangedV1(TicketFields):
+    added = fields.List(fields.String(), required=True)
+    removed = fields.List(fields.String(), required=True)
+    participantIds = fields.List(fields.String(), required=True)
+
+
+@contract("ticket.shared")
+class TicketSharedV1(TicketFields):
+    """The organisations the ticket is shared with changed (members of added ones can now see it)."""
+
+    added = fields.List(fields.String(), required=True)
+    removed = fields.List(fields.String(), required=True)
+    organizationIds = fields.List(fields.String(), required=True)
+
+
+@contract("ticket.assigned")
+class TicketAssignedV1(TicketFields):
+    """Agents-only fact: the audience names the new assignee unless they assigned themselves."""
+
+    fromAssigneeId = fields.String(allow_none=True, required=True)
+    toAssigneeId = fields.String(allow_none=True, required=True)
+
+
+@contract("ticket.updated")
+class TicketUpdatedV1(TicketFields):
+    """Summary or description changed."""
+
+    changedFields = fields.List(fields.String(), required=True)

@@ -27,3 +27,14 @@ def test_bad_value_names_the_key():
 def test_casts():
     assert as_bool("Yes") is True and as_bool("off") is False
     assert as_list(" a, ,b ") == ["a", "b"]
+
+
+def test_a_value_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "url"
+    secret.write_text("postgresql://db/x\n")
+    assert Env("TICKETS_", {"DATABASE_URL_FILE": str(secret)})("DATABASE_URL") == "postgresql://db/x"
+
+
+def test_an_unreadable_file_names_the_setting(tmp_path):
+    with pytest.raises(ConfigError, match="DATABASE_URL_FILE"):
+        Env("", {"DATABASE_URL_FILE": str(tmp_path / "missing")})("DATABASE_URL")

@@ -99,12 +99,8 @@ def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
 def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int) -> tuple[list[dict], bool]:
     """Internal customers with the state of their invitation, newest first."""
     require_agent(actor)
-    from sqlalchemy import select
-
     with deps.uow() as uow:
-        stmt = (select(Account).where(Account.role == "customer", Account.kind == INTERNAL)
-                .order_by(Account.created_at.desc(), Account.email).offset(start).limit(limit + 1))
-        accounts = list(uow.session.scalars(stmt))
+        accounts = uow.repo.internal_customers(start, limit)
         page, is_last = accounts[:limit], len(accounts) <= limit
         latest = uow.repo.latest_tokens([a.id for a in page], INVITE)
         now = deps.now()

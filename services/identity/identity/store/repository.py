@@ -46,6 +46,12 @@ class Repository:
                                   func.lower(Account.display_name).like(pattern, escape="\\")))
         return list(self.session.scalars(stmt.order_by(Account.email).offset(start).limit(limit + 1)))
 
+    def internal_customers(self, start: int, limit: int) -> list[Account]:
+        """Customers registered by the support team, newest first (one extra row tells if more exist)."""
+        stmt = (select(Account).where(Account.role == "customer", Account.kind == "internal")
+                .order_by(Account.created_at.desc(), Account.email).offset(start).limit(limit + 1))
+        return list(self.session.scalars(stmt))
+
     # one-time tokens
     def one_time_token(self, token_hash: str) -> OneTimeToken | None:
         stmt = select(OneTimeToken).where(OneTimeToken.token_hash == token_hash).with_for_update()

@@ -27,6 +27,8 @@ class UnitOfWork:
 
     def __exit__(self, *exc) -> None:
         try:
+            # Detach first: loaded objects stay readable after a read-only use case returns them.
+            self.session.expunge_all()
             self.session.rollback()
         finally:
             self.session.close()

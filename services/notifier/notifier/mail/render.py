@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time, get_timezone
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from common.i18n import catalog, normalise
@@ -21,7 +21,7 @@ TEMPLATES = PACKAGE / "templates"
 TRANSLATIONS = PACKAGE / "translations"
 KINDS = (
     "invitation", "signup", "password_reset",
-    "ticket_created", "ticket_commented", "ticket_status_changed", "participant_added", "ticket_shared",
+    "ticket_created", "ticket_commented", "ticket_status_changed", "participant_added",
 )
 
 
@@ -93,4 +93,6 @@ def _format_when(moment: str | datetime | None, language: str) -> str:
             moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
         except ValueError:
             return moment
-    return format_datetime(moment, "long", tzinfo="UTC", locale=language)
+    utc = get_timezone("UTC")
+    moment = moment.astimezone(utc) if moment.tzinfo else moment.replace(tzinfo=utc)
+    return f"{format_date(moment, 'long', locale=language)} {format_time(moment, 'HH:mm', tzinfo=utc, locale=language)} UTC"

@@ -96,8 +96,11 @@ class Ticket:
         return transitions_for(self.status, actor.is_agent)
 
     # -- commands ----------------------------------------------------------------------------
-    def comment(self, actor: Actor, body: str, public: bool, now: datetime) -> Comment:
-        """Add a comment; a public one may move the ticket between support and customer."""
+    def comment(self, actor: Actor, body: str, public: bool, now: datetime, auto_move: bool = True) -> Comment:
+        """Add a comment; a public one may move the ticket between support and customer.
+
+        ``auto_move=False`` is for the comment that accompanies an explicit transition.
+        """
         if not body or not body.strip():
             raise InvalidInput("A comment needs a non-empty body.", {"body": ["Enter some text."]})
         if not public and not actor.is_agent:
@@ -107,7 +110,7 @@ class Ticket:
         self._record("comment", actor, now, to_value="public" if public else "internal")
         self.events.append(ev.Commented(actor.id, actor.is_agent, comment))
         self._touch(now)
-        if public:
+        if public and auto_move:
             target = self._status_after_public_comment(actor)
             if target is not None:
                 self._move(actor, target, now, cause="comment")

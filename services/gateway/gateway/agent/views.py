@@ -1,0 +1,141 @@
+"""Agent console: queues per desk, the full ticket (internal notes too), replies, transitions, invitations."""
+from __future__ import annotations
+
+import functools
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from common.errors import ApiError, Forbidden
+from common.jsm import parse_int
+
+from ..i18n import _
+from ..portal import api, directory
+from ..portal import session as auth
+from ..portal.forms import GENERAL, errors_from
+from ..portal.presenters import page_window, paged_values, shared_with
+from ..portal.views_request import load_request, participants_of
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+QUEUES = ("open", "unassigned", "mine", "waiting", "all")
+PAGE_SIZE = 25
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def queue_labels() -> dict[str, str]:
+    """Queue id -> translated label."""
+    return {
+        "open": _("All open"), "unassigned": _("Unassigned"), "mine": _("Assigned to me"),
+        "waiting": _("Waiting for customer"), "all": _("All requests"),
+    }
+
+
+def agent_required(view):
+    """View decorator: signed in, and a member of the support team."""
+
+    @functools.wraps(view)
+    @auth.login_required
+    def wrapper(*args, **kwargs):
+        if not auth.is_agent():
+            raise Forbidden(_("The agent console is for the support team only."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("", strict_slashes=False)
+@agent_required
+def home():
+    """A desk's queue."""
+    desks = directory.desks()
+    desk = request.args.get("desk") or (str(desks[0]["id"]) if desks else "")
+    queue = request.args.get("queue", "open")
+    queue = queue if queue in QUEUES else "open"
+    start = parse_int(request.args.get("start"), 0, "start")
+    items, window = [], page_window(0, PAGE_SIZE, 0, True)
+    if desk:
+        answer = api.get("/api/tickets/queues", serviceDeskId=desk, queue=queue, start=start, limit=PAGE_SIZE)
+        items = paged_values(answer)
+        window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
+    return render_template("agent/home.html", desks=desks, desk=desk, queue=queue, queues=queue_labels(),
+                           items=items, window=window)
+
+
+def _render_ticket(key: str, errors: dict | None = None, body: str = "", status: int = 200):
+    dto = load_request(key)
+    path = f"/rest/servicedeskapi/request/{key}"
+    comments = paged_values(api.get(path + "/comment", public="true", internal="true", limit=100))
+    transitions = paged_values(api.get(path + "/transition"))
+    return render_template("agent/request.html", req=dto, comments=comments, transitions=transitions,
+                           participants=participants_of(key, dto), shared=shared_with(dto),
+                           errors=errors or {}, body=body), status
+
+
+@bp.get("/requests/<key>")
+@agent_required
+def ticket(key: str):
+    """The whole ticket, internal notes included."""
+    return _render_ticket(key)
+
+
+@bp.post("/requests/<key>/comment")
+@agent_required
+def reply(key: str):
+    """A public reply to the customer, or an internal note."""
+    body = (request.form.get("body") or "").strip()
+    public = request.form.get("visibility", "public") != "internal"
+    if not body:
+        return _render_ticket(key, {"body": _("Write a message before sending it.")}, status=400)
+    try:
+        api.post(f"/rest/servicedeskapi/request/{key}/comment", {"body": body, "public": public})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        return _render_ticket(key, errors_from(exc, {"body": "body"}), body, status=400)
+    flash(_("Your reply has been sent.") if public else _("Your internal note has been added."), "success")
+    return redirect(url_for("agent.ticket", key=key) + "#comments")
+
+
+@bp.post("/requests/<key>/transition")
+@agent_required
+def transition(key: str):
+    """Move the ticket to another status."""
+    transition_id = request.form.get("transition", "")
+    if not transition_id:
+        return _render_ticket(key, {"transition": _("Choose a status change.")}, status=400)
+    try:
+        api.post(f"/rest/servicedeskapi/request/{key}/transition", {"id": transition_id})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        return _render_ticket(key, {GENERAL: exc.message}, status=400)
+    flash(_("The status has been changed."), "success")
+    return redirect(url_for("agent.ticket", key=key))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@agent_required
+def invite():
+    """Invite internal customers by email."""
+    if request.method == "GET":
+        return render_template("agent/invite.html", errors={}, emails="")
+    raw = request.form.get("emails", "")
+    emails = [e.strip() for e in re.split(r"[\s,;]+", raw) if e.strip()]
+    errors: dict[str, str] = {}
+    bad = [e for e in emails if not EMAIL.match(e)]
+    if not emails:
+        errors["emails"] = _("Enter at least one email address.")
+    elif bad:
+        errors["emails"] = _("These are not email addresses: %(list)s", list=", ".join(bad))
+    if not errors:
+        try:
+            api.post("/api/identity/invitations", {"emails": emails})
+        except ApiError as exc:
+            if exc.status >= 500 or exc.status == 403:
+                raise
+            errors = errors_from(exc, {"emails": "emails"})
+        else:
+            flash(_("Invitations sent to %(list)s.", list=", ".join(emails)), "success")
+            return redirect(url_for("agent.invite"))
+    return render_template("agent/invite.html", errors=errors, emails=raw), 400

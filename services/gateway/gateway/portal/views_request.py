@@ -1,0 +1,128 @@
+"""One request as its customer sees it: details, public comments, close/reopen, sharing, mute."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from common.errors import ApiError
+
+from ..i18n import _
+from . import api
+from .forms import GENERAL, errors_from
+from .presenters import paged_values, shared_with
+from .session import login_required
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("request", __name__, url_prefix="/portal/requests")
+
+
+def _path(key: str, tail: str = "") -> str:
+    return f"/rest/servicedeskapi/request/{key}{tail}"
+
+
+def load_request(key: str) -> dict:
+    """The request with participants, request type and desk expanded."""
+    return api.get(_path(key), expand="participant,requestType,serviceDesk,status")
+
+
+def participants_of(key: str, dto: dict) -> list[dict]:
+    """Participants, from the expansion when the service gave it, else from their endpoint."""
+    expanded = dto.get("participants")
+    if expanded is not None:
+        return paged_values(expanded)
+    return paged_values(api.get(_path(key, "/participant"), limit=100))
+
+
+def _optional(load, default):
+    try:
+        return load()
+    except ApiError as exc:
+        logger.info("optional look-up failed: %s", exc)
+        return default
+
+
+def render_request(key: str, errors: dict | None = None, comment: str = "", status: int = 200):
+    """The request page, with form errors when a POST failed."""
+    dto = load_request(key)
+    comments = paged_values(api.get(_path(key, "/comment"), public="true", internal="false", limit=100))
+    transitions = paged_values(_optional(lambda: api.get(_path(key, "/transition")), {}))
+    subscription = _optional(lambda: api.get(_path(key, "/notification")), None)
+    return render_template(
+        "portal/request.html", req=dto, comments=comments, transitions=transitions,
+        participants=participants_of(key, dto), shared=shared_with(dto), errors=errors or {},
+        comment=comment, subscribed=(subscription or {}).get("subscribed"),
+    ), status
+
+
+@bp.get("/<key>")
+@login_required
+def view(key: str):
+    """Show the request."""
+    return render_request(key)
+
+
+@bp.post("/<key>/comment")
+@login_required
+def comment(key: str):
+    """Add a public comment."""
+    body = (request.form.get("body") or "").strip()
+    if not body:
+        return render_request(key, {"body": _("Write a comment before sending it.")}, status=400)
+    try:
+        api.post(_path(key, "/comment"), {"body": body, "public": True})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        return render_request(key, errors_from(exc, {"body": "body"}), body, status=400)
+    flash(_("Your comment has been added."), "success")
+    return redirect(url_for("request.view", key=key) + "#comments")
+
+
+@bp.post("/<key>/transition")
+@login_required
+def transition(key: str):
+    """Close, reopen or any other transition offered to the customer."""
+    transition_id = request.form.get("transition", "")
+    try:
+        api.post(_path(key, "/transition"), {"id": transition_id, "additionalComment": {"body": None}})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status in (403, 404):
+            raise
+        return render_request(key, {GENERAL: exc.message}, status=400)
+    flash(_("The request status has been updated."), "success")
+    return redirect(url_for("request.view", key=key))
+
+
+@bp.post("/<key>/participants")
+@login_required
+def add_participant(key: str):
+    """Share the request with another person, by email or name."""
+    who = (request.form.get("participant") or "").strip()
+    if not who:
+        return render_request(key, {"participant": _("Enter the email address or name of a person.")},
+                              status=400)
+    try:
+        api.post(_path(key, "/participant"), {"usernames": [who]})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status == 403:
+            raise
+        return render_request(key, {"participant": exc.message}, status=400)
+    flash(_("%(who)s can now see this request.", who=who), "success")
+    return redirect(url_for("request.view", key=key))
+
+
+@bp.route("/<key>/mute", methods=["GET", "POST"])
+@login_required
+def mute(key: str):
+    """Stop (or resume) notifications for this request; the emailed link lands here."""
+    if request.method == "GET":
+        return render_template("portal/mute.html", req=load_request(key))
+    if request.form.get("action") == "unmute":
+        api.call("PUT", _path(key, "/notification"))
+        flash(_("You will get notifications for this request again."), "success")
+    else:
+        api.call("DELETE", _path(key, "/notification"))
+        flash(_("You will no longer get notifications for this request."), "success")
+    return redirect(url_for("request.view", key=key))

@@ -1,0 +1,126 @@
+"""Portal home (desks and the request list) and raising a new request."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from common.errors import ApiError
+from common.jsm import parse_int
+
+from ..i18n import _
+from . import api, directory
+from .forms import errors_from
+from .presenters import default_share, field_kind, page_window, paged_values
+from .session import login_required
+
+bp = Blueprint("requests", __name__)
+
+PAGE_SIZE = 20
+STATUS_FILTERS = {"open": "OPEN_REQUESTS", "closed": "CLOSED_REQUESTS", "all": "ALL_REQUESTS"}
+
+
+def _list_params(tab: str, status: str, desk: str, rtype: str, query: str, start: int) -> dict:
+    params: dict = {"requestStatus": STATUS_FILTERS.get(status, "OPEN_REQUESTS"), "start": start,
+                    "limit": PAGE_SIZE, "searchTerm": query or None, "expand": "requestType"}
+    if tab == "mine":
+        params["requestOwnership"] = "OWNED_REQUESTS"
+    elif tab == "participating":
+        params["requestOwnership"] = "PARTICIPATED_REQUESTS"
+    elif tab.startswith("org-"):
+        params["requestOwnership"] = "ORGANIZATION"
+        params["organizationId"] = tab[4:]
+    if desk:
+        params["serviceDeskId"] = desk
+        if rtype:
+            params["requestTypeId"] = rtype
+    return params
+
+
+@bp.get("/portal")
+@bp.get("/portal/")
+def portal_root():
+    """``/portal`` is the help centre too; keep one address for it."""
+    return redirect(url_for("requests.home", **request.args))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Help centre: the desks, then the requests the customer can see, filtered and paged."""
+    args = request.args
+    tab = args.get("tab", "all")
+    status = args.get("status", "open") if args.get("status") in STATUS_FILTERS else "open"
+    desk = args.get("desk", "")
+    rtype = args.get("type", "") if desk else ""
+    query = args.get("q", "").strip()
+    start = parse_int(args.get("start"), 0, "start")
+    organisations = directory.my_organisations()
+    answer = api.get("/rest/servicedeskapi/request", **_list_params(tab, status, desk, rtype, query, start))
+    items = paged_values(answer)
+    window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
+    filters = {"tab": tab, "status": status, "desk": desk, "type": rtype, "q": query}
+    tabs = [("all", _("All requests")), ("mine", _("My requests")), ("participating", _("Participating"))]
+    tabs += [(f"org-{o.get('id')}", o.get("name", "")) for o in organisations]
+    return render_template(
+        "portal/home.html", desks=directory.desks(), desk_names=directory.desk_names(), items=items,
+        tabs=tabs, filters=filters, window=window,
+        request_types=directory.request_types(desk) if desk else [],
+        page_args=lambda at: urlencode({**{k: v for k, v in filters.items() if v}, "start": at}),
+    )
+
+
+@bp.get("/portal/desks/<desk_id>")
+@login_required
+def desk(desk_id: str):
+    """A desk's portal: pick the kind of request to raise."""
+    return render_template("portal/desk.html", desk=directory.desk(desk_id),
+                           request_types=directory.request_types(desk_id))
+
+
+def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict]]:
+    base = f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype/{type_id}"
+    request_type = api.get(base)
+    answer = api.get(base + "/field") or {}
+    fields = [f for f in answer.get("requestTypeFields", []) if f.get("visible", True) is not False]
+    for field in fields:
+        field["kind"] = field_kind(field)
+    return request_type, fields
+
+
+@bp.route("/portal/desks/<desk_id>/create/<type_id>", methods=["GET", "POST"])
+@login_required
+def create(desk_id: str, type_id: str):
+    """The request form of one request type, with the "Share with" choice."""
+    desk_dto = directory.desk(desk_id)
+    request_type, fields = _type_and_fields(desk_id, type_id)
+    organisations = directory.my_organisations()
+    values = {f["fieldId"]: request.form.get(f["fieldId"], "") for f in fields}
+    share = request.form.get("share", default_share(organisations)) if request.method == "POST" \
+        else default_share(organisations)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for field in fields:
+            if field.get("required") and not values[field["fieldId"]].strip():
+                errors[field["fieldId"]] = _("Fill in “%(field)s”.", field=field.get("name") or field["fieldId"])
+        allowed = {str(o.get("id")) for o in organisations}
+        if share and share not in allowed:
+            errors["share"] = _("Choose one of your organisations, or Private.")
+        if not errors:
+            field_values = {k: v.strip() for k, v in values.items() if v.strip()}
+            field_values["organizations"] = [share] if share else []
+            try:
+                created = api.post("/rest/servicedeskapi/request", {
+                    "serviceDeskId": str(desk_id), "requestTypeId": str(type_id),
+                    "requestFieldValues": field_values,
+                })
+            except ApiError as exc:
+                if exc.status >= 500 or exc.status in (403, 404):
+                    raise
+                errors = errors_from(exc, {f["fieldId"]: f["fieldId"] for f in fields})
+            else:
+                flash(_("Your request %(key)s has been created.", key=created["issueKey"]), "success")
+                return redirect(url_for("request.view", key=created["issueKey"]))
+    return render_template("portal/create.html", desk=desk_dto, request_type=request_type, fields=fields,
+                           values=values, organisations=organisations, share=share, errors=errors), \
+        (400 if errors else 200)

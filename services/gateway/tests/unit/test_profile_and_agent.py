@@ -1,0 +1,168 @@
+import json
+
+from .conftest import csrf_of, log_in, paged
+
+
+def test_profile_shows_name_language_and_tokens(client, desk_data):
+    log_in(client)
+
+    html = client.get("/portal/profile").get_data(as_text=True)
+
+    assert 'value="Alice"' in html
+    assert "ci script" in html
+    assert 'action="/portal/profile/tokens/7/revoke"' in html
+
+
+def test_changing_the_language_switches_the_pages(client, desk_data):
+    identity, _ = desk_data
+    identity.on("PATCH", "/api/identity/me", {"displayName": "Alice", "language": "fr"})
+    log_in(client)
+
+    client.post("/portal/profile/details", data={"display_name": "Alice", "language": "fr",
+                                                 "csrf_token": csrf_of(client, "/portal/profile")})
+
+    assert json.loads(identity.last("/me").content) == {"displayName": "Alice", "language": "fr"}
+    assert '<html lang="fr">' in client.get("/portal/profile").get_data(as_text=True)
+
+
+def test_account_language_wins_after_login(client, desk_data):
+    html_before = client.get("/portal/login").get_data(as_text=True)
+    assert '<html lang="en">' in html_before
+    log_in(client, "francine@example.com")
+
+    assert '<html lang="fr">' in client.get("/portal/profile", headers={"Accept-Language": "en"}).get_data(True)
+
+
+def test_change_password(client, desk_data):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/me/password", None, status=204)
+    log_in(client)
+
+    client.post("/portal/profile/password", data={
+        "current_password": "old-password", "new_password": "new-password-1",
+        "new_password_confirm": "new-password-1", "csrf_token": csrf_of(client, "/portal/profile")})
+
+    assert json.loads(identity.last("/password").content) == {"currentPassword": "old-password",
+                                                               "newPassword": "new-password-1"}
+
+
+def test_wrong_current_password_is_reported_on_the_field(client, desk_data):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/me/password", {"errorMessage": "wrong"}, status=403)
+    log_in(client)
+
+    page = client.post("/portal/profile/password", data={
+        "current_password": "bad", "new_password": "new-password-1",
+        "new_password_confirm": "new-password-1", "csrf_token": csrf_of(client, "/portal/profile")})
+
+    assert '<a href="#field-current_password">Your current password is not correct.</a>' in page.get_data(True)
+
+
+def test_a_new_api_token_is_shown_once(client, desk_data):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/me/tokens", {"id": "8", "name": "laptop", "token": "sdt_secret_value"},
+                status=201)
+    log_in(client)
+
+    page = client.post("/portal/profile/tokens", data={"label": "laptop",
+                                                       "csrf_token": csrf_of(client, "/portal/profile")})
+
+    assert "sdt_secret_value" in page.get_data(as_text=True)
+    assert "sdt_secret_value" not in client.get("/portal/profile").get_data(as_text=True)
+
+
+def test_revoke_api_token(client, desk_data):
+    identity, _ = desk_data
+    identity.on("DELETE", "/api/identity/me/tokens/7", None, status=204)
+    log_in(client)
+
+    client.post("/portal/profile/tokens/7/revoke", data={"csrf_token": csrf_of(client, "/portal/profile")})
+
+    assert identity.last("/tokens/7").method == "DELETE"
+
+
+def test_customers_cannot_open_the_agent_console(client, desk_data):
+    log_in(client)
+
+    page = client.get("/agent")
+
+    assert page.status_code == 403
+    assert "for the support team only" in page.get_data(as_text=True)
+
+
+def test_agent_queue_uses_the_queues_endpoint(client, desk_data):
+    _, tickets = desk_data
+    log_in(client, "agent@example.com")
+
+    html = client.get("/agent?desk=1&queue=unassigned").get_data(as_text=True)
+
+    sent = tickets.last("/api/tickets/queues").url.params
+    assert sent["serviceDeskId"] == "1" and sent["queue"] == "unassigned"
+    assert 'href="/agent/requests/AM-1"' in html
+
+
+def test_agent_console_with_trailing_slash(client, desk_data):
+    log_in(client, "agent@example.com")
+    assert client.get("/agent/").status_code in (200, 308)
+
+
+def test_agent_ticket_shows_internal_notes(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/rest/servicedeskapi/request/AM-1/comment", paged([
+        {"id": "5", "body": "Customer reply", "public": True, "author": {"displayName": "Alice"}},
+        {"id": "6", "body": "Check the ingest logs", "public": False, "author": {"displayName": "Agent"}},
+    ]))
+    log_in(client, "agent@example.com")
+
+    html = client.get("/agent/requests/AM-1").get_data(as_text=True)
+
+    assert "Check the ingest logs" in html and "Internal note" in html
+    assert tickets.last("/comment").url.params["internal"] == "true"
+
+
+def test_agent_reply_and_internal_note(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("POST", "/rest/servicedeskapi/request/AM-1/comment", {"id": "9"}, status=201)
+    log_in(client, "agent@example.com")
+    token = csrf_of(client, "/agent/requests/AM-1")
+
+    client.post("/agent/requests/AM-1/comment", data={"body": "Fixed", "visibility": "public", "csrf_token": token})
+    assert json.loads(tickets.last("/comment").content) == {"body": "Fixed", "public": True}
+    client.post("/agent/requests/AM-1/comment", data={"body": "Note", "visibility": "internal", "csrf_token": token})
+    assert json.loads(tickets.last("/comment").content) == {"body": "Note", "public": False}
+
+
+def test_agent_transition(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("POST", "/rest/servicedeskapi/request/AM-1/transition", None, status=204)
+    log_in(client, "agent@example.com")
+
+    client.post("/agent/requests/AM-1/transition",
+                data={"transition": "2", "csrf_token": csrf_of(client, "/agent/requests/AM-1")})
+
+    assert json.loads(tickets.last("/transition").content) == {"id": "2"}
+
+
+def test_agent_invites_customers(client, desk_data):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/invitations", {"invited": 2}, status=202)
+    log_in(client, "agent@example.com")
+
+    response = client.post("/agent/invite", data={"emails": "carol@example.com, dave@example.com",
+                                                  "csrf_token": csrf_of(client, "/agent/invite")})
+
+    assert response.status_code == 302
+    assert json.loads(identity.last("/invitations").content) == {
+        "emails": ["carol@example.com", "dave@example.com"]}
+
+
+def test_agent_invite_rejects_bad_addresses(client, desk_data):
+    identity, _ = desk_data
+    log_in(client, "agent@example.com")
+
+    page = client.post("/agent/invite", data={"emails": "carol@example.com nope",
+                                              "csrf_token": csrf_of(client, "/agent/invite")})
+
+    assert page.status_code == 400
+    assert "nope" in page.get_data(as_text=True)
+    assert not identity.requests[-1].url.path.endswith("/invitations")

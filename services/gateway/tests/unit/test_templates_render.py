@@ -1,0 +1,73 @@
+"""Every page template renders, in English and French, signed in or not."""
+from pathlib import Path
+
+import pytest
+from flask import render_template, session
+
+import gateway
+from gateway.portal.presenters import page_window
+
+from .conftest import date, paged, request_dto
+
+TEMPLATES = Path(gateway.__file__).parent / "templates"
+PAGES = sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")
+               if p.name not in ("base.html", "macros.html") and not p.name.startswith("_"))
+
+
+def context() -> dict:
+    req = request_dto()
+    req["requestType"] = {"id": "10", "name": "Incident"}
+    req["serviceDesk"] = {"id": "1", "projectName": "Audio Matching"}
+    desk = {"id": "1", "projectName": "Audio Matching", "description": "Audio products"}
+    return {
+        "errors": {"_form": "Something failed", "email": "Enter your email address."},
+        "email": "alice@example.com", "next": "/", "token": "tok", "display_name": "Alice",
+        "title": "Title", "message": "Message", "status": 404,
+        "desks": [desk], "desk": desk, "desk_names": {"1": "Audio Matching"}, "items": [req],
+        "tabs": [("all", "All"), ("org-1", "Acme Media")],
+        "filters": {"tab": "all", "status": "open", "desk": "1", "type": "", "q": "x"},
+        "window": page_window(20, 20, 1, False), "page_args": lambda start: f"start={start}",
+        "request_types": [{"id": "10", "name": "Incident", "description": "Broken"}],
+        "request_type": {"id": "10", "name": "Incident", "helpText": "Help"},
+        "fields": [{"fieldId": "summary", "name": "Summary", "required": True, "kind": "text"},
+                   {"fieldId": "description", "name": "Description", "kind": "textarea"},
+                   {"fieldId": "product", "name": "Product", "kind": "select",
+                    "validValues": [{"value": "tv", "label": "TV"}]}],
+        "values": {"summary": "s", "description": "d", "product": "tv"},
+        "organisations": [{"id": "1", "name": "Acme Media"}], "share": "1",
+        "req": req, "comments": paged([{"id": "1", "body": "hi", "public": False, "created": date(),
+                                        "author": {"displayName": "A"}}])["values"],
+        "transitions": [{"id": "2", "name": "Close"}], "participants": [{"displayName": "Bob"}],
+        "shared": [{"id": "1", "name": "Acme Media"}], "subscribed": False, "comment": "", "body": "",
+        "me": {"displayName": "Alice", "emailAddress": "alice@example.com", "language": "fr"},
+        "tokens": [{"id": "7", "name": "ci", "created": date()}], "new_token": "secret",
+        "queue": "open", "queues": {"open": "Open", "all": "All"}, "emails": "a@example.com",
+        "messages": [{"name": "a.eml", "to": "x@example.com", "subject": "Hi", "date": "today"}],
+        "name": "a.eml", "headers": [("From", "a"), ("To", "b"), ("Subject", "c"), ("Date", "d")],
+    }
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("template", PAGES)
+def test_template_renders(app, template, language, signed_in, tmp_path):
+    from dataclasses import replace
+
+    from gateway.app import create_app
+
+    app = create_app(replace(app.extensions["gateway.settings"], dev_mailbox=str(tmp_path)))
+    with app.test_request_context("/"):
+        session["lang"] = language
+        if signed_in:
+            session["at"] = "token"
+            session["acct"] = {"id": "u", "email": "a@example.com", "name": "Agent", "role": "agent",
+                               "language": language}
+        html = render_template(template, **context())
+    assert f'<html lang="{language}">' in html
+    assert "</html>" in html
+
+
+def test_french_pages_are_in_french(app):
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        html = render_template("portal/create.html", **context())
+    assert "Partager avec" in html and "Demande privée" in html and "Créer" in html

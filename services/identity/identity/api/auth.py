@@ -1,0 +1,88 @@
+"""Anonymous endpoints: login, refresh, logout, token exchange, JWKS, sign-up, passwords, invitation acceptance."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from common.auth import jwks_document, optional_principal
+from common.i18n import negotiate
+from common.jsm import json_body
+
+from ..services import invitations, passwords, sessions, signup
+from . import account_json, client_address, deps
+
+bp = Blueprint("identity_auth", __name__, url_prefix="/api/identity")
+
+
+@bp.post("/login")
+def login():
+    body = json_body()
+    return jsonify(sessions.login(deps(), email=body.get("email"), password=body.get("password"),
+                                  address=client_address()))
+
+
+@bp.post("/refresh")
+def refresh():
+    return jsonify(sessions.refresh(deps(), refresh_token=json_body().get("refresh_token")))
+
+
+@bp.post("/logout")
+def logout():
+    body = request.get_json(silent=True) or {}
+    sessions.logout(deps(), refresh_token=body.get("refresh_token") if isinstance(body, dict) else None,
+                    actor=optional_principal())
+    return "", 204
+
+
+@bp.post("/tokens/exchange")
+def exchange():
+    return jsonify(sessions.exchange(deps(), authorization=request.headers.get("Authorization"),
+                                     address=client_address()))
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(jwks_document(deps().issuer.public_pem))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.post("/invitations/accept")
+def accept_invitation():
+    body = json_body()
+    account = invitations.accept(deps(), token=body.get("token"), password=body.get("password"),
+                                 display_name=body.get("displayName"))
+    return jsonify(account_json(account))
+
+
+@bp.post("/signup")
+def start_signup():
+    answer = signup.signup(deps(), email=json_body().get("email"),
+                           language=negotiate(request.headers.get("Accept-Language")), address=client_address())
+    return jsonify(answer), 202
+
+
+@bp.post("/signup/confirm")
+def confirm_signup():
+    body = json_body()
+    account = signup.confirm(deps(), token=body.get("token"), password=body.get("password"),
+                             display_name=body.get("displayName"))
+    return jsonify(account_json(account))
+
+
+@bp.post("/password/forgot")
+def forgot_password():
+    return jsonify(passwords.forgot(deps(), email=json_body().get("email"), address=client_address())), 202
+
+
+@bp.post("/password/reset")
+def reset_password():
+    body = json_body()
+    passwords.reset(deps(), token=body.get("token"), password=body.get("password"))
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from ..openapi import document
+
+    return jsonify(document())

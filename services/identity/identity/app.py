@@ -1,0 +1,76 @@
+"""Identity's Flask app factory; gunicorn runs ``identity.app:create_app()``."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from common.auth import Principal, TokenIssuer, TokenVerifier
+from common.bus.topology import events_exchange
+from common.db import make_engine, make_session_factory, ping
+from common.errors import Unauthorized
+from common.outbox import Outbox
+from common.web import init_service_app
+
+from .api import agents, auth, jsm, me
+from .hashing import Passwords
+from .ratelimit import MemoryCounters, RateLimiter, RedisCounters
+from .services.base import Deps
+from .settings import Settings
+from .store import tables
+from .store.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+MAX_BODY = 256 * 1024
+
+
+def build_deps(settings: Settings, session_factory) -> Deps:
+    """Wire the use cases' collaborators from settings (shared by the app, the CLI and demo data)."""
+    tables.start_mappers()
+    outbox = Outbox(tables.outbox, events_exchange("identity", settings.bus_prefix).name)
+    counters = RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+    return Deps(
+        settings=settings,
+        uow=lambda: UnitOfWork(session_factory, outbox),
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism),
+        issuer=TokenIssuer(settings.private_key_pem, ttl_seconds=settings.access_token_ttl),
+        limiter=RateLimiter(counters, settings.limit_window, settings.address_limit),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the identity app; connections open lazily, after gunicorn forks."""
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    deps = build_deps(settings, make_session_factory(engine))
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    if settings.trusted_proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+                                x_host=settings.trusted_proxies)
+    app.extensions["identity"] = deps
+    app.extensions["db_engine"] = engine
+    app.extensions["token_verifier"] = TokenVerifier([deps.issuer.public_pem])
+    app.extensions["principal_check"] = _active_check(deps)
+
+    readiness = {"database": lambda: ping(engine)}
+    if isinstance(deps.limiter.counters, RedisCounters):
+        readiness["redis"] = deps.limiter.counters.ping
+    init_service_app(app, readiness)
+    for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _active_check(deps: Deps):
+    """Refuse tokens of accounts deactivated since the token was issued (identity can afford the lookup)."""
+
+    def check(principal: Principal) -> None:
+        with deps.uow() as uow:
+            account = uow.repo.account(principal.id)
+            if account is None or not account.active:
+                raise Unauthorized("This account no longer exists or has been deactivated.")
+
+    return check

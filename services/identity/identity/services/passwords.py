@@ -1,0 +1,75 @@
+"""Forgot, reset and change password."""
+from __future__ import annotations
+
+import logging
+
+from common.auth import Principal
+from common.errors import Forbidden, Unauthorized, ValidationFailed
+
+from .. import integration_events as ev
+from ..domain.model import InvalidEmail, normalise_email
+from ..domain.passwords import check_password
+from ..domain.tokens import RESET
+from . import tokens
+from .base import Deps, rules
+
+logger = logging.getLogger(__name__)
+FORGOT_ANSWER = {"message": "If an account exists for this email, we have sent it a link to reset the password."}
+
+
+def forgot(deps: Deps, *, email: object, address: str | None) -> dict:
+    """Email a reset link to a known account; the answer is the same whether the email is known or not."""
+    try:
+        address_email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
+    deps.limiter.hit("forgot", address_email, address, deps.settings.forgot_limit)
+    with deps.uow() as uow:
+        account = uow.repo.account_by_email(address_email)
+        if account is not None and account.active and account.has_password:
+            link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
+            uow.emit(ev.password_reset_requested(account, link, token.expires_at))
+        uow.commit()
+    return dict(FORGOT_ANSWER)
+
+
+def reset(deps: Deps, *, token: object, password: object) -> None:
+    """Set a new password from a reset link: the link works once and every session ends."""
+    with deps.uow() as uow:
+        with rules():
+            account = tokens.redeem(deps, uow, token, RESET)
+        if not account.active:
+            raise Forbidden("This account has been deactivated; contact the support team.")
+        with rules("password"):
+            check_password(password, account.email)
+        now = deps.now()
+        account.set_password(deps.passwords.hash(password), now)
+        # Following the emailed link proves the address, like accepting an invitation.
+        account.verify_email(now)
+        uow.repo.revoke_refresh_tokens(now, account_id=account.id)
+        uow.commit()
+    logger.info("password reset for account %s", account.id)
+
+
+def change(deps: Deps, *, actor: Principal, current: object, new: object) -> None:
+    """Change the caller's password (needs the current one); other sessions end."""
+    if not isinstance(current, str) or not current:
+        raise ValidationFailed("Give your current password.", errors={"currentPassword": ["Required."]})
+    with deps.uow() as uow:
+        account = uow.repo.account(actor.id)
+        if account is None or not account.active:
+            raise Unauthorized("This account no longer exists or has been deactivated.")
+        if not deps.passwords.verify(account.password_hash, current):
+            raise ValidationFailed("The current password is incorrect.",
+                                   errors={"currentPassword": ["Incorrect."]})
+        with rules("newPassword"):
+            check_password(new, account.email)
+        if new == current:
+            raise ValidationFailed("The new password must differ from the current one.",
+                                   errors={"newPassword": ["Unchanged."]})
+        now = deps.now()
+        account.set_password(deps.passwords.hash(new), now)
+        uow.repo.revoke_refresh_tokens(now, account_id=account.id)
+        for old in uow.repo.open_tokens(account.id, RESET):
+            old.revoke(now)
+        uow.commit()

@@ -1,0 +1,69 @@
+"""External sign-up: email, then a verification link, then a password. Unverified accounts are invisible."""
+from __future__ import annotations
+
+import logging
+
+from common.errors import Forbidden, NotFound, ValidationFailed
+
+from .. import integration_events as ev
+from ..domain.model import EXTERNAL, Account, InvalidEmail, clean_name, normalise_email
+from ..domain.passwords import check_password
+from ..domain.tokens import RESET, SIGNUP
+from . import invitations, tokens
+from .base import Deps, rules
+
+logger = logging.getLogger(__name__)
+SIGNUP_ANSWER = {"message": "Check your inbox: we have sent a link to finish creating your account."}
+
+
+def signup(deps: Deps, *, email: object, language: str, address: str | None) -> dict:
+    """Start a sign-up; answers the same for new and known emails (known ones get a reset or invitation link)."""
+    if not deps.settings.signup_enabled:
+        raise NotFound("Sign-up is turned off: ask the support team for an invitation.")
+    try:
+        address_email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
+    deps.limiter.hit("signup", address_email, address, deps.settings.signup_limit)
+    with deps.uow() as uow:
+        account = uow.repo.account_by_email(address_email)
+        now = deps.now()
+        if account is None:
+            # Not announced to other services until the email is verified.
+            account = Account(email=address_email, kind=EXTERNAL, language=language, created_at=now,
+                              updated_at=now)
+            uow.repo.add(account)
+        if not account.active:
+            logger.info("sign-up asked for deactivated account %s; nothing sent", account.id)
+        elif account.has_password and account.email_verified:
+            link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
+            uow.emit(ev.password_reset_requested(account, link, token.expires_at))
+        elif account.kind == EXTERNAL:
+            link, token = tokens.issue(deps, uow, account, SIGNUP, deps.settings.signup_ttl)
+            uow.emit(ev.customer_signed_up(account, link, token.expires_at))
+        else:
+            invitations.invite_one(deps, uow, address_email, invited_by=None, language=account.language)
+        uow.commit()
+    return dict(SIGNUP_ANSWER)
+
+
+def confirm(deps: Deps, *, token: object, password: object, display_name: object = None) -> Account:
+    """Finish a sign-up from its link: set the password; the account now exists for everyone."""
+    with deps.uow() as uow:
+        with rules():
+            account = tokens.redeem(deps, uow, token, SIGNUP)
+        if not account.active:
+            raise Forbidden("This account has been deactivated; contact the support team.")
+        with rules("password"):
+            check_password(password, account.email)
+        with rules("displayName"):
+            name = clean_name(display_name)
+        now = deps.now()
+        account.set_password(deps.passwords.hash(password), now)
+        account.verify_email(now)
+        if name:
+            account.update_profile(now, display_name=name)
+        uow.emit(ev.account_created(account))
+        uow.commit()
+    logger.info("sign-up confirmed for account %s", account.id)
+    return account

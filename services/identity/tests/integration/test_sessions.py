@@ -1,0 +1,105 @@
+"""Login, rotating refresh tokens, reuse detection, logout, deactivation."""
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(api):
+    api.user("alice@example.com")
+    first = api.login("alice@example.com")
+    second = api.call("POST", "/api/identity/refresh", {"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    second = second.get_json()
+    assert second["refresh_token"] != first["refresh_token"] and second["access_token"]
+
+    replay = api.call("POST", "/api/identity/refresh", {"refresh_token": first["refresh_token"]})
+    assert replay.status_code == 401
+    # The legitimate holder's newer token died with the family.
+    assert api.call("POST", "/api/identity/refresh", {"refresh_token": second["refresh_token"]}).status_code == 401
+
+
+def test_empty_and_unknown_refresh_tokens_are_refused(api):
+    for value in ("", None, "made-up"):
+        assert api.call("POST", "/api/identity/refresh", {"refresh_token": value}).status_code == 401
+
+
+def test_logout_revokes_the_refresh_token(api):
+    api.user("alice@example.com")
+    tokens = api.login("alice@example.com")
+    assert api.call("POST", "/api/identity/logout", {"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert api.call("POST", "/api/identity/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+
+
+def test_logout_with_a_bearer_token_ends_every_session(api):
+    api.user("alice@example.com")
+    one, two = api.login("alice@example.com"), api.login("alice@example.com")
+    assert api.call("POST", "/api/identity/logout", token=one["access_token"]).status_code == 204
+    assert api.call("POST", "/api/identity/refresh", {"refresh_token": two["refresh_token"]}).status_code == 401
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(api):
+    api.user("alice@example.com")
+    wrong = api.call("POST", "/api/identity/login", {"email": "alice@example.com", "password": "not the password"})
+    unknown = api.call("POST", "/api/identity/login", {"email": "nobody@example.com", "password": "not the password"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
+
+
+def test_a_pending_invitee_cannot_log_in(api):
+    agent = api.token_for("agent@example.com", "agent")
+    api.call("POST", "/api/identity/invitations", {"emails": ["pending@example.com"]}, agent)
+    response = api.call("POST", "/api/identity/login", {"email": "pending@example.com", "password": ""})
+    assert response.status_code == 401
+
+
+def test_login_is_rate_limited_per_email(api, settings):
+    api.user("alice@example.com")
+    for _ in range(settings.login_limit):
+        api.call("POST", "/api/identity/login", {"email": "alice@example.com", "password": "wrong password"})
+    blocked = api.call("POST", "/api/identity/login", {"email": " ALICE@example.com", "password": api.PASSWORD})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) >= 1
+
+
+def test_login_is_rate_limited_per_client_address(api, settings, deps):
+    deps.limiter.address_limit = 3
+    try:
+        for n in range(3):
+            api.call("POST", "/api/identity/login", {"email": f"u{n}@example.com", "password": "wrong password"},
+                     headers={"X-Forwarded-For": "203.0.113.7"})
+        blocked = api.call("POST", "/api/identity/login", {"email": "other@example.com", "password": "x"},
+                           headers={"X-Forwarded-For": "203.0.113.7"})
+        other = api.call("POST", "/api/identity/login", {"email": "other@example.com", "password": "x"},
+                         headers={"X-Forwarded-For": "203.0.113.8"})
+    finally:
+        deps.limiter.address_limit = settings.address_limit
+    assert blocked.status_code == 429 and other.status_code == 401
+
+
+def test_deactivation_ends_sessions_and_emits_account_updated(api, outbox):
+    agent = api.token_for("agent@example.com", "agent")
+    customer = api.user("alice@example.com")
+    tokens = api.login("alice@example.com")
+    response = api.call("POST", f"/api/identity/accounts/{customer.id}/deactivate", token=agent)
+    assert response.status_code == 200 and response.get_json()["active"] is False
+    [updated] = outbox("account.updated.v1")
+    assert updated["data"]["active"] is False and updated["subject"] == customer.id
+    assert api.call("GET", "/api/identity/me", token=tokens["access_token"]).status_code == 401
+    assert api.call("POST", "/api/identity/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+    refused = api.call("POST", "/api/identity/login", {"email": "alice@example.com", "password": api.PASSWORD})
+    assert refused.status_code == 401 and "deactivated" in refused.get_json()["errorMessage"]
+
+
+def test_agents_cannot_deactivate_admins_and_customers_cannot_deactivate_anyone(api):
+    agent = api.token_for("agent@example.com", "agent")
+    admin = api.user("admin@example.com", "admin")
+    assert api.call("POST", f"/api/identity/accounts/{admin.id}/deactivate", token=agent).status_code == 403
+    customer = api.token_for("alice@example.com")
+    assert api.call("POST", f"/api/identity/accounts/{admin.id}/deactivate", token=customer).status_code == 403
+
+
+def test_agents_search_customers(api):
+    agent = api.token_for("agent@example.com", "agent")
+    api.user("alice@example.com", name="Alice Liddell")
+    api.user("bob@example.com", name="Bob Builder")
+    found = api.call("GET", "/api/identity/accounts?query=lidd", token=agent).get_json()
+    assert [v["email"] for v in found["values"]] == ["alice@example.com"]
+    everyone = api.call("GET", "/api/identity/accounts?limit=1", token=agent).get_json()
+    assert everyone["size"] == 1 and everyone["isLastPage"] is False

@@ -1,0 +1,82 @@
+"""Build an RFC 5322 message (plain text + HTML alternative) with headers that user text cannot bend.
+
+Every header is set from cleaned text or a checked address (see ``domain.headers``); as a last line
+of defence the generated header block is parsed back and must hold exactly the headers set here.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from ..domain.headers import UnsafeHeader, address, clean_text
+from ..domain.links import check_key
+from ..domain.model import Recipient
+from .render import Rendered
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_HEADER_LINE = re.compile(rb"^([!-9;-~]+):")
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def message_id(event_id: str, recipient: str, domain: str) -> str:
+    """A Message-ID derived from (event, recipient), so a duplicate send is recognisable downstream."""
+    local = event_id if _SAFE_ID.match(event_id) else hashlib.sha256(event_id.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]
+    return f"<{local}.{digest}@{domain}>"
+
+
+def thread_id(ticket_key: str, domain: str) -> str:
+    """The id every email about one ticket refers to, so mail clients thread them together."""
+    return f"<request.{check_key(ticket_key)}@{domain}>"
+
+
+def compose(
+    rendered: Rendered,
+    sender: Address,
+    recipient: Recipient,
+    msg_id: str,
+    thread: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> EmailMessage:
+    """The email to send; raises UnsafeHeader if any header would not come out as built."""
+    to = address(recipient.email, recipient.display_name)
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = clean_text(rendered.subject)
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = msg_id
+    if thread:
+        msg["In-Reply-To"] = thread
+        msg["References"] = thread
+    # RFC 3834: tells auto-responders (vacation replies) not to answer, which avoids mail loops.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    if unsubscribe_url:
+        msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # Set after the body: set_content() drops every Content-* header already present.
+    msg["Content-Language"] = rendered.language
+    verify_headers(msg)
+    return msg
+
+
+def verify_headers(msg: EmailMessage) -> None:
+    """Raise UnsafeHeader if the generated top-level header block has a header nobody set."""
+    expected = {name.lower() for name in msg.keys()}
+    head = msg.as_bytes(policy=policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    # A bare CR or LF ends a line for many mail servers, so it counts as a line break here.
+    for line in _LINE_BREAK.split(head):
+        if line[:1] in (b" ", b"\t"):
+            continue  # folded continuation of the previous header
+        match = _HEADER_LINE.match(line)
+        if not match or match.group(1).decode("ascii").lower() not in expected:
+            raise UnsafeHeader(f"generated header line not built by the notifier: {line[:80]!r}")
+    seen = [name.lower() for name in msg.keys()]
+    if len(seen) != len(set(seen)):
+        raise UnsafeHeader("a header appears twice")

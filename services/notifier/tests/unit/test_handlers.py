@@ -1,0 +1,198 @@
+"""Handlers against a file SQLite database and a recording channel: replica, audiences, dedupe."""
+import uuid
+
+import pytest
+from marshmallow import ValidationError
+
+from common.events import CloudEvent, event_type
+from notifier.domain.recipients import UnknownAccounts
+from notifier.settings import Settings
+from notifier.store.tables import metadata
+from notifier.worker import build_worker
+
+
+class Recorder:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message, recipients):
+        self.sent.append((message, recipients))
+
+
+class Failing(Recorder):
+    """Accepts the first ``ok`` emails, then fails like an SMTP server answering 451."""
+
+    def __init__(self, ok):
+        super().__init__()
+        self.ok = ok
+
+    def send(self, message, recipients):
+        if len(self.sent) >= self.ok:
+            raise ConnectionError("451 try later")
+        super().send(message, recipients)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", smtp_url=str(tmp_path / "mail"),
+                        public_url="http://desk.test")
+    channel = Recorder()
+    monkeypatch.setattr("notifier.worker.make_channel", lambda url, timeout: channel)
+    worker = build_worker(settings)
+    metadata.create_all(worker.session_factory.kw["bind"])
+
+    class World:
+        def __init__(self):
+            self.channel = channel
+            self.worker = worker
+
+        def deliver(self, event):
+            return worker.handle(event, worker.handlers[event.routing_key])
+
+    return World()
+
+
+def ev(name, data, **kw):
+    return CloudEvent(type=event_type(name), source="/servicedesk/test", data=data, **kw)
+
+
+def account(account_id, email, language="en", role="customer", active=True, name=None, **kw):
+    return ev("account.created", {"accountId": account_id, "email": email, "displayName": name,
+                                  "language": language, "role": role, "active": active}, **kw)
+
+
+def ticket(name="ticket.status_changed", customers=(), agents=(), actor="agent-1", **extra):
+    data = {"ticketId": "1", "key": "AM-1", "deskId": "1", "deskKey": "AM", "deskName": "Audio Matching",
+            "requestTypeId": "1", "summary": "Fingerprints missing", "status": "Waiting for customer",
+            "reporterId": "cust-1", "actorId": actor,
+            "audience": {"customers": list(customers), "agents": list(agents)}}
+    if name == "ticket.status_changed":
+        data.update(fromStatus="In progress", toStatus="Waiting for customer")
+    data.update(extra)
+    return ev(name, data, subject="AM-1")
+
+
+def invited(email="new@example.com", language="en"):
+    return ev("customer.invited", {"accountId": str(uuid.uuid4()), "email": email, "displayName": None,
+                                   "language": language, "invitedBy": "agent-1",
+                                   "link": "http://desk.test/portal/invitation?token=t0k3n",
+                                   "expiresAt": "2030-01-01T00:00:00Z"})
+
+
+def text_of(message):
+    return message.get_body(("plain",)).get_content()
+
+
+def test_invitation_email_carries_the_link_once_even_when_redelivered(world):
+    event = invited()
+    assert world.deliver(event) is True
+    assert world.deliver(event) is False
+    assert len(world.channel.sent) == 1
+    message, rcpts = world.channel.sent[0]
+    assert rcpts == ["new@example.com"] and "token=t0k3n" in text_of(message)
+
+
+def test_sent_log_stops_a_second_email_even_if_the_inbox_row_is_lost(world):
+    event = invited()
+    world.deliver(event)
+    from notifier.store.tables import inbox
+    with world.worker.session_factory.begin() as s:
+        s.execute(inbox.delete())
+    world.deliver(event)
+    assert len(world.channel.sent) == 1
+
+
+def test_status_change_is_mailed_in_each_recipients_language(world):
+    world.deliver(account("cust-1", "zoe@example.com", "fr", name="Zoé"))
+    world.deliver(account("cust-2", "al@example.com", "en"))
+    world.deliver(account("agent-1", "agent@example.com", "en", role="agent", name="Agent Smith"))
+    world.deliver(ticket(customers=["cust-1", "cust-2"]))
+    by_to = {rcpts[0]: msg for msg, rcpts in world.channel.sent}
+    assert by_to["zoe@example.com"]["Subject"] == "[AM-1] Votre demande est maintenant « En attente du client »"
+    assert by_to["al@example.com"]["Subject"] == "[AM-1] Your request is now Waiting for customer"
+    body = text_of(by_to["zoe@example.com"])
+    assert "Agent Smith" in body and "http://desk.test/portal/requests/AM-1/mute" in body
+    assert by_to["zoe@example.com"]["List-Unsubscribe"] == "<http://desk.test/portal/requests/AM-1/mute>"
+
+
+def test_agents_get_the_console_link_and_no_mute_link(world):
+    world.deliver(account("agent-2", "agent2@example.com", role="agent"))
+    world.deliver(ticket("ticket.created", agents=["agent-2"], actor="cust-1",
+                         organizationIds=[], participantIds=[]))
+    message, _ = world.channel.sent[0]
+    assert "http://desk.test/agent/requests/AM-1" in text_of(message)
+    assert "/mute" not in text_of(message) and message["List-Unsubscribe"] is None
+
+
+def test_unknown_recipient_raises_so_the_worker_retries(world):
+    with pytest.raises(UnknownAccounts):
+        world.deliver(ticket(customers=["cust-9"]))
+    assert world.channel.sent == []
+    world.deliver(account("cust-9", "late@example.com"))
+    world.deliver(ticket(customers=["cust-9"]))
+    assert [r for _, r in world.channel.sent] == [["late@example.com"]]
+
+
+def test_inactive_accounts_and_the_actor_are_not_mailed(world):
+    world.deliver(account("cust-1", "a@example.com", active=False))
+    world.deliver(account("agent-1", "agent@example.com", role="agent"))
+    world.deliver(ticket(customers=["cust-1"], agents=["agent-1"], actor="agent-1"))
+    assert world.channel.sent == []
+
+
+def test_internal_note_never_reaches_a_customer(world):
+    world.deliver(account("cust-1", "a@example.com"))
+    world.deliver(account("agent-2", "b@example.com", role="agent"))
+    world.deliver(ticket("ticket.commented", customers=["cust-1"], agents=["agent-2"], commentId="5",
+                         public=False, body="secret"))
+    assert [r for _, r in world.channel.sent] == [["b@example.com"]]
+    assert "internal note" in world.channel.sent[0][0]["Subject"]
+
+
+def test_participants_changed_mails_only_the_added_customers(world):
+    world.deliver(account("cust-1", "a@example.com"))
+    world.deliver(account("cust-2", "new@example.com", "fr"))
+    world.deliver(ticket("ticket.participants_changed", customers=["cust-1", "cust-2"], agents=[],
+                         added=["cust-2"], removed=[], participantIds=["cust-2"]))
+    assert [r for _, r in world.channel.sent] == [["new@example.com"]]
+    assert "Vous avez été ajouté" in world.channel.sent[0][0]["Subject"]
+
+
+def test_ticket_shared_is_accepted_without_email(world):
+    world.deliver(ticket("ticket.shared", customers=[], agents=[], added=["3"], removed=[], organizationIds=["3"]))
+    assert world.channel.sent == []
+
+
+def test_summary_with_header_injection_reaches_only_the_subject_text(world):
+    world.deliver(account("cust-1", "a@example.com"))
+    world.deliver(ticket("ticket.created", customers=["cust-1"], organizationIds=[], participantIds=[],
+                         summary="Help\r\nBcc: victim@example.com =?UTF-8?Q?=0A?=X: y"))
+    message, rcpts = world.channel.sent[0]
+    assert rcpts == ["a@example.com"] and message["Bcc"] is None and message["X"] is None
+    assert "\n" not in message["Subject"]
+
+
+def test_a_newer_account_update_is_not_overwritten_by_an_older_event(world):
+    world.deliver(account("cust-1", "new@example.com", "fr", time="2030-01-02T00:00:00Z"))
+    world.deliver(account("cust-1", "old@example.com", "en", time="2030-01-01T00:00:00Z"))
+    world.deliver(ticket(customers=["cust-1"]))
+    assert [r for _, r in world.channel.sent] == [["new@example.com"]]
+
+
+def test_a_payload_that_breaks_its_contract_is_refused(world):
+    bad = ev("customer.invited", {"email": "x@example.com"})
+    with pytest.raises(ValidationError):
+        world.deliver(bad)
+
+
+def test_a_failing_recipient_does_not_make_the_retry_mail_the_first_one_again(world, monkeypatch):
+    world.deliver(account("cust-1", "a@example.com"))
+    world.deliver(account("cust-2", "b@example.com"))
+    flaky = Failing(ok=1)
+    world.worker.handlers["ticket.status_changed.v1"].__self__.mailer.channel = flaky
+    event = ticket(customers=["cust-1", "cust-2"])
+    with pytest.raises(ConnectionError):
+        world.deliver(event)
+    flaky.ok = 10
+    world.deliver(event)
+    assert sorted(r[0] for _, r in flaky.sent) == ["a@example.com", "b@example.com"]

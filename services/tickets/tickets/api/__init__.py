@@ -1,0 +1,10 @@
+"""HTTP layer: thin views over the use cases, one blueprint per resource family."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Mount every blueprint of the service on ``app``."""
+    from . import conversation, desks, jira, native, requests
+
+    for module in (desks, requests, conversation, native, jira):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,88 @@
+"""JSM endpoints for comments, participants and notification subscription of a request."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from common.jsm import json_body, paged, paging, parse_bool
+
+from ..services import conversation as svc
+from . import dto
+from .caller import caller, uow
+from .schemas import CommentIn, UsersIn
+
+bp = Blueprint("jsm_conversation", __name__, url_prefix="/rest/servicedeskapi")
+
+
+@bp.get("/request/<ref>/comment")
+def comments(ref):
+    principal = caller()
+    start, limit = paging()
+    public = parse_bool(request.args.get("public"), True, "public")
+    internal = parse_bool(request.args.get("internal"), True, "internal")
+    found, last, authors = svc.list_comments(uow(), principal, ref, public, internal, start, limit)
+    key = ref.upper()
+    return jsonify(paged([dto.comment(key, c, authors) for c in found], start, limit, last))
+
+
+@bp.post("/request/<ref>/comment")
+def add_comment(ref):
+    principal = caller()
+    data = CommentIn().load(json_body())
+    comment, authors = svc.add_comment(uow(), principal, ref, data["body"], data["public"])
+    return jsonify(dto.comment(ref.upper(), comment, authors)), 201
+
+
+@bp.get("/request/<ref>/comment/<comment_id>")
+def get_comment(ref, comment_id):
+    comment, authors = svc.get_comment(uow(), caller(), ref, comment_id)
+    return jsonify(dto.comment(ref.upper(), comment, authors))
+
+
+def _people_page(people):
+    accounts = {a.id: a for a in people}
+    return paged([dto.user(a.id, accounts) for a in people], 0, max(len(people), 1), True)
+
+
+@bp.get("/request/<ref>/participant")
+def participants(ref):
+    principal = caller()
+    start, limit = paging()
+    people = svc.participants(uow(), principal, ref)
+    accounts = {a.id: a for a in people}
+    page = people[start:start + limit]
+    return jsonify(paged([dto.user(a.id, accounts) for a in page], start, limit, start + limit >= len(people)))
+
+
+def _refs(data) -> list[str]:
+    return list(data.get("accountIds") or []) + list(data.get("usernames") or [])
+
+
+@bp.post("/request/<ref>/participant")
+def add_participants(ref):
+    principal = caller()
+    data = UsersIn().load(json_body())
+    return jsonify(_people_page(svc.change_participants(uow(), principal, ref, _refs(data), add=True)))
+
+
+@bp.delete("/request/<ref>/participant")
+def remove_participants(ref):
+    principal = caller()
+    data = UsersIn().load(json_body())
+    return jsonify(_people_page(svc.change_participants(uow(), principal, ref, _refs(data), add=False)))
+
+
+@bp.get("/request/<ref>/notification")
+def subscription(ref):
+    return jsonify({"subscribed": svc.subscribed(uow(), caller(), ref)})
+
+
+@bp.put("/request/<ref>/notification")
+def subscribe(ref):
+    svc.set_subscription(uow(), caller(), ref, subscribe=True)
+    return "", 204
+
+
+@bp.delete("/request/<ref>/notification")
+def unsubscribe(ref):
+    svc.set_subscription(uow(), caller(), ref, subscribe=False)
+    return "", 204

@@ -1,0 +1,132 @@
+"""JSM representations (shapes of Atlassian's OpenAPI document) of our read models."""
+from __future__ import annotations
+
+from common.jsm import base_url, date_dto, user_dto  # noqa: F401  (date_dto re-exported)
+
+from ..domain.catalog import Account, Desk, RequestType
+from ..domain.fields import SELECT, TEXTAREA
+from ..domain.model import Comment
+from ..domain.status import Status, Transition
+from ..services.common import RequestView
+
+API = "/rest/servicedeskapi"
+
+
+def user(account_id: str, accounts: dict[str, Account]) -> dict:
+    """UserDTO of an account; a replica miss still names the id."""
+    account = accounts.get(account_id)
+    if account is None:
+        return user_dto(account_id, "", None, active=False)
+    return user_dto(account.id, account.email, account.display_name, active=account.active)
+
+
+def service_desk(desk: Desk) -> dict:
+    return {"id": str(desk.id), "projectId": str(desk.id), "projectName": desk.name, "projectKey": desk.key,
+            "_links": {"self": f"{base_url()}{API}/servicedesk/{desk.id}"}}
+
+
+def request_type(rt: RequestType) -> dict:
+    return {
+        "_expands": ["field"],
+        "id": str(rt.id),
+        "_links": {"self": f"{base_url()}{API}/servicedesk/{rt.desk_id}/requesttype/{rt.id}"},
+        "name": rt.name,
+        "description": rt.description,
+        "helpText": rt.help_text,
+        "issueTypeId": rt.issue_type,
+        "serviceDeskId": str(rt.desk_id),
+        "portalId": str(rt.desk_id),
+        "groupIds": [],
+        "icon": {"id": str(rt.id), "_links": {"iconUrls": {}}},
+    }
+
+
+def _schema(spec) -> dict:
+    if spec.field_id in ("summary", "description"):
+        return {"type": "string", "system": spec.field_id}
+    if spec.type == SELECT:
+        return {"type": "option", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:select"}
+    kind = "textarea" if spec.type == TEXTAREA else "textfield"
+    return {"type": "string", "custom": f"com.atlassian.jira.plugin.system.customfieldtypes:{kind}"}
+
+
+def request_type_fields(rt: RequestType, organizations: dict[int, str], is_agent: bool) -> dict:
+    """CustomerRequestCreateMetaDTO; ``organizations`` is the caller's "Share with" choice."""
+    fields = [{
+        "fieldId": spec.field_id, "name": spec.label, "description": spec.description,
+        "required": spec.required, "visible": True,
+        "validValues": [{"value": o.value, "label": o.label, "children": []} for o in spec.options],
+        "defaultValues": [], "presetValues": [], "jiraSchema": _schema(spec),
+    } for spec in rt.fields]
+    default = [str(next(iter(organizations)))] if len(organizations) == 1 else []
+    fields.append({
+        "fieldId": "organizations", "name": "Share with",
+        "description": "Organisations that can see this request; none means private.",
+        "required": False, "visible": True,
+        "validValues": [{"value": str(i), "label": n, "children": []} for i, n in sorted(organizations.items())],
+        "defaultValues": [{"value": v, "label": organizations[int(v)], "children": []} for v in default],
+        "presetValues": [],
+        "jiraSchema": {"type": "array", "items": "sd-customerorganization",
+                       "custom": "com.atlassian.servicedesk:sd-customer-organizations"},
+    })
+    return {"requestTypeFields": fields, "canRaiseOnBehalfOf": is_agent, "canAddRequestParticipants": True}
+
+
+def status(value: Status | str, when) -> dict:
+    st = Status(value)
+    return {"status": st.value, "statusCategory": st.category, "statusDate": date_dto(when)}
+
+
+def _field_values(view: RequestView) -> list[dict]:
+    t, rt = view.ticket, view.request_type
+    out = [{"fieldId": "summary", "label": rt.label("summary"), "value": t.summary}]
+    if t.description:
+        out.append({"fieldId": "description", "label": rt.label("description"), "value": t.description})
+    for spec in rt.fields:
+        if spec.field_id in t.field_values and spec.field_id not in ("summary", "description"):
+            raw = t.field_values[spec.field_id]
+            if spec.type == SELECT:
+                option = spec.option(raw)
+                raw = {"id": raw, "value": option.label if option else raw}
+            out.append({"fieldId": spec.field_id, "label": spec.label, "value": raw})
+    return out
+
+
+def customer_request(view: RequestView) -> dict:
+    """CustomerRequestDTO."""
+    t, base = view.ticket, base_url()
+    return {
+        "_expands": ["participant", "status", "sla", "requestType", "serviceDesk", "attachment", "action", "comment"],
+        "issueId": str(t.id),
+        "issueKey": t.key,
+        "requestTypeId": str(t.request_type_id),
+        "serviceDeskId": str(t.desk_id),
+        "createdDate": date_dto(t.created_at),
+        "reporter": user(t.reporter_id, view.accounts),
+        "requestFieldValues": _field_values(view),
+        "currentStatus": status(t.status, t.status_changed_at),
+        "_links": {
+            "jiraRest": f"{base}/rest/api/2/issue/{t.id}",
+            "web": f"{base}/portal/requests/{t.key}",
+            "self": f"{base}{API}/request/{t.id}",
+            "agent": f"{base}/agent/requests/{t.key}",
+        },
+    }
+
+
+def comment(key: str, c: Comment, accounts: dict[str, Account]) -> dict:
+    """CommentDTO."""
+    return {
+        "_expands": ["attachment", "renderedBody"],
+        "id": str(c.id), "body": c.body, "public": c.public,
+        "author": user(c.author_id, accounts), "created": date_dto(c.created_at),
+        "_links": {"self": f"{base_url()}{API}/request/{key}/comment/{c.id}"},
+    }
+
+
+def transition(t: Transition) -> dict:
+    return {"id": t.id, "name": t.name}
+
+
+def organization(org_id: int, name: str) -> dict:
+    return {"id": str(org_id), "name": name, "_links": {"self": f"{base_url()}{API}/organization/{org_id}"}}

@@ -1,0 +1,72 @@
+"""Native endpoints the portal and agent console use besides the JSM API (under /api/tickets)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from common.errors import BadRequest
+from common.jsm import json_body, paged, paging, parse_int
+
+from ..services import conversation as conv
+from ..services import requests as svc
+from ..store.queries import QUEUES, queue_filter
+from . import dto
+from .caller import caller, uow
+from .schemas import AssignIn, EditIn, ShareIn
+
+bp = Blueprint("native", __name__, url_prefix="/api/tickets")
+
+
+@bp.get("/queues")
+def queues():
+    principal = caller()
+    start, limit = paging()
+    name = request.args.get("queue") or "open"
+    if name not in QUEUES:
+        raise BadRequest(f"queue '{name}' is not one of {', '.join(QUEUES)}.")
+    if not request.args.get("serviceDeskId"):
+        raise BadRequest("Query parameter 'serviceDeskId' is required.")
+    desk_id = parse_int(request.args.get("serviceDeskId"), 0, "serviceDeskId", minimum=1)
+    found, last = svc.queue(uow(), principal, queue_filter(name, desk_id, principal.id), start, limit)
+    return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
+
+
+@bp.get("/requests/<ref>")
+def request_detail(ref):
+    """The JSM request plus what the portal shows beside it: shares, people, moves, subscription."""
+    principal = caller()
+    view = svc.get_request(uow(), principal, ref)
+    t = view.ticket
+    moves = svc.transitions(uow(), principal, ref)
+    return jsonify({
+        "request": dto.customer_request(view),
+        "status": t.status.value,
+        "organizations": [dto.organization(i, view.organizations.get(i, str(i))) for i in sorted(t.organization_ids)],
+        "participants": [dto.user(p, view.accounts) for p in sorted(t.participant_ids)],
+        "assignee": dto.user(t.assignee_id, view.accounts) if t.assignee_id else None,
+        "transitions": [dto.transition(m) for m in moves],
+        "subscribed": principal.id not in t.muted_ids,
+        "canEdit": principal.is_agent or (principal.id == t.reporter_id and t.status.value == "Waiting for support"),
+        "lastActivity": dto.date_dto(t.last_activity_at),
+    })
+
+
+@bp.patch("/requests/<ref>")
+def edit_request(ref):
+    principal = caller()
+    data = EditIn().load(json_body())
+    return jsonify(dto.customer_request(svc.edit_request(uow(), principal, ref, data["summary"], data["description"])))
+
+
+@bp.put("/requests/<ref>/assignee")
+def assign(ref):
+    principal = caller()
+    data = AssignIn().load(json_body())
+    return jsonify(dto.customer_request(svc.assign(uow(), principal, ref, data["accountId"])))
+
+
+@bp.post("/requests/<ref>/organizations")
+def share(ref):
+    principal = caller()
+    data = ShareIn().load(json_body())
+    names = conv.share(uow(), principal, ref, data["add"], data["remove"])
+    return jsonify({"organizations": [dto.organization(i, n) for i, n in sorted(names.items())]})

@@ -1,0 +1,88 @@
+"""JSM endpoints for customer requests: create, my requests, get one, status, transitions."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from common.errors import BadRequest
+from common.jsm import json_body, paged, paging, parse_int
+
+from ..services import requests as svc
+from ..store.queries import DEFAULT_OWNERSHIP, OWNERSHIPS, STATUSES, RequestFilter
+from . import dto
+from .caller import caller, uow
+from .schemas import CreateRequestIn, TransitionIn
+
+bp = Blueprint("jsm_requests", __name__, url_prefix="/rest/servicedeskapi")
+
+
+@bp.post("/request")
+def create_request():
+    principal = caller()
+    data = CreateRequestIn().load(json_body())
+    view = svc.create_request(
+        uow(), principal, service_desk_id=data["serviceDeskId"], request_type_id=data["requestTypeId"],
+        field_values=data["requestFieldValues"], participants=data["requestParticipants"] or [],
+        raise_on_behalf_of=data["raiseOnBehalfOf"])
+    return jsonify(dto.customer_request(view)), 201
+
+
+def _multi(name: str) -> list[str]:
+    return [v.strip() for raw in request.args.getlist(name) for v in raw.split(",") if v.strip()]
+
+
+def request_filter() -> RequestFilter:
+    """The ``GET /request`` query string as a filter; a bad value is a 400 naming the parameter."""
+    args = request.args
+    ownership = tuple(_multi("requestOwnership")) or DEFAULT_OWNERSHIP
+    for value in ownership:
+        if value not in OWNERSHIPS:
+            raise BadRequest(f"requestOwnership '{value}' is not one of {', '.join(OWNERSHIPS)}.")
+    org = parse_int(args.get("organizationId"), None, "organizationId") if args.get("organizationId") else None
+    if "ORGANIZATION" in ownership and org is None:
+        raise BadRequest("requestOwnership=ORGANIZATION needs an organizationId.")
+    status = args.get("requestStatus") or "ALL_REQUESTS"
+    if status not in STATUSES:
+        raise BadRequest(f"requestStatus '{status}' is not one of {', '.join(STATUSES)}.")
+    desk = parse_int(args.get("serviceDeskId"), None, "serviceDeskId") if args.get("serviceDeskId") else None
+    rt = parse_int(args.get("requestTypeId"), None, "requestTypeId") if args.get("requestTypeId") else None
+    return RequestFilter(ownership=ownership, organization_id=org, status=status,
+                         search=args.get("searchTerm") or None, desk_id=desk, request_type_id=rt)
+
+
+@bp.get("/request")
+def my_requests():
+    principal = caller()
+    start, limit = paging()
+    found, last = svc.list_requests(uow(), principal, request_filter(), start, limit)
+    return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
+
+
+@bp.get("/request/<ref>")
+def get_request(ref):
+    return jsonify(dto.customer_request(svc.get_request(uow(), caller(), ref)))
+
+
+@bp.get("/request/<ref>/status")
+def status_history(ref):
+    principal = caller()
+    start, limit = paging()
+    found, last = svc.status_history(uow(), principal, ref, start, limit)
+    return jsonify(paged([dto.status(s, at) for s, at in found], start, limit, last))
+
+
+@bp.get("/request/<ref>/transition")
+def transitions(ref):
+    principal = caller()
+    start, limit = paging()
+    found = svc.transitions(uow(), principal, ref)
+    page = found[start:start + limit]
+    return jsonify(paged([dto.transition(t) for t in page], start, limit, start + limit >= len(found)))
+
+
+@bp.post("/request/<ref>/transition")
+def perform_transition(ref):
+    principal = caller()
+    data = TransitionIn().load(json_body())
+    comment = (data["additionalComment"] or {}).get("body")
+    svc.perform_transition(uow(), principal, ref, data["id"], comment)
+    return "", 204

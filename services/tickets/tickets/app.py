@@ -1,0 +1,40 @@
+"""``create_app(settings=None)``: the tickets API (gunicorn runs ``'tickets.app:create_app()'``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from common.auth import TokenVerifier
+from common.db import make_engine, make_session_factory, ping
+from common.outbox import Outbox
+from common.web import init_service_app
+
+from . import api
+from .settings import Settings
+from .store.tables import outbox
+from .store.uow import UnitOfWork
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    """Verifies access tokens with identity's public key file or JWKS URL."""
+    pems = [Path(settings.jwt_public_key_file).read_bytes()] if settings.jwt_public_key_file else []
+    return TokenVerifier(pems, jwks_url=settings.jwt_jwks_url)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app; the engine is created here, connections only on first use."""
+    settings = settings or Settings.from_env()
+    app = Flask("tickets")
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    box = Outbox(outbox, settings.exchange)
+    app.extensions["tickets.settings"] = settings
+    app.extensions["tickets.engine"] = engine
+    app.extensions["tickets.session_factory"] = session_factory
+    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box)
+    app.extensions["tickets.known_accounts"] = set()
+    app.extensions["token_verifier"] = token_verifier(settings)
+    init_service_app(app, readiness={"database": lambda: ping(engine)})
+    api.register(app)
+    return app

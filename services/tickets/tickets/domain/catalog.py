@@ -1,0 +1,45 @@
+"""Service desks, request types and accounts as the domain sees them (read models)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .fields import FieldSpec
+
+
+@dataclass(frozen=True)
+class Desk:
+    id: int
+    key: str
+    name: str
+    description: str = ""
+    active: bool = True
+    invite_unknown_participants: bool = False
+
+
+@dataclass(frozen=True)
+class RequestType:
+    id: int
+    desk_id: int
+    name: str
+    description: str = ""
+    help_text: str = ""
+    issue_type: str = "Incident"
+    fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+
+    def label(self, field_id: str) -> str:
+        spec = next((f for f in self.fields if f.field_id == field_id), None)
+        return spec.label if spec else field_id
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    display_name: str | None = None
+    language: str = "en"
+    role: str = "customer"
+    active: bool = True
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role in ("agent", "admin")

@@ -1,0 +1,118 @@
+"""The local replica of identity's accounts and organisation memberships."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from common.events import utc_now
+
+from ..domain.catalog import Account
+from .tables import accounts, organization_members, organizations
+
+
+def _account(row) -> Account:
+    return Account(id=row.id, email=row.email, display_name=row.display_name, language=row.language,
+                   role=row.role, active=row.active)
+
+
+def _insert(session: Session, table):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+class AccountRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, account_id: str) -> Account | None:
+        row = self.session.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        return _account(row) if row else None
+
+    def many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        """Accounts by id (unknown ids are simply absent)."""
+        ids = {i for i in account_ids if i}
+        if not ids:
+            return {}
+        rows = self.session.execute(select(accounts).where(accounts.c.id.in_(ids))).all()
+        return {row.id: _account(row) for row in rows}
+
+    def by_email(self, email: str) -> Account | None:
+        row = self.session.execute(
+            select(accounts).where(func.lower(accounts.c.email) == email.strip().lower())
+            .order_by(accounts.c.active.desc()).limit(1)
+        ).first()
+        return _account(row) if row else None
+
+    def resolve(self, ref: str) -> Account | None:
+        """An account named by id or by email."""
+        ref = str(ref).strip()
+        return self.by_email(ref) if "@" in ref else self.get(ref)
+
+    def search_customers(self, query: str, limit: int = 20) -> list[Account]:
+        """Active customers whose name or email contains ``query``."""
+        pattern = "%" + query.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        rows = self.session.execute(
+            select(accounts).where(
+                accounts.c.active.is_(True),
+                (func.lower(accounts.c.email).like(pattern, escape="\\"))
+                | (func.lower(func.coalesce(accounts.c.display_name, "")).like(pattern, escape="\\")),
+            ).order_by(accounts.c.email).limit(limit)
+        ).all()
+        return [_account(r) for r in rows]
+
+    def agent_ids(self) -> list[str]:
+        """Every active agent and admin (the agents side of an unassigned ticket)."""
+        return list(self.session.execute(
+            select(accounts.c.id).where(accounts.c.role.in_(("agent", "admin")), accounts.c.active.is_(True))
+            .order_by(accounts.c.id)
+        ).scalars())
+
+    def upsert(self, account: Account, only_if_missing: bool = False) -> None:
+        """Insert or update one account row."""
+        values = {"id": account.id, "email": account.email, "display_name": account.display_name,
+                  "language": account.language, "role": account.role, "active": account.active,
+                  "updated_at": utc_now()}
+        stmt = _insert(self.session, accounts).values(**values)
+        if only_if_missing:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+        else:
+            stmt = stmt.on_conflict_do_update(index_elements=["id"],
+                                              set_={k: v for k, v in values.items() if k != "id"})
+        self.session.execute(stmt)
+
+    def organization_ids(self, account_id: str) -> frozenset[int]:
+        return frozenset(self.session.execute(
+            select(organization_members.c.organization_id).where(organization_members.c.account_id == account_id)
+        ).scalars())
+
+    def organizations(self, org_ids: Iterable[int]) -> dict[int, str]:
+        """Organisation names by id."""
+        ids = set(org_ids)
+        if not ids:
+            return {}
+        rows = self.session.execute(select(organizations).where(organizations.c.id.in_(ids))).all()
+        return {row.id: row.name for row in rows}
+
+    def save_organization(self, org_id: int, name: str) -> None:
+        stmt = _insert(self.session, organizations).values(id=org_id, name=name)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"name": name}))
+
+    def delete_organization(self, org_id: int) -> None:
+        self.session.execute(delete(organization_members).where(organization_members.c.organization_id == org_id))
+        self.session.execute(delete(organizations).where(organizations.c.id == org_id))
+
+    def add_member(self, org_id: int, account_id: str) -> None:
+        stmt = _insert(self.session, organization_members).values(organization_id=org_id, account_id=account_id)
+        self.session.execute(stmt.on_conflict_do_nothing())
+
+    def remove_member(self, org_id: int, account_id: str) -> None:
+        self.session.execute(delete(organization_members).where(
+            organization_members.c.organization_id == org_id, organization_members.c.account_id == account_id))
+
+    def set_active(self, account_id: str, active: bool) -> None:
+        self.session.execute(update(accounts).where(accounts.c.id == account_id).values(active=active))

@@ -1,0 +1,140 @@
+"""Loads and saves Ticket aggregates; never commits (the unit of work does)."""
+from __future__ import annotations
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.model import Comment, Ticket
+from ..domain.status import Status
+from ..domain.visibility import Viewer
+from . import queries
+from .tables import comments, ticket_history, ticket_mutes, ticket_participants, ticket_shares, tickets
+
+
+class TicketRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, ticket: Ticket) -> None:
+        """Insert a new ticket (its number and key already reserved) with everything it recorded."""
+        ticket.id = self.session.execute(insert(tickets).values(
+            desk_id=ticket.desk_id, number=ticket.number, key=ticket.key,
+            request_type_id=ticket.request_type_id, **self._columns(ticket),
+            created_at=ticket.created_at,
+        ).returning(tickets.c.id)).scalar_one()
+        self._sync_sets(ticket, set(), set(), set())
+        self._flush_new(ticket)
+
+    def get(self, key_or_id: str, for_update: bool = False) -> Ticket | None:
+        """A ticket by key (``AM-1``, any case) or numeric id, with its participants, shares and mutes."""
+        ref = str(key_or_id).strip()
+        cond = tickets.c.id == int(ref) if ref.isdigit() else tickets.c.key == ref.upper()
+        query = select(tickets).where(cond)
+        if for_update:
+            # Serialise concurrent writers of one ticket so a status move is never lost.
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return self._load(row) if row else None
+
+    def many(self, ids: list[int]) -> list[Ticket]:
+        """Tickets by id, in the order of ``ids``."""
+        if not ids:
+            return []
+        rows = {r.id: r for r in self.session.execute(select(tickets).where(tickets.c.id.in_(ids))).all()}
+        sets = self._sets(list(rows))
+        return [self._load(rows[i], sets) for i in ids if i in rows]
+
+    def save(self, ticket: Ticket) -> None:
+        """Write a loaded ticket's changes: columns, sets, new comments and history."""
+        before = self._sets([ticket.id]).get(ticket.id, (set(), set(), set()))
+        self.session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**self._columns(ticket)))
+        self._sync_sets(ticket, *before)
+        self._flush_new(ticket)
+
+    def search(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int) -> tuple[list[Ticket], bool]:
+        """One page of visible tickets and whether it is the last (look-ahead, no totals)."""
+        ids = list(self.session.execute(
+            queries.request_query(viewer, filter_).offset(start).limit(limit + 1)).scalars())
+        return self.many(ids[:limit]), len(ids) <= limit
+
+    # -- comments and history ----------------------------------------------------------------
+    def comments(self, ticket_id: int, public: bool, internal: bool, start: int, limit: int) -> tuple[list[Comment], bool]:
+        kinds = [flag for flag, wanted in ((True, public), (False, internal)) if wanted]
+        rows = self.session.execute(
+            select(comments).where(comments.c.ticket_id == ticket_id, comments.c.public.in_(kinds))
+            .order_by(comments.c.created_at, comments.c.id).offset(start).limit(limit + 1)
+        ).all()
+        return [self._comment(r) for r in rows[:limit]], len(rows) <= limit
+
+    def comment(self, ticket_id: int, comment_id: int) -> Comment | None:
+        row = self.session.execute(select(comments).where(
+            comments.c.ticket_id == ticket_id, comments.c.id == comment_id)).first()
+        return self._comment(row) if row else None
+
+    def status_history(self, ticket_id: int, start: int, limit: int) -> tuple[list[tuple[str, object]], bool]:
+        """(status, when) pairs, most recent first."""
+        rows = self.session.execute(
+            select(ticket_history.c.to_value, ticket_history.c.at)
+            .where(ticket_history.c.ticket_id == ticket_id, ticket_history.c.kind == "status")
+            .order_by(ticket_history.c.at.desc(), ticket_history.c.id.desc()).offset(start).limit(limit + 1)
+        ).all()
+        return [(r.to_value, r.at) for r in rows[:limit]], len(rows) <= limit
+
+    def count_for_desk(self, desk_id: int) -> int:
+        return self.session.execute(select(func.count()).where(tickets.c.desk_id == desk_id)).scalar_one()
+
+    # -- internals ---------------------------------------------------------------------------
+    @staticmethod
+    def _columns(ticket: Ticket) -> dict:
+        return dict(reporter_id=ticket.reporter_id, assignee_id=ticket.assignee_id, summary=ticket.summary,
+                    description=ticket.description, field_values=ticket.field_values,
+                    status=ticket.status.value, updated_at=ticket.updated_at,
+                    status_changed_at=ticket.status_changed_at, last_activity_at=ticket.last_activity_at)
+
+    def _sets(self, ids: list[int]) -> dict[int, tuple[set, set, set]]:
+        out = {i: (set(), set(), set()) for i in ids}
+        if not ids:
+            return out
+        for table, column, index in ((ticket_participants, "account_id", 0), (ticket_shares, "organization_id", 1),
+                                     (ticket_mutes, "account_id", 2)):
+            for tid, value in self.session.execute(
+                    select(table.c.ticket_id, table.c[column]).where(table.c.ticket_id.in_(ids))).all():
+                out[tid][index].add(value)
+        return out
+
+    def _sync_sets(self, ticket: Ticket, participants: set, shares: set, mutes: set) -> None:
+        for table, column, old, new in ((ticket_participants, "account_id", participants, ticket.participant_ids),
+                                        (ticket_shares, "organization_id", shares, ticket.organization_ids),
+                                        (ticket_mutes, "account_id", mutes, ticket.muted_ids)):
+            for value in new - old:
+                self.session.execute(insert(table).values(ticket_id=ticket.id, **{column: value}))
+            if old - new:
+                self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
+                                                         table.c[column].in_(old - new)))
+
+    def _flush_new(self, ticket: Ticket) -> None:
+        for comment in ticket.new_comments:
+            comment.id = self.session.execute(insert(comments).values(
+                ticket_id=ticket.id, author_id=comment.author_id, body=comment.body, public=comment.public,
+                created_at=comment.created_at).returning(comments.c.id)).scalar_one()
+        if ticket.new_history:
+            self.session.execute(insert(ticket_history), [
+                dict(ticket_id=ticket.id, at=h.at, actor_id=h.actor_id, kind=h.kind, field=h.field,
+                     from_value=h.from_value, to_value=h.to_value) for h in ticket.new_history])
+        ticket.new_comments.clear()
+        ticket.new_history.clear()
+
+    def _load(self, row, sets: dict | None = None) -> Ticket:
+        participants, shares, mutes = (sets or self._sets([row.id]))[row.id]
+        return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
+                      request_type_id=row.request_type_id, reporter_id=row.reporter_id,
+                      assignee_id=row.assignee_id, summary=row.summary, description=row.description,
+                      field_values=dict(row.field_values or {}), status=Status(row.status),
+                      created_at=row.created_at, updated_at=row.updated_at,
+                      status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
+                      participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes))
+
+    @staticmethod
+    def _comment(row) -> Comment:
+        return Comment(id=row.id, author_id=row.author_id, body=row.body, public=row.public,
+                       created_at=row.created_at)

@@ -1,0 +1,40 @@
+"""Unit of work: one session, one transaction; state and outbox rows commit together."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.events import CloudEvent
+from common.outbox import Outbox
+
+from .accounts import AccountRepository
+from .desks import DeskRepository
+from .tickets import TicketRepository
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox):
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self.session_factory()
+        self.desks = DeskRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.accounts = AccountRepository(self.session)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.session.rollback()  # no-op after a commit; undoes everything after an error
+        finally:
+            self.session.close()
+
+    def publish(self, events: Iterable[CloudEvent]) -> None:
+        """Queue integration events in this transaction's outbox."""
+        self.outbox.add(self.session, events)
+
+    def commit(self) -> None:
+        self.session.commit()

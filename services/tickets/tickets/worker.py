@@ -1,0 +1,38 @@
+"""Consumer of identity events: ``python -m tickets.worker``."""
+from __future__ import annotations
+
+from common.bus.consumer import Worker
+from common.bus.topology import ConsumerTopology, Subscription
+from common.db import make_engine, make_session_factory
+from common.inbox import Inbox
+from common.log import configure_logging
+from common.runtime import run_worker
+
+from .replica import HANDLERS
+from .settings import SERVICE, Settings
+from .store.tables import inbox
+
+CONSUMER = "tickets"
+
+
+def topology(settings: Settings) -> ConsumerTopology:
+    """The tickets queue, bound to the identity events the replica needs."""
+    return ConsumerTopology(consumer=CONSUMER, prefix=settings.bus_prefix,
+                            subscriptions=(Subscription("identity", tuple(HANDLERS)),))
+
+
+def build_worker(settings: Settings) -> Worker:
+    """A worker that applies identity events to the replica, one transaction each."""
+    engine = make_engine(settings.database_url)
+    return Worker(settings.require_amqp(), topology(settings), HANDLERS, make_session_factory(engine),
+                  Inbox(inbox, CONSUMER))
+
+
+def main() -> None:
+    settings = Settings.from_env(require_jwt=False)
+    configure_logging(SERVICE, settings.log_level, settings.log_json)
+    run_worker(build_worker(settings))
+
+
+if __name__ == "__main__":
+    main()
