@@ -15,15 +15,16 @@ Hierarchy::
     └── ServiceUnavailable (503 service_unavailable)
 
 Services raise these (or their own subclasses) from use cases; views never build error responses.
-The body is JSM's ``ErrorResponse`` (``errorMessage``, ``i18nErrorMessage``) plus our ``code`` and,
-for validation, ``errors`` (field -> messages), so JSM clients read the message unchanged.
+The body is JSM's ``ErrorResponse`` (``errorMessage``, ``i18nErrorMessage``). Under ``/rest/`` it is
+exactly that, as Atlassian's schema allows no other member; the native APIs add our ``code`` and,
+for validation, ``errors`` (field -> messages). The error code is also in ``i18nErrorMessage.i18nKey``.
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -90,14 +91,15 @@ class ServiceUnavailable(ApiError):
     status, code = 503, "service_unavailable"
 
 
-def error_body(message: str, code: str, errors: dict | None = None) -> dict:
+def error_body(message: str, code: str, errors: dict | None = None, jsm_strict: bool = False) -> dict:
     body: dict[str, Any] = {
         "errorMessage": message,
         "i18nErrorMessage": {"i18nKey": f"servicedesk.error.{code}", "parameters": []},
-        "code": code,
     }
-    if errors:
-        body["errors"] = errors
+    if not jsm_strict:
+        body["code"] = code
+        if errors:
+            body["errors"] = errors
     return body
 
 
@@ -132,6 +134,8 @@ def register_error_handlers(app: Flask) -> None:
 
     def handle(exc: Exception):
         body, status, headers = to_response(exc)
+        if request.path.startswith("/rest/"):
+            body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
         response = jsonify(body)
         response.status_code = status
         for key, value in headers.items():

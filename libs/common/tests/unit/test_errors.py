@@ -59,3 +59,16 @@ def test_retry_after_and_unknown_route():
     response = client.get("/slow")
     assert response.status_code == 429 and response.headers["Retry-After"] == "30"
     assert client.get("/nowhere").status_code == 404
+
+
+def test_jsm_paths_get_exactly_the_jsm_error_body():
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.post("/rest/servicedeskapi/things")
+    def create():
+        Thing().load({})
+
+    body = app.test_client().post("/rest/servicedeskapi/things", json={}).json
+    assert set(body) == {"errorMessage", "i18nErrorMessage"}
+    assert "name" in body["errorMessage"]

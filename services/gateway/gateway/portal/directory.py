@@ -9,6 +9,7 @@ from common.errors import ApiError
 
 from . import api
 from .presenters import paged_values
+from .session import current_account
 
 logger = logging.getLogger(__name__)
 
@@ -37,18 +38,14 @@ def request_types(desk_id: str) -> list[dict]:
 
 
 def my_organisations() -> list[dict]:
-    """Organisations the signed-in customer belongs to (``[]`` when identity will not say)."""
+    """Organisations the signed-in account belongs to (``[]`` when identity will not say)."""
 
     def load():
+        account = current_account() or {}
         try:
-            me = api.get("/api/identity/me")
-        except ApiError as exc:
-            logger.info("could not read the account profile: %s", exc)
-            me = {}
-        if isinstance(me, dict) and isinstance(me.get("organizations"), list):
-            return me["organizations"]
-        try:
-            return paged_values(api.get("/rest/servicedeskapi/organization", limit=100))
+            # Customers always get their own; agents get those of the account id they name.
+            return paged_values(api.get("/rest/servicedeskapi/organization", accountId=account.get("id"),
+                                        limit=100))
         except ApiError as exc:
             logger.info("could not list organisations: %s", exc)
             return []

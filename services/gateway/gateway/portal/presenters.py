@@ -61,13 +61,13 @@ def status_class(name: str) -> str:
 
 
 def friendly_date(date_dto: Any) -> str:
-    """JSM DateDTO as a short human date."""
+    """A JSM DateDTO or an ISO 8601 string as ``YYYY-MM-DD HH:MM`` (UTC as the service gave it)."""
+    iso = str(date_dto.get("iso8601") or "") if isinstance(date_dto, dict) else str(date_dto or "")
+    if len(iso) >= 16 and iso[10] == "T":
+        return iso[:10] + " " + iso[11:16]
     if isinstance(date_dto, dict):
-        iso = str(date_dto.get("iso8601") or "")
-        if len(iso) >= 16:
-            return iso[:10] + " " + iso[11:16]
-        return str(date_dto.get("friendly") or "")
-    return str(date_dto or "")
+        return str(date_dto.get("friendly") or iso)
+    return iso
 
 
 def shared_with(dto: dict) -> list[dict] | None:

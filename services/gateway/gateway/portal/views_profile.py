@@ -89,7 +89,7 @@ def create_token():
     if errors:
         return _page(errors, status=400)
     try:
-        created = api.post(ME + "/tokens", {"name": label, "label": label}) or {}
+        created = api.post(ME + "/tokens", {"label": label}) or {}
     except ApiError as exc:
         if exc.status >= 500:
             raise

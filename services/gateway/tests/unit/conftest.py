@@ -143,7 +143,8 @@ def desk_data(identity, tickets, tokens):
     identity.on("GET", "/api/identity/me", {"accountId": "u-alice", "emailAddress": "alice@example.com",
                                            "displayName": "Alice", "language": "en",
                                            "organizations": [{"id": "1", "name": "Acme Media"}]})
-    identity.on("GET", "/api/identity/me/tokens", paged([{"id": "7", "name": "ci script", "created": date()}]))
+    identity.on("GET", "/api/identity/me/tokens", {"values": [{"id": "7", "label": "ci script", "createdAt": "2026-11-20T10:00:00+00:00", "lastUsedAt": None}]})
+    identity.on("GET", "/rest/servicedeskapi/organization", paged([{"id": "1", "name": "Acme Media"}]))
     tickets.on("GET", "/rest/servicedeskapi/servicedesk",
                paged([{"id": "1", "projectId": "1", "projectName": "Audio Matching", "projectKey": "AM"}]))
     tickets.on("GET", "/rest/servicedeskapi/servicedesk/1",

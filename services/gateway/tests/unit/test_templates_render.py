@@ -5,6 +5,8 @@ import pytest
 from flask import render_template, session
 
 import gateway
+from gateway.app import create_app
+from gateway.settings import Settings
 from gateway.portal.presenters import page_window
 
 from .conftest import date, paged, request_dto
@@ -40,23 +42,26 @@ def context() -> dict:
         "transitions": [{"id": "2", "name": "Close"}], "participants": [{"displayName": "Bob"}],
         "shared": [{"id": "1", "name": "Acme Media"}], "subscribed": False, "comment": "", "body": "",
         "me": {"displayName": "Alice", "emailAddress": "alice@example.com", "language": "fr"},
-        "tokens": [{"id": "7", "name": "ci", "created": date()}], "new_token": "secret",
+        "tokens": [{"id": "7", "label": "ci", "createdAt": "2026-11-20T10:00:00+00:00", "lastUsedAt": "2026-11-21T10:00:00+00:00"}], "new_token": "secret",
         "queue": "open", "queues": {"open": "Open", "all": "All"}, "emails": "a@example.com",
         "messages": [{"name": "a.eml", "to": "x@example.com", "subject": "Hi", "date": "today"}],
         "name": "a.eml", "headers": [("From", "a"), ("To", "b"), ("Subject", "c"), ("Date", "d")],
     }
 
 
+@pytest.fixture(scope="module")
+def pages_app(tmp_path_factory):
+    """One app for all renders (with the developer mailbox, whose pages are templates too)."""
+    settings = Settings(identity_url="http://i", tickets_url="http://t", secret_key="k",
+                        dev_mailbox=str(tmp_path_factory.mktemp("mail")))
+    return create_app(settings)
+
+
 @pytest.mark.parametrize("signed_in", [False, True])
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("template", PAGES)
-def test_template_renders(app, template, language, signed_in, tmp_path):
-    from dataclasses import replace
-
-    from gateway.app import create_app
-
-    app = create_app(replace(app.extensions["gateway.settings"], dev_mailbox=str(tmp_path)))
-    with app.test_request_context("/"):
+def test_template_renders(pages_app, template, language, signed_in):
+    with pages_app.test_request_context("/"):
         session["lang"] = language
         if signed_in:
             session["at"] = "token"

@@ -53,7 +53,7 @@ def check(openapi):
         sent = response.request
         # The test client's request stream is already consumed; only method, path and query matter here.
         replay = Request(EnvironBuilder(method=sent.method, path=sent.path, base_url="http://localhost",
-                                        query_string=sent.query_string).get_environ())
+                                        query_string=sent.query_string.decode()).get_environ())
         openapi.validate_response(WerkzeugOpenAPIRequest(replay), WerkzeugOpenAPIResponse(response))
         return response
 
