@@ -75,6 +75,19 @@ class Stack:
         self._spawn("tickets-relay", [sys.executable, "-m", "tickets.relay"])
         return self
 
+    def bootstrap(self, agent_email: str, agent_password: str) -> None:
+        """First start of an empty system: one agent account and the three product-line desks."""
+        subprocess.run([sys.executable, "-m", "identity.cli", "create-user", "--email", agent_email,
+                        "--password", agent_password, "--role", "agent", "--name", "Support Agent"],
+                       env=self.env, cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "tickets.cli", "demo"], env=self.env, cwd=ROOT, check=True)
+
+    def load_demo(self) -> None:
+        """The demo accounts, organisations and desks of ``make run`` (only when asked for)."""
+        for svc in ("identity", "tickets"):
+            subprocess.run([sys.executable, "-m", f"{svc}.cli", "load-demo" if svc == "identity" else "demo"],
+                           env=self.env, cwd=ROOT, check=True)
+
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         pending = dict(self.ports)
@@ -146,6 +159,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: (stack.stop(), sys.exit(0)))
     try:
         stack.start()
+        if os.environ.get("LOAD_DEMO", "").lower() in ("1", "true", "yes"):
+            stack.load_demo()
         print(f"Service desk (stack) at {stack.gateway_url}  logs: {stack.log_dir}", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)

@@ -1,29 +1,34 @@
-"""Gunicorn settings for the gateway API, read from the environment when the server starts."""
+"""Gunicorn settings for the gateway, read from the environment when the server starts."""
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# The gateway mostly waits on upstream calls: threads keep a worker busy while it waits.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
 
-# Each worker builds its own engine and broker connection in create_app(); preloading would share
-# sockets opened before the fork between processes.
+# Each worker builds its own upstream connection pools in create_app().
 preload_app = False
 
-# The worker heartbeat file lives in memory: a read-only root filesystem has no writable /tmp disk,
-# and a slow disk would make the arbiter think workers are stuck.
+# The worker heartbeat file lives in memory (read-only root filesystem).
 worker_tmp_dir = "/dev/shm"
 
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-# Kept below the pod's terminationGracePeriodSeconds minus the preStop sleep, so in-flight requests
-# finish before the kubelet sends SIGKILL.
+# Above the upstream timeout (30 s) so a slow service answers 503 before the worker is killed.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "40"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
-
-# gunicorn 27 opens a control socket under $HOME by default; nothing here uses it, and the
-# container's only writable paths are /tmp and /dev/shm.
 control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+def post_worker_init(worker):
+    """Application logs as JSON lines on stdout, like every other service."""
+    from common.config import as_bool
+    from common.log import configure_logging
+
+    configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"),
+                      json_lines=as_bool(os.environ.get("LOG_JSON", "true")))

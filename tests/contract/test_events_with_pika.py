@@ -15,7 +15,11 @@ from conftest import eventually
 
 @pytest.fixture
 def subscriber(stack):
-    params = pika.URLParameters(amqp_server_url())
+    url = amqp_server_url()
+    # kombu writes the default vhost as "//"; pika wants it percent-encoded.
+    if url.endswith("//"):
+        url = url[:-1] + "%2F"
+    params = pika.URLParameters(url)
     connection = pika.BlockingConnection(params)
     channel = connection.channel()
     queue = channel.queue_declare(queue="", exclusive=True).method.queue

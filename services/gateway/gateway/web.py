@@ -31,6 +31,12 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES) or path in ("/api", "/rest")
 
 
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer or ""
+    base = request.host_url
+    return "/" + referrer[len(base):] if referrer.startswith(base) else None
+
+
 def _error_title(status: int) -> str:
     titles = {
         400: _("This request could not be processed"),
@@ -48,7 +54,9 @@ def register(app: Flask) -> None:
 
     def handle(exc: Exception):
         if isinstance(exc, LoginRequired):
-            return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+            # After logging in, a form's POST address cannot be opened again: come back to its page.
+            back = request.full_path.rstrip("?") if request.method == "GET" else _same_site_referrer()
+            return redirect(url_for("account.login", next=back))
         body, status, headers = to_response(exc)
         if is_api_path(request.path):
             response = jsonify(body)

@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if settings.amqp_url.startswith("memory://"):
             return
         with Connection(settings.amqp_url, heartbeat=0, connect_timeout=3) as conn:
-            conn.ensure_connection(max_retries=1)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
 
     init_service_app(app, readiness={"database": lambda: ping(engine), "broker": broker})
     return app

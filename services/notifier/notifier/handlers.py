@@ -12,7 +12,8 @@ from datetime import datetime
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
-from common.contracts import REGISTRY, identity as _identity, validate_payload  # noqa: F401 (registers contracts)
+import common.contracts.identity  # noqa: F401  (registers the identity contracts in REGISTRY)
+from common.contracts import REGISTRY, validate_payload
 from common.contracts.tickets import TicketFields
 from common.events import CloudEvent
 from common.i18n import normalise
@@ -25,10 +26,8 @@ from .store import accounts as account_store
 
 logger = logging.getLogger(__name__)
 
-IDENTITY_EVENTS = (
-    "account.created.v1", "account.updated.v1",
-    "customer.invited.v1", "customer.signed_up.v1", "password.reset_requested.v1",
-)
+ACCOUNT_EVENTS = ("account.created.v1", "account.updated.v1")
+IDENTITY_EVENTS = ACCOUNT_EVENTS + ("customer.invited.v1", "customer.signed_up.v1", "password.reset_requested.v1")
 TICKET_EVENTS = (
     "ticket.created.v1", "ticket.commented.v1", "ticket.status_changed.v1",
     "ticket.participants_changed.v1", "ticket.shared.v1",
@@ -54,7 +53,7 @@ class Handlers:
 
     def table(self) -> dict:
         """Routing key -> handler, for every event the notifier binds to."""
-        handlers = {key: self.on_account for key in IDENTITY_EVENTS[:2]}
+        handlers = {key: self.on_account for key in ACCOUNT_EVENTS}
         handlers.update({key: self.on_link_email for key in _LINK_EMAILS})
         handlers.update({
             "ticket.created.v1": self.on_ticket_created,

@@ -1,6 +1,8 @@
 """The notifier's consumer: ``python -m notifier.worker`` (one process; scale by running more)."""
 from __future__ import annotations
 
+import logging
+
 from common.bus.consumer import Worker
 from common.bus.topology import ConsumerTopology, Subscription
 from common.db import make_engine, make_session_factory
@@ -16,6 +18,7 @@ from .store.sent_log import SentLog
 from .store.tables import inbox
 
 CONSUMER = "notifier"
+logger = logging.getLogger(__name__)
 
 
 def topology(settings: Settings) -> ConsumerTopology:

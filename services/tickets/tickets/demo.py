@@ -28,7 +28,8 @@ REQUEST_TYPES = (
     ("Incident", "Incident", "Something is broken or not working as expected.",
      "Tell us what happened, when, and what you expected instead.",
      (SUMMARY, _description("What happened?"),
-      FieldSpec("impact", "Impact", SELECT, required=True, options=(
+      # Optional, so JSM clients that send only summary and description can raise incidents.
+      FieldSpec("impact", "Impact", SELECT, options=(
           Option("low", "Low: a minor inconvenience"), Option("medium", "Medium: work is slowed down"),
           Option("high", "High: work is blocked"))))),
     ("Feature request", "Feature request", "Suggest an improvement or a new capability.",

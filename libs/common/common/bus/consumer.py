@@ -3,19 +3,21 @@
 For each delivery the worker opens a transaction, skips the event if the inbox has it, runs the
 handler, records the id in the inbox and commits; only then does it ack. A failing handler's
 message is republished to a delay queue (1 s, 5 s, 30 s by default) and acked; when the attempts
-are spent it is rejected to the dead-letter queue. A message that is not a valid event of ours
-goes to the dead-letter queue at once.
+are spent it is rejected to the dead-letter queue. A message that is not a valid event of ours, or
+whose payload breaks its contract (marshmallow ValidationError), goes to the dead-letter queue at once.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
 from kombu.serialization import register
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
@@ -67,8 +69,22 @@ class Worker(ConsumerMixin):
     def on_iteration(self):
         beat()
 
+    @contextmanager
+    def establish_connection(self):
+        # kombu's default back-off grows to 30 s between attempts; a worker should be back
+        # within seconds of the broker.
+        with self.create_connection() as conn:
+            conn.ensure_connection(self.on_connection_error, self.connect_max_retries,
+                                   interval_start=0.5, interval_step=1, interval_max=5)
+            yield conn
+
     def on_connection_error(self, exc, interval):
         logger.warning("broker connection lost, retrying in %ss: %s", interval, exc)
+
+    def on_decode_error(self, message, exc) -> None:
+        """A body kombu cannot decode (not JSON, or a refused content type) goes to the DLQ at once."""
+        logger.error("dead-lettering a message that cannot be decoded (%s): %s", message.content_type, exc)
+        self._dead_letter(message)
 
     def on_message(self, body, message) -> None:
         try:
@@ -85,6 +101,11 @@ class Worker(ConsumerMixin):
                 return
             try:
                 self.handle(event, handler)
+            except ValidationError as exc:
+                logger.error("dead-lettering %s %s: payload breaks its contract: %s", event.type, event.id,
+                             exc.messages)
+                self._dead_letter(message)
+                return
             except Exception:
                 logger.exception("handler for %s failed on event %s", event.type, event.id)
                 self._retry_or_dead_letter(message)

@@ -13,8 +13,8 @@ from ..i18n import _
 from ..portal import api, directory
 from ..portal import session as auth
 from ..portal.forms import GENERAL, errors_from
-from ..portal.presenters import page_window, paged_values, shared_with
-from ..portal.views_request import load_request, participants_of
+from ..portal.presenters import page_window, paged_values
+from ..portal.views_request import load_detail
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -63,13 +63,11 @@ def home():
 
 
 def _render_ticket(key: str, errors: dict | None = None, body: str = "", status: int = 200):
-    dto = load_request(key)
-    path = f"/rest/servicedeskapi/request/{key}"
-    comments = paged_values(api.get(path + "/comment", public="true", internal="true", limit=100))
-    transitions = paged_values(api.get(path + "/transition"))
-    return render_template("agent/request.html", req=dto, comments=comments, transitions=transitions,
-                           participants=participants_of(key, dto), shared=shared_with(dto),
-                           errors=errors or {}, body=body), status
+    detail = load_detail(key)
+    comments = paged_values(api.get(f"/rest/servicedeskapi/request/{key}/comment", public="true",
+                                    internal="true", limit=100))
+    return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
+                           **detail), status
 
 
 @bp.get("/requests/<key>")

@@ -70,17 +70,6 @@ def friendly_date(date_dto: Any) -> str:
     return iso
 
 
-def shared_with(dto: dict) -> list[dict] | None:
-    """Organisations the request is shared with (``[]`` = private), or None if the DTO does not say."""
-    for source in (dto.get("organizations"), dto.get("sharedWith"), field_value(dto, "organizations", None),
-                   field_value(dto, "organization", None)):
-        if source is None:
-            continue
-        items = source.get("values", []) if isinstance(source, dict) else source
-        return [o if isinstance(o, dict) else {"id": str(o), "name": str(o)} for o in items]
-    return None
-
-
 def paged_values(answer: Any) -> list:
     """The items of a JSM paged envelope (or of a plain list)."""
     if isinstance(answer, dict):

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from common.errors import ApiError
 
 from ..i18n import _
-from . import api
+from . import api, directory
 from .forms import GENERAL, errors_from
-from .presenters import paged_values, shared_with
+from .presenters import paged_values
 from .session import login_required
 
 logger = logging.getLogger(__name__)
@@ -23,16 +23,26 @@ def _path(key: str, tail: str = "") -> str:
 
 
 def load_request(key: str) -> dict:
-    """The request with participants, request type and desk expanded."""
-    return api.get(_path(key), expand="participant,requestType,serviceDesk,status")
+    """The request (CustomerRequestDTO)."""
+    return api.get(_path(key))
 
 
-def participants_of(key: str, dto: dict) -> list[dict]:
-    """Participants, from the expansion when the service gave it, else from their endpoint."""
-    expanded = dto.get("participants")
-    if expanded is not None:
-        return paged_values(expanded)
-    return paged_values(api.get(_path(key, "/participant"), limit=100))
+def load_detail(key: str) -> dict:
+    """What a request page shows: the request, its shares, people, moves and the caller's subscription."""
+    detail = api.get(f"/api/tickets/requests/{key}") or {}
+    req = detail.get("request") or {}
+    desk_id, type_id = str(req.get("serviceDeskId", "")), str(req.get("requestTypeId", ""))
+    names = {str(t.get("id")): t.get("name") for t in _optional(lambda: directory.request_types(desk_id), [])}
+    return {
+        "req": req,
+        "shared": detail.get("organizations"),
+        "participants": detail.get("participants") or [],
+        "transitions": detail.get("transitions") or [],
+        "subscribed": detail.get("subscribed"),
+        "assignee": detail.get("assignee"),
+        "desk_name": _optional(directory.desk_names, {}).get(desk_id, ""),
+        "type_name": names.get(type_id, ""),
+    }
 
 
 def _optional(load, default):
@@ -45,15 +55,10 @@ def _optional(load, default):
 
 def render_request(key: str, errors: dict | None = None, comment: str = "", status: int = 200):
     """The request page, with form errors when a POST failed."""
-    dto = load_request(key)
+    detail = load_detail(key)
     comments = paged_values(api.get(_path(key, "/comment"), public="true", internal="false", limit=100))
-    transitions = paged_values(_optional(lambda: api.get(_path(key, "/transition")), {}))
-    subscription = _optional(lambda: api.get(_path(key, "/notification")), None)
-    return render_template(
-        "portal/request.html", req=dto, comments=comments, transitions=transitions,
-        participants=participants_of(key, dto), shared=shared_with(dto), errors=errors or {},
-        comment=comment, subscribed=(subscription or {}).get("subscribed"),
-    ), status
+    return render_template("portal/request.html", comments=comments, errors=errors or {}, comment=comment,
+                           **detail), status
 
 
 @bp.get("/<key>")

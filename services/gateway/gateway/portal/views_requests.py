@@ -78,14 +78,32 @@ def desk(desk_id: str):
                            request_types=directory.request_types(desk_id))
 
 
-def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict]]:
+SHARE_FIELD = "organizations"
+
+
+def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict], dict | None]:
+    """The request type, its form fields, and its "Share with" field (taken out of the list) if any."""
     base = f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype/{type_id}"
     request_type = api.get(base)
     answer = api.get(base + "/field") or {}
-    fields = [f for f in answer.get("requestTypeFields", []) if f.get("visible", True) is not False]
-    for field in fields:
-        field["kind"] = field_kind(field)
-    return request_type, fields
+    fields, share_field = [], None
+    for field in answer.get("requestTypeFields", []):
+        if field.get("fieldId") == SHARE_FIELD:
+            share_field = field
+        elif field.get("visible", True) is not False:
+            field["kind"] = field_kind(field)
+            fields.append(field)
+    return request_type, fields, share_field
+
+
+def _share_choices(share_field: dict | None) -> tuple[list[dict], str]:
+    """The organisations offered in "Share with" and the preselected one ("" = private)."""
+    if share_field is None:
+        organisations = directory.my_organisations()
+        return organisations, default_share(organisations)
+    organisations = [{"id": str(v.get("value")), "name": v.get("label")} for v in share_field.get("validValues", [])]
+    defaults = share_field.get("defaultValues") or []
+    return organisations, str(defaults[0].get("value")) if defaults else ""
 
 
 @bp.route("/portal/desks/<desk_id>/create/<type_id>", methods=["GET", "POST"])
@@ -93,11 +111,10 @@ def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict]]:
 def create(desk_id: str, type_id: str):
     """The request form of one request type, with the "Share with" choice."""
     desk_dto = directory.desk(desk_id)
-    request_type, fields = _type_and_fields(desk_id, type_id)
-    organisations = directory.my_organisations()
+    request_type, fields, share_field = _type_and_fields(desk_id, type_id)
+    organisations, default = _share_choices(share_field)
     values = {f["fieldId"]: request.form.get(f["fieldId"], "") for f in fields}
-    share = request.form.get("share", default_share(organisations)) if request.method == "POST" \
-        else default_share(organisations)
+    share = request.form.get("share", default) if request.method == "POST" else default
     errors: dict[str, str] = {}
     if request.method == "POST":
         for field in fields:
@@ -108,7 +125,7 @@ def create(desk_id: str, type_id: str):
             errors["share"] = _("Choose one of your organisations, or Private.")
         if not errors:
             field_values = {k: v.strip() for k, v in values.items() if v.strip()}
-            field_values["organizations"] = [share] if share else []
+            field_values[SHARE_FIELD] = [share] if share else []
             try:
                 created = api.post("/rest/servicedeskapi/request", {
                     "serviceDeskId": str(desk_id), "requestTypeId": str(type_id),

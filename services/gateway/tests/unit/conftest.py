@@ -140,10 +140,11 @@ def desk_data(identity, tickets, tokens):
                                          "refresh_token": "r-1"})
 
     identity.on("POST", "/api/identity/login", login)
-    identity.on("GET", "/api/identity/me", {"accountId": "u-alice", "emailAddress": "alice@example.com",
-                                           "displayName": "Alice", "language": "en",
-                                           "organizations": [{"id": "1", "name": "Acme Media"}]})
-    identity.on("GET", "/api/identity/me/tokens", {"values": [{"id": "7", "label": "ci script", "createdAt": "2026-11-20T10:00:00+00:00", "lastUsedAt": None}]})
+    identity.on("GET", "/api/identity/me", {"accountId": "u-alice", "email": "alice@example.com",
+                                           "displayName": "Alice", "language": "en", "role": "customer",
+                                           "organizationIds": ["1"]})
+    identity.on("GET", "/api/identity/me/tokens", {"values": [
+        {"id": "7", "label": "ci script", "createdAt": "2026-11-20T10:00:00+00:00", "lastUsedAt": None}]})
     identity.on("GET", "/rest/servicedeskapi/organization", paged([{"id": "1", "name": "Acme Media"}]))
     tickets.on("GET", "/rest/servicedeskapi/servicedesk",
                paged([{"id": "1", "projectId": "1", "projectName": "Audio Matching", "projectKey": "AM"}]))
@@ -155,21 +156,29 @@ def desk_data(identity, tickets, tokens):
     tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype/10",
                {"id": "10", "name": "Incident", "helpText": "Tell us what happened"})
     tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype/10/field", {"requestTypeFields": [
-        {"fieldId": "summary", "name": "Summary", "required": True, "validValues": [], "jiraSchema": {"type": "string"}},
+        {"fieldId": "summary", "name": "Summary", "required": True, "validValues": [],
+         "jiraSchema": {"type": "string"}},
         {"fieldId": "description", "name": "Description", "required": False, "validValues": [],
          "jiraSchema": {"type": "string", "system": "description"}},
         {"fieldId": "customfield_1", "name": "Product", "required": False,
          "validValues": [{"value": "tv", "label": "TV"}, {"value": "radio", "label": "Radio"}]},
+        {"fieldId": "organizations", "name": "Share with", "required": False, "visible": True,
+         "validValues": [{"value": "1", "label": "Acme Media", "children": []}],
+         "defaultValues": [{"value": "1", "label": "Acme Media", "children": []}],
+         "jiraSchema": {"type": "array", "custom": "com.atlassian.servicedesk:sd-customer-organizations"}},
     ], "canRaiseOnBehalfOf": False, "canAddRequestParticipants": True})
     tickets.on("GET", "/rest/servicedeskapi/request", paged([request_dto()]))
     tickets.on("GET", "/rest/servicedeskapi/request/AM-1", request_dto())
-    tickets.on("GET", "/rest/servicedeskapi/request/AM-1/participant", paged([]))
+    tickets.on("GET", "/api/tickets/requests/AM-1", {
+        "request": request_dto(), "status": "Waiting for support",
+        "organizations": [{"id": "1", "name": "Acme Media"}],
+        "participants": [{"accountId": "u-bob", "displayName": "Bob"}], "assignee": None,
+        "transitions": [{"id": "2", "name": "Close request"}], "subscribed": True, "canEdit": True,
+    })
     tickets.on("GET", "/rest/servicedeskapi/request/AM-1/comment", paged([
         {"id": "5", "body": "We are on it <script>", "public": True, "created": date(),
          "author": {"displayName": "Agent Smith"}},
     ]))
-    tickets.on("GET", "/rest/servicedeskapi/request/AM-1/transition", paged([{"id": "2", "name": "Close request"}]))
-    tickets.on("GET", "/rest/servicedeskapi/request/AM-1/notification", {"subscribed": True})
     tickets.on("GET", "/api/tickets/queues", paged([request_dto()]))
     return identity, tickets
 

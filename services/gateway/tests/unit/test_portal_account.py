@@ -166,7 +166,8 @@ def test_signup_then_confirm(client, desk_data, tokens):
     identity.on("POST", "/api/identity/signup/confirm",
                 {"access_token": tokens.mint(email="ext@example.com"), "expires_in": 900, "refresh_token": "r"})
 
-    sent = client.post("/portal/signup", data={"email": "ext@example.com", "csrf_token": csrf_of(client, "/portal/signup")})
+    sent = client.post("/portal/signup", data={"email": "ext@example.com",
+                                                "csrf_token": csrf_of(client, "/portal/signup")})
     assert "Check your email" in sent.get_data(as_text=True)
     assert json.loads(identity.last("/signup").content) == {"email": "ext@example.com"}
 
@@ -243,3 +244,18 @@ def test_session_cookie_is_secure_with_host_prefix_by_default(identity, tickets)
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-sd_session=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_post_after_the_session_ended_returns_to_the_form_page_after_login(client, desk_data, monkeypatch):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/refresh", {"errorMessage": "revoked"}, status=401)
+    log_in(client)
+    token = csrf_of(client, "/portal/requests/AM-1")
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+
+    response = client.post("/portal/requests/AM-1/comment", data={"body": "hi", "csrf_token": token},
+                           headers={"Referer": "http://localhost/portal/requests/AM-1"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/portal/login?next=/portal/requests/AM-1"

@@ -11,7 +11,7 @@ def query_of(request: httpx.Request) -> dict:
 
 
 def test_home_lists_desks_and_requests(client, desk_data):
-    _, tickets = desk_data
+    identity, tickets = desk_data
     log_in(client)
 
     page = client.get("/")
@@ -21,6 +21,7 @@ def test_home_lists_desks_and_requests(client, desk_data):
     assert "Audio Matching" in html
     assert 'href="/portal/requests/AM-1"' in html and "Fingerprints missing" in html
     assert "Acme Media" in html  # the organisation tab
+    assert identity.last("/organization").url.params["accountId"] == "u-alice"
     assert query_of(tickets.last("/request"))["requestStatus"] == ["OPEN_REQUESTS"]
 
 
@@ -105,6 +106,20 @@ def test_create_posts_a_jsm_request_and_shows_it(client, desk_data):
     }
 
 
+def test_share_choices_fall_back_to_my_organisations_without_the_share_field(client, desk_data):
+    identity, tickets = desk_data
+    tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype/10/field", {"requestTypeFields": [
+        {"fieldId": "summary", "name": "Summary", "required": True}]})
+    identity.on("GET", "/rest/servicedeskapi/organization", paged([{"id": "1", "name": "Acme Media"},
+                                                                   {"id": "2", "name": "Northwind Radio"}]))
+    log_in(client)
+
+    html = client.get("/portal/desks/1/create/10").get_data(as_text=True)
+
+    assert '<option value="2">Northwind Radio</option>' in html
+    assert '<option value="" selected>Private request</option>' in html  # several organisations: private
+
+
 def test_create_shares_with_the_chosen_organisation(client, desk_data):
     _, tickets = desk_data
     tickets.on("POST", "/rest/servicedeskapi/request", request_dto("AM-2"), status=201)
@@ -152,6 +167,20 @@ def test_request_page_shows_details_comments_and_escapes_values(client, desk_dat
     assert "Since Monday &lt;b&gt;nothing&lt;/b&gt;" in html
     assert "Close request" in html
     assert "Stop notifications for this request" in html
+    assert "Acme Media" in html and "Bob" in html  # shared with, participants
+    assert "Audio Matching" in html and "Incident" in html  # desk and request type names
+
+
+def test_private_request_says_so(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/api/tickets/requests/AM-1", {"request": request_dto(), "organizations": [],
+                                                     "participants": [], "transitions": [], "subscribed": False})
+    log_in(client)
+
+    html = client.get("/portal/requests/AM-1").get_data(as_text=True)
+
+    assert "Private request" in html
+    assert "Turn notifications on" in html
 
 
 def test_comment_is_posted_public(client, desk_data):
@@ -214,7 +243,7 @@ def test_add_participant_by_email(client, desk_data):
 
 def test_a_request_the_customer_cannot_see_is_a_404_page(client, desk_data):
     _, tickets = desk_data
-    tickets.on("GET", "/rest/servicedeskapi/request/AM-9", {"errorMessage": "Request AM-9 does not exist."},
+    tickets.on("GET", "/api/tickets/requests/AM-9", {"errorMessage": "Request AM-9 does not exist."},
                status=404)
     log_in(client)
 

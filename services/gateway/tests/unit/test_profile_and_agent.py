@@ -68,6 +68,8 @@ def test_a_new_api_token_is_shown_once(client, desk_data):
                                                        "csrf_token": csrf_of(client, "/portal/profile")})
 
     assert "sdt_secret_value" in page.get_data(as_text=True)
+    created = [r for r in identity.requests if r.method == "POST" and r.url.path.endswith("/me/tokens")]
+    assert json.loads(created[0].content) == {"label": "laptop"}
     assert "sdt_secret_value" not in client.get("/portal/profile").get_data(as_text=True)
 
 

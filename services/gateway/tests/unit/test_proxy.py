@@ -119,3 +119,33 @@ def test_upstream_errors_pass_through_untouched(client, tickets):
 
     assert response.status_code == 404
     assert response.get_json() == {"errorMessage": "No such request"}
+
+
+def test_readiness_reports_each_upstream(client, identity, tickets):
+    identity.on("GET", "/healthz", {"status": "ok"})
+    tickets.down = True
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"identity": "ok", "tickets": "unavailable"}
+    assert client.get("/healthz").status_code == 200
+
+
+def test_pages_carry_security_headers_and_api_answers_do_not_get_a_csp(client, tickets):
+    tickets.on("GET", "/rest/servicedeskapi/info", {})
+
+    page = client.get("/portal/login")
+    api = client.get("/rest/servicedeskapi/info")
+
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" not in api.headers
+
+
+def test_static_css_is_served(client):
+    response = client.get("/static/portal.css")
+    assert response.status_code == 200
+    assert b"@media" in response.data

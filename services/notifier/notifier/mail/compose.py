@@ -58,12 +58,19 @@ def compose(
     msg["X-Auto-Response-Suppress"] = "All"
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte=_transfer_encoding(rendered.text))
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=_transfer_encoding(rendered.html))
     # Set after the body: set_content() drops every Content-* header already present.
     msg["Content-Language"] = rendered.language
     verify_headers(msg)
     return msg
+
+
+def _transfer_encoding(body: str) -> str:
+    # 8bit keeps links and text readable in the raw message (a token's "=" is not "=3D"); it is
+    # only allowed while every line stays under SMTP's 998-octet limit.
+    longest = max((len(line.encode("utf-8")) for line in body.splitlines()), default=0)
+    return "8bit" if longest <= 900 else "quoted-printable"
 
 
 def verify_headers(msg: EmailMessage) -> None:

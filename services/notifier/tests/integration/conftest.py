@@ -11,7 +11,7 @@ from aiosmtpd.handlers import Message
 from kombu import Connection, Producer
 from sqlalchemy import create_engine, text
 
-from common.bus.topology import declare_events_exchange, events_exchange
+from common.bus.topology import events_exchange
 from common.db import normalise_url
 from common.events import CONTENT_TYPE, CloudEvent
 from common.testing import amqp_server_url, check_reachable, postgres_server_url, throwaway_database, unique_name
@@ -142,17 +142,40 @@ class Bus:
         self.conn.release()
 
 
-@pytest.fixture
-def running(settings):
-    """A notifier worker consuming in a thread, and a Bus to feed it; both torn down after the test."""
+def start_worker(settings: Settings):
+    """Start a notifier worker in a thread; return (bus, stop)."""
     worker = build_worker(settings)
     bus = Bus(settings, worker)
     thread = threading.Thread(target=worker.run, name="notifier-worker", daemon=True)
     thread.start()
-    wait_for(lambda: bus.channel.queue_declare(
-        queue=worker.topology.queue_name, passive=True).consumer_count > 0, what="the worker to consume")
-    yield bus
-    worker.should_stop = True
-    thread.join(timeout=10)
-    bus.cleanup()
-    worker.session_factory.kw["bind"].dispose()
+    wait_for(lambda: bus.channel.queue_declare(queue=worker.topology.queue_name, passive=True).consumer_count > 0,
+             what="the worker to consume")
+
+    def stop():
+        worker.should_stop = True
+        thread.join(timeout=10)
+        bus.cleanup()
+        worker.session_factory.kw["bind"].dispose()
+
+    return bus, stop
+
+
+@pytest.fixture
+def running_with():
+    """Start workers with given settings; all are stopped and their queues deleted after the test."""
+    stops = []
+
+    def start(settings: Settings) -> Bus:
+        bus, stop = start_worker(settings)
+        stops.append(stop)
+        return bus
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def running(settings, running_with):
+    """A notifier worker consuming in a thread, and a Bus to feed it."""
+    return running_with(settings)

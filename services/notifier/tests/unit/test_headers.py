@@ -112,3 +112,13 @@ def test_message_id_is_stable_per_event_and_recipient():
 def test_thread_id_refuses_a_malformed_ticket_key():
     with pytest.raises(ValueError):
         thread_id("AM-1>\r\nBcc: x", "d")
+
+
+def test_bodies_stay_readable_unless_a_line_is_too_long_for_smtp():
+    link = "http://127.0.0.1:8080/portal/invitation?token=" + "x" * 60
+    msg = compose(Rendered(subject="s", text=f"Ouvrez : {link}\n", html=f"<a href='{link}'>é</a>", language="fr"),
+                  SENDER, Recipient("a@example.com", "fr", CUSTOMER), "<x@d>")
+    assert link.encode() in msg.as_bytes(policy=policy.SMTP)
+    long = compose(Rendered(subject="s", text="y" * 2000, html="<p>z</p>", language="en"),
+                   SENDER, Recipient("a@example.com", "en", CUSTOMER), "<x@d>")
+    assert all(len(line) <= 998 for line in long.as_bytes(policy=policy.SMTP).split(b"\r\n"))

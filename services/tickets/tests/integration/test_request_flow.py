@@ -54,17 +54,27 @@ def test_keys_are_per_desk(api, person):
     assert api.create(alice).json["issueKey"] == "AM-2"
 
 
+def test_a_jsm_client_may_send_only_summary_and_description(api, person):
+    body = {"serviceDeskId": 1, "requestTypeId": "1", "requestFieldValues": {"summary": "s", "description": "d"}}
+    assert api.post(f"{API}/request", person(), body).status_code == 201
+
+
 def test_a_bad_request_names_each_bad_field(api, person):
     response = api.create(person(), summary="", values={"impact": "huge", "colour": "red"})
     assert response.status_code == 400
-    assert set(response.json["errors"]) == {
-        "requestFieldValues.summary", "requestFieldValues.impact", "requestFieldValues.colour"}
+    message = response.json["errorMessage"]
+    for name in ("requestFieldValues.summary", "requestFieldValues.impact", "requestFieldValues.colour"):
+        assert name in message
 
 
 def test_an_unknown_desk_or_request_type_is_a_400(api, person):
     alice = person()
-    assert api.create(alice, desk="99").json["errors"] == {"serviceDeskId": ["Use an id listed by GET /servicedesk."]}
-    assert "requestTypeId" in api.create(alice, rt="999").json["errors"]
+    unknown_desk = api.create(alice, desk="99")
+    assert unknown_desk.status_code == 400
+    assert "Service desk '99'" in unknown_desk.json["errorMessage"]
+    unknown_type = api.create(alice, rt="999")
+    assert unknown_type.status_code == 400
+    assert "Request type '999'" in unknown_type.json["errorMessage"]
 
 
 def test_sharing_defaults_to_the_only_organisation_and_can_be_private(api, person, app):
@@ -77,7 +87,7 @@ def test_sharing_defaults_to_the_only_organisation_and_can_be_private(api, perso
     assert shared == [["5"], [], []]
     refused = api.create(two_orgs, values={"organizations": [7]})
     assert refused.status_code == 400
-    assert "requestFieldValues.organizations" in refused.json["errors"]
+    assert "requestFieldValues.organizations" in refused.json["errorMessage"]
 
 
 def test_customers_see_and_create_public_comments_only(api, person):
@@ -174,3 +184,33 @@ def test_the_jira_issue_resource_serves_the_prefetch(api, person):
     issue = api.get("/rest/api/2/issue/AM-1", alice).json
     assert issue["key"] == "AM-1"
     assert issue["fields"]["summary"] == "Player is broken"
+
+
+def test_people_search_keeps_customers_within_their_organisations(api, person):
+    alice = person("alice@example.com", orgs=[1])
+    person("bob@example.com", orgs=[1])
+    person("bobby@elsewhere.com")
+    agent = person(role="agent")
+    found = lambda who: [u["emailAddress"] for u in api.get("/api/tickets/people?query=bob", who).json["values"]]  # noqa: E731
+    assert found(alice) == ["bob@example.com"]
+    assert found(agent) == ["bob@example.com", "bobby@elsewhere.com"]
+    assert api.get("/api/tickets/people?query=b", alice).status_code == 400
+
+
+def test_participants_may_be_named_by_a_unique_display_name(api, person):
+    alice, bob = person(), person("bob.martin@example.com")
+    api.create(alice)
+    added = api.post(f"{API}/request/AM-1/participant", alice, {"usernames": ["Bob.Martin"]})
+    assert [u["accountId"] for u in added.json["values"]] == [bob.id]
+
+
+def test_the_history_keeps_every_change_and_hides_internal_notes_from_customers(api, person):
+    alice, agent = person(), person(role="agent")
+    api.create(alice)
+    api.post(f"{API}/request/AM-1/comment", agent, {"body": "note", "public": False})
+    api.post(f"{API}/request/AM-1/comment", agent, {"body": "reply"})
+    kinds = lambda who: [(e["kind"], e["to"]) for e in api.get(  # noqa: E731
+        "/api/tickets/requests/AM-1/history", who).json["values"]]
+    assert kinds(agent) == [("created", None), ("status", "Waiting for support"), ("comment", "internal"),
+                            ("comment", "public"), ("status", "Waiting for customer")]
+    assert ("comment", "internal") not in kinds(alice)

@@ -1,7 +1,9 @@
 """JSM endpoints for /info, service desks, request types and fields, and desk organisations."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
+from importlib import resources
 
 from flask import Blueprint, jsonify, request
 
@@ -17,11 +19,25 @@ VERSION = "0.1.0"
 BUILD_DATE = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
+@functools.cache
+def openapi_document() -> dict:
+    """The OpenAPI document shipped in the package, parsed once."""
+    import yaml
+
+    return yaml.safe_load(resources.files("tickets").joinpath("openapi.yaml").read_text(encoding="utf-8"))
+
+
 @bp.get("/info")
 def info():
     return jsonify({"version": VERSION, "platformVersion": VERSION, "buildDate": date_dto(BUILD_DATE),
                     "buildChangeSet": "servicedesk", "isLicensedForUse": True,
                     "_links": {"self": f"{base_url()}/rest/servicedeskapi/info"}})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This service's OpenAPI document (hand-kept in ``tickets/openapi.yaml``)."""
+    return jsonify(openapi_document())
 
 
 @bp.get("/servicedesk")

@@ -7,6 +7,7 @@ from common.errors import BadRequest
 from common.jsm import json_body, paged, paging, parse_int
 
 from ..services import conversation as conv
+from ..services.people import search_people
 from ..services import requests as svc
 from ..store.queries import QUEUES, queue_filter
 from . import dto
@@ -50,6 +51,15 @@ def request_detail(ref):
     })
 
 
+@bp.get("/requests/<ref>/history")
+def history(ref):
+    """Every change of the request, oldest first."""
+    entries, people = svc.history(uow(), caller(), ref)
+    return jsonify({"values": [{
+        "kind": e.kind, "field": e.field, "from": e.from_value, "to": e.to_value,
+        "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at)} for e in entries]})
+
+
 @bp.patch("/requests/<ref>")
 def edit_request(ref):
     principal = caller()
@@ -70,3 +80,13 @@ def share(ref):
     data = ShareIn().load(json_body())
     names = conv.share(uow(), principal, ref, data["add"], data["remove"])
     return jsonify({"organizations": [dto.organization(i, n) for i, n in sorted(names.items())]})
+
+
+@bp.get("/people")
+def people():
+    """People to add as participants, matched on name or email."""
+    principal = caller()
+    limit = parse_int(request.args.get("limit"), 20, "limit", minimum=1, maximum=50)
+    found = search_people(uow(), principal, request.args.get("query", ""), limit)
+    accounts = {a.id: a for a in found}
+    return jsonify({"values": [dto.user(a.id, accounts) for a in found]})

@@ -127,6 +127,14 @@ def status_history(uow: UnitOfWork, principal: Principal, ref: str, start: int, 
         return uow.tickets.status_history(ticket.id, start, limit)
 
 
+def history(uow: UnitOfWork, principal: Principal, ref: str):
+    """The request's full history with the people involved; customers never see internal notes."""
+    with uow:
+        ticket = load_visible(uow, viewer_for(uow, principal), ref)
+        entries = uow.tickets.history(ticket.id, include_internal=principal.is_agent)
+        return entries, uow.accounts.many(e.actor_id for e in entries)
+
+
 def transitions(uow: UnitOfWork, principal: Principal, ref: str) -> list[Transition]:
     """The transitions the caller may perform now."""
     with uow:

@@ -49,16 +49,32 @@ class AccountRepository:
         return _account(row) if row else None
 
     def resolve(self, ref: str) -> Account | None:
-        """An account named by id or by email."""
+        """An account named by id, by email, or by a display name that only one active account has."""
         ref = str(ref).strip()
-        return self.by_email(ref) if "@" in ref else self.get(ref)
+        if "@" in ref:
+            return self.by_email(ref)
+        found = self.get(ref)
+        if found is not None or not ref:
+            return found
+        rows = self.session.execute(
+            select(accounts).where(func.lower(accounts.c.display_name) == ref.lower(),
+                                   accounts.c.active.is_(True)).limit(2)).all()
+        return _account(rows[0]) if len(rows) == 1 else None
 
-    def search_customers(self, query: str, limit: int = 20) -> list[Account]:
-        """Active customers whose name or email contains ``query``."""
+    def co_members(self, account_id: str) -> set[str]:
+        """Accounts sharing at least one organisation with ``account_id`` (and the account itself)."""
+        mine = select(organization_members.c.organization_id).where(organization_members.c.account_id == account_id)
+        return set(self.session.execute(
+            select(organization_members.c.account_id).where(organization_members.c.organization_id.in_(mine))
+        ).scalars()) | {account_id}
+
+    def search(self, query: str, limit: int = 20, within: set[str] | None = None) -> list[Account]:
+        """Active accounts whose name or email contains ``query`` (optionally only among ``within``)."""
         pattern = "%" + query.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        scope = accounts.c.id.in_(sorted(within)) if within is not None else accounts.c.id.isnot(None)
         rows = self.session.execute(
             select(accounts).where(
-                accounts.c.active.is_(True),
+                accounts.c.active.is_(True), scope,
                 (func.lower(accounts.c.email).like(pattern, escape="\\"))
                 | (func.lower(func.coalesce(accounts.c.display_name, "")).like(pattern, escape="\\")),
             ).order_by(accounts.c.email).limit(limit)

@@ -1,10 +1,10 @@
 """Loads and saves Ticket aggregates; never commits (the unit of work does)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.model import Comment, Ticket
+from ..domain.model import Comment, HistoryEntry, Ticket
 from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
@@ -80,8 +80,14 @@ class TicketRepository:
         ).all()
         return [(r.to_value, r.at) for r in rows[:limit]], len(rows) <= limit
 
-    def count_for_desk(self, desk_id: int) -> int:
-        return self.session.execute(select(func.count()).where(tickets.c.desk_id == desk_id)).scalar_one()
+    def history(self, ticket_id: int, include_internal: bool) -> list[HistoryEntry]:
+        """Every recorded change, oldest first (internal-note entries only when asked for)."""
+        query = select(ticket_history).where(ticket_history.c.ticket_id == ticket_id)
+        if not include_internal:
+            query = query.where(~((ticket_history.c.kind == "comment") & (ticket_history.c.to_value == "internal")))
+        rows = self.session.execute(query.order_by(ticket_history.c.at, ticket_history.c.id)).all()
+        return [HistoryEntry(kind=r.kind, actor_id=r.actor_id, at=r.at, field=r.field, from_value=r.from_value,
+                             to_value=r.to_value) for r in rows]
 
     # -- internals ---------------------------------------------------------------------------
     @staticmethod
