@@ -39,12 +39,13 @@ def require(form, errors: dict[str, str], field: str, message: str) -> str:
 
 
 def new_password(form, errors: dict[str, str], field: str = "password", confirm: str = "password_confirm") -> str:
-    """The new password typed twice; records an error when missing, too short or mismatched."""
+    """The new password typed twice; records an error when missing or mismatched.
+
+    The password policy itself (length, common passwords) is identity's: its message is shown as is.
+    """
     password = form.get(field) or ""
     if not password:
         errors[field] = _("Enter a password.")
-    elif len(password) < 8:
-        errors[field] = _("Use at least 8 characters for your password.")
     elif password != (form.get(confirm) or ""):
         errors[confirm] = _("The two passwords do not match.")
     return password

@@ -61,8 +61,8 @@ def password():
     if not current:
         errors["current_password"] = _("Enter your current password.")
     new = request.form.get("new_password") or ""
-    if len(new) < 8:
-        errors["new_password"] = _("Use at least 8 characters for your password.")
+    if not new:
+        errors["new_password"] = _("Enter a password.")
     elif new != request.form.get("new_password_confirm"):
         errors["new_password_confirm"] = _("The two passwords do not match.")
     if errors:
