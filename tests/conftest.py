@@ -152,3 +152,18 @@ def login(api: httpx.Client, email: str, password: str) -> dict:
 @pytest.fixture(scope="session")
 def agent_headers(api):
     return login(api, AGENT_EMAIL, AGENT_PASSWORD)
+
+
+def new_customer(api: httpx.Client, agent_headers: dict, mailbox: Mailbox, label: str = "customer",
+                 password: str = "customer-password-123") -> tuple[str, dict]:
+    """Invite, accept and log in a fresh internal customer; return (email, auth headers)."""
+    import uuid
+
+    email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+    response = api.post("/api/identity/invitations", json={"emails": [email]}, headers=agent_headers)
+    assert response.status_code in (200, 201), response.text
+    token = Mailbox.link_token(eventually(lambda: mailbox.to(email), message=f"invitation to {email}")[0])
+    accepted = api.post("/api/identity/invitations/accept",
+                        json={"token": token, "password": password, "displayName": label.title()})
+    assert accepted.status_code in (200, 201), accepted.text
+    return email, login(api, email, password)

@@ -9,21 +9,13 @@ import pytest
 from atlassian import ServiceDesk
 from jira import JIRA
 
-from conftest import eventually, login
+from conftest import eventually, new_customer
 
 
 @pytest.fixture(scope="module")
 def customer(api, agent_headers, mailbox):
     """A fresh internal customer with an API token: (email, api_token)."""
-    from conftest import Mailbox
-
-    email = f"client-{uuid.uuid4().hex[:8]}@example.com"
-    assert api.post("/api/identity/invitations", json={"emails": [email]}, headers=agent_headers).status_code in (200, 201)
-    token = Mailbox.link_token(eventually(lambda: mailbox.to(email), message="invitation")[0])
-    accepted = api.post("/api/identity/invitations/accept",
-                        json={"token": token, "password": "client-password-123", "displayName": "Client User"})
-    assert accepted.status_code in (200, 201), accepted.text
-    headers = login(api, email, "client-password-123")
+    email, headers = new_customer(api, agent_headers, mailbox, "client")
     created = api.post("/api/identity/me/tokens", json={"label": "scripts"}, headers=headers)
     assert created.status_code == 201, created.text
     body = created.json()
@@ -90,3 +82,71 @@ def test_jira_package_service_desk_calls(stack, customer):
     })
     assert issue.key.startswith("AM-")
     assert issue.fields.summary == "Raised with the jira package"
+
+
+def test_agents_manage_customers_and_organisations_with_atlassian_client(sd_agent, sd_customer, customer):
+    email, _token = customer
+    newcomer = f"made-by-client-{uuid.uuid4().hex[:6]}@example.com"
+    created = sd_agent.create_customer("Made By Client", newcomer)
+    assert created["emailAddress"] == newcomer and created["accountId"]
+
+    org = sd_agent.create_organization(f"Client Org {uuid.uuid4().hex[:6]}")
+    assert org["id"] and org["name"].startswith("Client Org")
+    sd_agent.add_users_to_organization(org["id"], users_list=[email], account_list=[created["accountId"]])
+    members = sd_agent.get_users_in_organization(org["id"])
+    assert {m["emailAddress"] for m in members["values"]} == {email, newcomer}
+    assert sd_agent.get_organization(org["id"])["name"] == org["name"]
+
+    am = next(d for d in sd_agent.get_service_desks() if d["projectKey"] == "AM")
+    sd_agent.add_organization(am["id"], org["id"])
+    linked = sd_agent.get_organisations(am["id"])
+    assert org["id"] in {o["id"] for o in linked["values"]}
+
+    sd_agent.remove_users_from_organization(org["id"], users_list=[newcomer])
+    members = sd_agent.get_users_in_organization(org["id"])
+    assert {m["emailAddress"] for m in members["values"]} == {email}
+    sd_agent.remove_organization(am["id"], org["id"])
+    sd_agent.delete_organization(org["id"])
+
+
+def test_participants_on_behalf_and_filters(sd_agent, sd_customer, customer, api, agent_headers):
+    email, _token = customer
+    am = next(d for d in sd_agent.get_service_desks() if d["projectKey"] == "AM")
+    question = next(t for t in sd_agent.get_request_types(am["id"])["values"] if t["name"] == "Question")
+    on_behalf = sd_agent.create_customer_request(am["id"], question["id"], {"summary": "Raised for the customer"},
+                                                 raise_on_behalf_of=email)
+    key = on_behalf["issueKey"]
+    assert on_behalf["reporter"]["emailAddress"] == email
+    assert key in {r["issueKey"] for r in sd_customer.get_my_customer_requests()}
+
+    colleague = sd_agent.create_customer("Colleague", f"colleague-{uuid.uuid4().hex[:6]}@example.com")
+    # The tickets service learns of new accounts from identity's events, a moment later.
+    def added():
+        try:
+            sd_customer.add_request_participants(key, users_list=[colleague["emailAddress"]])
+            return True
+        except Exception:
+            return False
+
+    eventually(added, timeout=10, message="the new customer to be known to the tickets service")
+    participants = sd_customer.get_request_participants(key)
+    assert colleague["accountId"] in {p["accountId"] for p in participants}
+    sd_customer.remove_request_participants(key, account_list=[colleague["accountId"]])
+    assert sd_customer.get_request_participants(key) == []
+
+    mine = sd_customer.get(
+        "rest/servicedeskapi/request",
+        params={"requestOwnership": "OWNED_REQUESTS", "requestStatus": "OPEN_REQUESTS",
+                "searchTerm": "Raised for", "serviceDeskId": am["id"], "requestTypeId": question["id"]})
+    assert [r["issueKey"] for r in mine["values"]] == [key]
+    closed = sd_customer.get("rest/servicedeskapi/request", params={"requestStatus": "CLOSED_REQUESTS",
+                                                                      "searchTerm": "Raised for"})
+    assert closed["values"] == []
+
+
+def test_jira_package_creates_a_customer_as_an_agent(stack, agent_headers):
+    token = agent_headers["Authorization"].split(" ", 1)[1]
+    client = JIRA(server=stack.gateway_url, token_auth=token, get_server_info=False)
+    address = f"jira-made-{uuid.uuid4().hex[:6]}@example.com"
+    customer = client.create_customer(address, "Jira Made")
+    assert customer.emailAddress == address

@@ -76,14 +76,19 @@ def create_app(settings: Settings | None = None,
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from . import markdown, names
     from .portal import presenters
-    from .portal.session import current_account, is_agent
+    from .portal.session import current_account, is_admin, is_agent
 
-    app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent,
+    app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent, is_admin=is_admin,
                                  display=presenters.display, other_fields_of=presenters.other_fields)
     app.jinja_env.filters.update(
         summary=presenters.summary_of,
         field_value=presenters.field_value,
         date=presenters.friendly_date,
         status_class=presenters.status_class,
+        markdown=markdown.to_html,
+        status_label=names.status_label,
+        transition_label=names.transition_label,
+        type_label=names.request_type_label,
     )

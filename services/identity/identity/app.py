@@ -34,7 +34,8 @@ def build_deps(settings: Settings, session_factory) -> Deps:
         settings=settings,
         uow=lambda: UnitOfWork(session_factory, outbox),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism),
-        issuer=TokenIssuer(settings.private_key_pem, ttl_seconds=settings.access_token_ttl),
+        issuer=(TokenIssuer(settings.private_key_pem, ttl_seconds=settings.access_token_ttl)
+                if settings.private_key_pem else None),
         limiter=RateLimiter(counters, settings.limit_window, settings.address_limit),
     )
 

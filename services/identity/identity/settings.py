@@ -31,16 +31,23 @@ class Settings:
     signup_limit: int = 5
     address_limit: int = 50
     limit_window: int = 900
+    refresh_reuse_grace: int = 30
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Build settings from the environment; a missing required key fails and names it."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, require_key: bool = True) -> "Settings":
+        """Build settings from the environment; a missing required key fails and names it.
+
+        The worker signs no access tokens, so it may run without ``JWT_PRIVATE_KEY_FILE`` (``require_key=False``).
+        """
         env = Env(prefix="IDENTITY_", environ=environ)
-        key_file = env("JWT_PRIVATE_KEY_FILE")
-        try:
-            private_key_pem = Path(key_file).read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"setting JWT_PRIVATE_KEY_FILE points to an unreadable file {key_file!r}: {exc}") from exc
+        key_file = env("JWT_PRIVATE_KEY_FILE") if require_key else env("JWT_PRIVATE_KEY_FILE", default=None)
+        private_key_pem = b""
+        if key_file:
+            try:
+                private_key_pem = Path(key_file).read_bytes()
+            except OSError as exc:
+                raise ConfigError(
+                    f"setting JWT_PRIVATE_KEY_FILE points to an unreadable file {key_file!r}: {exc}") from exc
         return cls(
             database_url=env("DATABASE_URL"),
             amqp_url=env("AMQP_URL", default="memory://"),
@@ -60,6 +67,7 @@ class Settings:
             signup_limit=env("SIGNUP_RATE_LIMIT", int, 5),
             address_limit=env("ADDRESS_RATE_LIMIT", int, 50),
             limit_window=env("RATE_LIMIT_WINDOW", int, 900),
+            refresh_reuse_grace=env("REFRESH_REUSE_GRACE_SECONDS", int, 30),
         )
 
     def link(self, path: str, token: str) -> str:

@@ -16,11 +16,11 @@ import common.contracts.identity  # noqa: F401  (registers the identity contract
 from common.contracts import REGISTRY, validate_payload
 from common.contracts.tickets import TicketFields
 from common.events import CloudEvent
-from common.i18n import normalise
 
 from .domain.links import check_key, mute_url, ticket_url
 from .domain.model import CUSTOMER, Account, Recipient
 from .domain.recipients import audience_ids, select_recipients
+from .languages import email_language
 from .mailer import Mailer
 from .store import accounts as account_store
 
@@ -71,7 +71,8 @@ class Handlers:
         data = load(event)
         account = Account(
             id=data["accountId"], email=data["email"], display_name=data.get("displayName"),
-            language=normalise(data["language"]), role=data["role"], active=data["active"],
+            # Kept as chosen (not reduced to the languages written today); rendering picks the language.
+            language=(data["language"] or "en")[:10], role=data["role"], active=data["active"],
         )
         as_of = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
         if not account_store.upsert(session, account, as_of):
@@ -81,7 +82,7 @@ class Handlers:
         """Invitation, sign-up and password-reset emails: the address and link come in the event."""
         data = load(event)
         recipient = Recipient(
-            email=data["email"], language=normalise(data.get("language")), side=CUSTOMER,
+            email=data["email"], language=email_language(data.get("language")), side=CUSTOMER,
             display_name=data.get("displayName"), account_id=data.get("accountId"),
         )
         context = {"display_name": data.get("displayName"), "link": data["link"],

@@ -37,6 +37,7 @@ class Mailer:
         context: dict,
         ticket_key: str | None = None,
         unsubscribe_url: str | None = None,
+        correlation_id: str | None = None,
     ) -> bool:
         """Render, compose and send one email unless the log says it went out already; True if sent."""
         if self.sent_log.already_sent(session, event_id, recipient.email):
@@ -48,6 +49,6 @@ class Mailer:
         thread = thread_id(ticket_key, domain) if ticket_key else None
         message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url)
         self.channel.send(message, [recipient.email])
-        self.sent_log.record(event_id, recipient.email, msg_id, kind)
+        self.sent_log.record(event_id, recipient.email, msg_id, kind, correlation_id, ticket_key)
         logger.info("mailed %s for event %s as %s", kind, event_id, msg_id)
         return True

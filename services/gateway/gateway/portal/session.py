@@ -85,6 +85,12 @@ def is_agent() -> bool:
     return bool(account and account.get("role") in AGENT_ROLES)
 
 
+def is_admin() -> bool:
+    """Whether the signed-in account administers the service desks."""
+    account = current_account()
+    return bool(account and account.get("role") == "admin")
+
+
 def sign_out() -> None:
     """Forget the tokens, keep the chosen language."""
     language = session.get("lang")

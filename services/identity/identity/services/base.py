@@ -26,7 +26,7 @@ class Deps:
     settings: Settings
     uow: UowFactory
     passwords: Passwords
-    issuer: TokenIssuer
+    issuer: TokenIssuer | None  # None in the worker, which signs no access tokens
     limiter: RateLimiter
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 

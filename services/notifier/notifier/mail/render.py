@@ -14,7 +14,9 @@ from pathlib import Path
 from babel.dates import format_date, format_time, get_timezone
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from common.i18n import catalog, normalise
+from common.i18n import catalog
+
+from ..languages import email_language
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -77,7 +79,7 @@ def render(kind: str, language: str | None, **context) -> Rendered:
     """Subject, text and HTML of one email of ``kind`` in ``language`` (unsupported -> English)."""
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
-    lang = normalise(language)
+    lang = email_language(language)
     env = environment(lang)
     module = env.get_template(f"{kind}.txt").make_module(context)
     text = str(module).strip() + "\n"

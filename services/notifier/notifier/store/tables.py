@@ -1,7 +1,7 @@
 """Tables of the notifier's database (its Alembic migrations are generated from this metadata)."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Index, String, Table
 
 from common.db import new_metadata
 from common.inbox import inbox_table
@@ -33,4 +33,9 @@ sent_mail = Table(
     Column("message_id", String(255), nullable=False),
     Column("kind", String(50), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False),
+    # The action that caused the event (CloudEvents ``correlationid``) and its ticket, so the emails
+    # of one action can be folded into one (see ``domain.batching``).
+    Column("correlation_id", String(64), nullable=True),
+    Column("ticket_key", String(32), nullable=True),
 )
+Index("ix_sent_mail_correlation_id", sent_mail.c.correlation_id, sent_mail.c.recipient)
