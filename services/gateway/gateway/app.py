@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None,
     i18n.init_app(app)
     csrf.init_app(app, web.is_api_path)
 
+    from .admin.views import bp as admin_bp
+    from .agent.customers import bp as customers_bp
+    from .agent.organisations import bp as organisations_bp
     from .agent.views import bp as agent_bp
     from .devmail import devmail_blueprint
     from .portal.views_account import bp as account_bp
@@ -67,7 +70,8 @@ def create_app(settings: Settings | None = None,
     from .proxy import api_blueprint
 
     app.register_blueprint(api_blueprint())
-    for blueprint in (account_bp, requests_bp, request_bp, profile_bp, agent_bp):
+    for blueprint in (account_bp, requests_bp, request_bp, profile_bp, agent_bp, organisations_bp,
+                      customers_bp, admin_bp):
         app.register_blueprint(blueprint)
     if settings.dev_mailbox:
         app.register_blueprint(devmail_blueprint(settings.dev_mailbox))

@@ -37,6 +37,7 @@ def build_deps(settings: Settings, session_factory) -> Deps:
         issuer=(TokenIssuer(settings.private_key_pem, ttl_seconds=settings.access_token_ttl)
                 if settings.private_key_pem else None),
         limiter=RateLimiter(counters, settings.limit_window, settings.address_limit),
+        outbox=outbox,
     )
 
 

@@ -43,10 +43,22 @@ def account_updated(account: Account) -> CloudEvent:
     return _event("account.updated", account_fields(account), account.id)
 
 
-def customer_invited(account: Account, link: str, expires_at: datetime, invited_by: str | None) -> CloudEvent:
-    return _event("customer.invited", {
+def customer_invited(account: Account, link: str, expires_at: datetime, invited_by: str | None,
+                     ticket: dict | None = None) -> CloudEvent:
+    """``ticket`` ({ticketId, key, summary, deskName}) is set when someone was invited onto a request."""
+    data = {
         "accountId": account.id, "email": account.email, "displayName": account.display_name,
         "language": account.language, "invitedBy": invited_by, "link": link, "expiresAt": _iso(expires_at),
+    }
+    if ticket:
+        data["ticket"] = ticket
+    return _event("customer.invited", data, account.id)
+
+
+def password_changed(account: Account) -> CloudEvent:
+    return _event("password.changed", {
+        "accountId": account.id, "email": account.email, "language": account.language,
+        "displayName": account.display_name,
     }, account.id)
 
 
@@ -57,9 +69,10 @@ def customer_signed_up(account: Account, link: str, expires_at: datetime) -> Clo
     }, account.id)
 
 
-def password_reset_requested(account: Account, link: str, expires_at: datetime) -> CloudEvent:
+def password_reset_requested(account: Account, link: str, expires_at: datetime,
+                             language: str | None = None) -> CloudEvent:
     return _event("password.reset_requested", {
-        "accountId": account.id, "email": account.email, "language": account.language,
+        "accountId": account.id, "email": account.email, "language": language or account.language,
         "displayName": account.display_name, "link": link, "expiresAt": _iso(expires_at),
     }, account.id)
 

@@ -17,9 +17,11 @@ from common.contracts import REGISTRY, validate_payload
 from common.contracts.tickets import TicketFields
 from common.events import CloudEvent
 
-from .domain.links import check_key, mute_url, ticket_url
+from .domain.batching import COMMENT_KIND, folds_into_comment
+from .domain.links import check_key, forgot_password_url, mute_url, ticket_url
 from .domain.model import CUSTOMER, Account, Recipient
 from .domain.recipients import audience_ids, select_recipients
+from .domain.sharing import shared_with_names
 from .languages import email_language
 from .mailer import Mailer
 from .store import accounts as account_store
@@ -27,10 +29,12 @@ from .store import accounts as account_store
 logger = logging.getLogger(__name__)
 
 ACCOUNT_EVENTS = ("account.created.v1", "account.updated.v1")
-IDENTITY_EVENTS = ACCOUNT_EVENTS + ("customer.invited.v1", "customer.signed_up.v1", "password.reset_requested.v1")
+IDENTITY_EVENTS = ACCOUNT_EVENTS + (
+    "customer.invited.v1", "customer.signed_up.v1", "password.reset_requested.v1", "password.changed.v1",
+)
 TICKET_EVENTS = (
     "ticket.created.v1", "ticket.commented.v1", "ticket.status_changed.v1",
-    "ticket.participants_changed.v1", "ticket.shared.v1",
+    "ticket.participants_changed.v1", "ticket.shared.v1", "ticket.assigned.v1",
 )
 _LINK_EMAILS = {
     "customer.invited.v1": "invitation",
@@ -56,13 +60,16 @@ class Handlers:
         handlers = {key: self.on_account for key in ACCOUNT_EVENTS}
         handlers.update({key: self.on_link_email for key in _LINK_EMAILS})
         handlers.update({
+            "password.changed.v1": self.on_password_changed,
             "ticket.created.v1": self.on_ticket_created,
             "ticket.commented.v1": self.on_ticket_commented,
             "ticket.status_changed.v1": self.on_ticket_status_changed,
             "ticket.participants_changed.v1": self.on_participants_changed,
             "ticket.shared.v1": self.on_ticket_shared,
+            "ticket.assigned.v1": self.on_ticket_assigned,
         })
-        return handlers
+        bound = set(IDENTITY_EVENTS) | set(TICKET_EVENTS)
+        return {key: handler for key, handler in handlers.items() if key in bound}
 
     # identity.events
 
@@ -81,13 +88,22 @@ class Handlers:
     def on_link_email(self, session: Session, event: CloudEvent) -> None:
         """Invitation, sign-up and password-reset emails: the address and link come in the event."""
         data = load(event)
-        recipient = Recipient(
+        context = {"display_name": data.get("displayName"), "link": data["link"],
+                   "expires_at": data.get("expiresAt")}
+        self.mailer.deliver(session, event.id, _LINK_EMAILS[event.routing_key], self._owner(data), context)
+
+    def on_password_changed(self, session: Session, event: CloudEvent) -> None:
+        """Tell the owner; the only link is the portal's forgot-password page, in case it was not them."""
+        data = load(event)
+        context = {"display_name": data.get("displayName"), "link": forgot_password_url(self.public_url)}
+        self.mailer.deliver(session, event.id, "password_changed", self._owner(data), context)
+
+    @staticmethod
+    def _owner(data: dict) -> Recipient:
+        return Recipient(
             email=data["email"], language=email_language(data.get("language")), side=CUSTOMER,
             display_name=data.get("displayName"), account_id=data.get("accountId"),
         )
-        context = {"display_name": data.get("displayName"), "link": data["link"],
-                   "expires_at": data.get("expiresAt")}
-        self.mailer.deliver(session, event.id, _LINK_EMAILS[event.routing_key], recipient, context)
 
     # tickets.events
 
@@ -103,7 +119,8 @@ class Handlers:
     def on_ticket_status_changed(self, session: Session, event: CloudEvent) -> None:
         data = load(event)
         self._mail_audience(session, event, "ticket_status_changed", data,
-                            extra={"from_status": data["fromStatus"], "to_status": data["toStatus"]})
+                            extra={"from_status": data["fromStatus"], "to_status": data["toStatus"]},
+                            fold_into=COMMENT_KIND if folds_into_comment(data, event.correlationid) else None)
 
     def on_participants_changed(self, session: Session, event: CloudEvent) -> None:
         """Tell the customers just added; the others in the audience already follow the request."""
@@ -113,11 +130,28 @@ class Handlers:
         self._mail_audience(session, event, "participant_added", {**data, "audience": audience}, agents=False)
 
     def on_ticket_shared(self, session: Session, event: CloudEvent) -> None:
-        """Bound so the queue never dead-letters it; sharing is announced by the portal, not by email."""
-        load(event, TicketFields)
+        """Tell the customers in the audience (members of the organisations who opted in) what was shared."""
+        data = load(event, TicketFields)
+        if not data.get("added"):
+            return  # unsharing takes a view away; nobody is told by email
+        # The reporter and participants already follow the request: "shared with you" is news only
+        # to the organisations' members.
+        following = {data["reporterId"], *(data.get("participantIds") or [])}
+        audience = {"customers": [i for i in data["audience"]["customers"] if i not in following], "agents": []}
+        self._mail_audience(session, event, "ticket_shared", {**data, "audience": audience}, agents=False,
+                            extra={"organisations": shared_with_names(data)})
+
+    def on_ticket_assigned(self, session: Session, event: CloudEvent) -> None:
+        """Tell the new assignee, unless they assigned themselves (the actor is never mailed)."""
+        data = load(event)
+        assignee = data.get("toAssigneeId")
+        agents = [i for i in data["audience"]["agents"] if i == assignee]
+        self._mail_audience(session, event, "ticket_assigned",
+                            {**data, "audience": {"customers": [], "agents": agents}}, customers=False)
 
     def _mail_audience(self, session: Session, event: CloudEvent, kind: str, data: dict,
-                       customers: bool = True, agents: bool = True, extra: dict | None = None) -> None:
+                       customers: bool = True, agents: bool = True, extra: dict | None = None,
+                       fold_into: str | None = None) -> None:
         key = check_key(data["key"])
         audience = data["audience"]
         actor_id = data.get("actorId")
@@ -126,6 +160,11 @@ class Handlers:
         recipients = select_recipients(audience, known, actor_id, customers, agents)
         actor = known.get(actor_id) if actor_id else None
         for recipient in recipients:
+            if fold_into and self.mailer.sent_log.sent_in_action(
+                    session, event.correlationid, key, recipient.email, fold_into):
+                logger.info("not mailing %s for event %s: the %s email of the same action covers it",
+                            kind, event.id, fold_into)
+                continue
             context = {
                 "key": key, "summary": data["summary"], "desk_name": data["deskName"],
                 "status": data["status"], "side": recipient.side,
@@ -135,4 +174,4 @@ class Handlers:
                 **(extra or {}),
             }
             self.mailer.deliver(session, event.id, kind, recipient, context, ticket_key=key,
-                                unsubscribe_url=context["mute_url"])
+                                unsubscribe_url=context["mute_url"], correlation_id=event.correlationid)

@@ -11,6 +11,7 @@ from common.outbox import Outbox
 from common.web import init_service_app
 
 from . import api
+from .api.caller import refuse_deactivated
 from .settings import Settings
 from .store.tables import outbox
 from .store.uow import UnitOfWork
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box)
     app.extensions["tickets.known_accounts"] = set()
     app.extensions["token_verifier"] = token_verifier(settings)
+    app.extensions["principal_check"] = refuse_deactivated
     init_service_app(app, readiness={"database": lambda: ping(engine)})
     api.register(app)
     return app

@@ -1,13 +1,19 @@
-"""Demo desks and request types for ``make run`` (idempotent: loading twice changes nothing)."""
+"""Demo desks, request types and agent memberships for ``make run`` (idempotent).
+
+agent@example.com is put on every demo desk by email: if identity's account.created has not reached
+the replica yet, the membership waits for it (``desk_pending_agents``) and the worker resolves it.
+"""
 from __future__ import annotations
 
 import logging
 
 from common.db import make_engine, make_session_factory, transaction
 
-from .domain.fields import SELECT, TEXT, TEXTAREA, FieldSpec, Option
+from .domain.defaults import REQUEST_TYPES
 from .settings import Settings
+from .store.accounts import AccountRepository
 from .store.desks import DeskRepository
+from .store.tables import desk_agents
 
 logger = logging.getLogger(__name__)
 
@@ -16,43 +22,39 @@ DESKS = (
     ("TV", "TV Audience", "TV audience measurement data and reports."),
     ("RA", "Radio Audience", "Radio audience measurement data and reports."),
 )
-
-SUMMARY = FieldSpec("summary", "What do you need?", TEXT, required=True, max_length=255)
-
-
-def _description(label: str) -> FieldSpec:
-    return FieldSpec("description", label, TEXTAREA)
+DEMO_AGENT = "agent@example.com"
 
 
-REQUEST_TYPES = (
-    ("Incident", "Incident", "Something is broken or not working as expected.",
-     "Tell us what happened, when, and what you expected instead.",
-     (SUMMARY, _description("What happened?"),
-      # Optional, so JSM clients that send only summary and description can raise incidents.
-      FieldSpec("impact", "Impact", SELECT, options=(
-          Option("low", "Low: a minor inconvenience"), Option("medium", "Medium: work is slowed down"),
-          Option("high", "High: work is blocked"))))),
-    ("Feature request", "Feature request", "Suggest an improvement or a new capability.",
-     "Describe the need and who would benefit.",
-     (SUMMARY, _description("Why do you need this?"))),
-    ("Question", "Question", "Ask how something works.",
-     "Ask your question; include links or examples if useful.",
-     (SUMMARY, _description("Details"))),
-)
+def add_desk(desks: DeskRepository, key: str, name: str, description: str, invite: bool = False):
+    """A new desk with the default request types."""
+    desk = desks.add(key, name, description, invite_unknown=invite)
+    for position, (rt_name, issue_type, rt_desc, help_text, fields) in enumerate(REQUEST_TYPES):
+        desks.add_request_type(desk.id, rt_name, issue_type, rt_desc, help_text, fields, position)
+    return desk
 
 
-def load(settings: Settings) -> None:
-    """Create the demo desks and their request types unless they exist."""
+def add_agent(session, desk_id: int, email: str) -> str:
+    """Make ``email`` an agent of the desk now, or as soon as its account reaches the replica."""
+    desks = DeskRepository(session)
+    account = AccountRepository(session).by_email(email)
+    if account is None:
+        desks.add_pending_agents(desk_id, [email])
+        return "pending"
+    desks.add_members(desk_agents, desk_id, [account.id])
+    return "added"
+
+
+def load(settings: Settings, agent_email: str = DEMO_AGENT) -> None:
+    """Create the demo desks unless they exist, and put the demo agent on each of them."""
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
             desks = DeskRepository(session)
             for key, name, description in DESKS:
-                if desks.get(key) is not None:
-                    continue
-                desk = desks.add(key, name, description)
-                for position, (rt_name, issue_type, rt_desc, help_text, fields) in enumerate(REQUEST_TYPES):
-                    desks.add_request_type(desk.id, rt_name, issue_type, rt_desc, help_text, fields, position)
-                logger.info("demo desk %s created", key)
+                desk = desks.get(key)
+                if desk is None:
+                    desk = add_desk(desks, key, name, description, invite=True)
+                    logger.info("demo desk %s created", key)
+                logger.info("demo agent %s on %s: %s", agent_email, key, add_agent(session, desk.id, agent_email))
     finally:
         engine.dispose()

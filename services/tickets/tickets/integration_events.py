@@ -13,10 +13,10 @@ SOURCE = "/servicedesk/tickets"
 
 
 def _base(ticket: Ticket, desk: Desk, event: ev.DomainEvent, agent_ids: list[str], public: bool = True,
-          customers_too: bool = True) -> dict:
+          customers_too: bool = True, watchers=()) -> dict:
     aud = audience(actor_id=event.actor_id, actor_is_agent=event.actor_is_agent, reporter_id=ticket.reporter_id,
                    participant_ids=ticket.participant_ids, assignee_id=ticket.assignee_id, agent_ids=agent_ids,
-                   muted_ids=ticket.muted_ids, public=public, customers_too=customers_too)
+                   muted_ids=ticket.muted_ids, public=public, customers_too=customers_too, watcher_ids=watchers)
     return {
         "ticketId": str(ticket.id),
         "key": ticket.key,
@@ -34,7 +34,14 @@ def _base(ticket: Ticket, desk: Desk, event: ev.DomainEvent, agent_ids: list[str
     }
 
 
-def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[str]) -> tuple[str, dict]:
+def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[str], watchers=()
+             ) -> tuple[str, dict]:
+    if isinstance(event, ev.ParticipantInvited):
+        # For identity, which creates the external customer and mails the invitation: no audience.
+        return "ticket.participant_invited", {
+            "ticketId": str(ticket.id), "key": ticket.key, "deskId": str(desk.id), "deskKey": desk.key,
+            "deskName": desk.name, "summary": ticket.summary, "email": event.email, "invitedBy": event.actor_id,
+            "language": event.language}
     if isinstance(event, ev.TicketCreated):
         data = _base(ticket, desk, event, agent_ids)
         data.update(organizationIds=[str(o) for o in sorted(ticket.organization_ids)],
@@ -42,11 +49,11 @@ def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[
         return "ticket.created", data
     if isinstance(event, ev.Commented):
         c = event.comment
-        data = _base(ticket, desk, event, agent_ids, public=c.public)
+        data = _base(ticket, desk, event, agent_ids, public=c.public, watchers=watchers)
         data.update(commentId=str(c.id), public=c.public, body=c.body)
         return "ticket.commented", data
     if isinstance(event, ev.StatusChanged):
-        data = _base(ticket, desk, event, agent_ids)
+        data = _base(ticket, desk, event, agent_ids, watchers=watchers)
         data.update(fromStatus=event.from_status, toStatus=event.to_status, cause=event.cause)
         return "ticket.status_changed", data
     if isinstance(event, ev.ParticipantsChanged):
@@ -70,11 +77,15 @@ def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[
     raise TypeError(f"no integration event for {type(event).__name__}")
 
 
-def to_cloud_events(ticket: Ticket, desk: Desk, agent_ids: list[str]) -> list[CloudEvent]:
-    """The ticket's recorded domain events as CloudEvents (and the record cleared)."""
+def to_cloud_events(ticket: Ticket, desk: Desk, agent_ids: list[str], watchers=()) -> list[CloudEvent]:
+    """The ticket's recorded domain events as CloudEvents (and the record cleared).
+
+    ``agent_ids`` are the desk's agents; ``watchers`` the opted-in organisation members who still see
+    the ticket (they hear about comments and status moves, like the reporter).
+    """
     out = []
     for event in ticket.events:
-        name, data = _payload(event, ticket, desk, agent_ids)
+        name, data = _payload(event, ticket, desk, agent_ids, watchers)
         out.append(CloudEvent(type=event_type(name, 1), source=SOURCE, subject=ticket.key, data=data,
                               correlationid=current_correlation_id()))
     ticket.events.clear()

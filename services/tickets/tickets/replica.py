@@ -6,23 +6,49 @@ applied once. Organisation ids are integers in this database; events carry them 
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from common.auth import Principal
-from common.events import CloudEvent
+from common.events import CloudEvent, utc_now
+from common.outbox import Outbox
 
 from .domain.catalog import Account
 from .store.accounts import AccountRepository
+from .store.tables import outbox as outbox_table
+from .store.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
+Handler = Callable[[Session, CloudEvent], None]
 
 
-def _account(session: Session, event: CloudEvent) -> None:
-    d = event.data
-    AccountRepository(session).upsert(Account(
-        id=d["accountId"], email=d["email"], display_name=d.get("displayName"),
-        language=d.get("language") or "en", role=d.get("role") or "customer", active=bool(d.get("active", True))))
+def _account_handler(box: Outbox) -> Handler:
+    def handle(session: Session, event: CloudEvent) -> None:
+        d = event.data
+        account = Account(id=d["accountId"], email=d["email"], display_name=d.get("displayName"),
+                          language=d.get("language") or "en", role=d.get("role") or "customer",
+                          active=bool(d.get("active", True)))
+        AccountRepository(session).upsert(account)
+        if account.active:
+            _resolve_waiting(UnitOfWork.within(session, box), account)
+
+    return handle
+
+
+def _resolve_waiting(uow: UnitOfWork, account: Account) -> None:
+    """What waited for this email: desk memberships and participant invitations."""
+    desks = uow.desks.resolve_pending_agent(account.email, account.id)
+    if desks:
+        logger.info("account %s joined desks %s as agent", account.id, desks)
+    from .services.common import publish  # the services import the store; keep the replica importable alone
+
+    for ticket_id in uow.tickets.invited_ticket_ids(account.email):
+        ticket = uow.tickets.get(str(ticket_id), for_update=True)
+        if ticket is not None and ticket.accept_invitation(account.email, account.id, utc_now()):
+            uow.tickets.save(ticket)
+            publish(uow, ticket)
+            logger.info("invited participant %s joined %s", account.id, ticket.key)
 
 
 def _org_id(event: CloudEvent) -> int:
@@ -46,15 +72,21 @@ def _member_removed(session: Session, event: CloudEvent) -> None:
     AccountRepository(session).remove_member(_org_id(event), event.data["accountId"])
 
 
-HANDLERS = {
-    "account.created.v1": _account,
-    "account.updated.v1": _account,
-    "organisation.created.v1": _org_saved,
-    "organisation.renamed.v1": _org_saved,
-    "organisation.deleted.v1": _org_deleted,
-    "organisation.member_added.v1": _member_added,
-    "organisation.member_removed.v1": _member_removed,
-}
+def handlers(exchange: str) -> dict[str, Handler]:
+    """Handlers by routing key; ``exchange`` is where ticket events they cause are published."""
+    account = _account_handler(Outbox(outbox_table, exchange))
+    return {
+        "account.created.v1": account,
+        "account.updated.v1": account,
+        "organisation.created.v1": _org_saved,
+        "organisation.renamed.v1": _org_saved,
+        "organisation.deleted.v1": _org_deleted,
+        "organisation.member_added.v1": _member_added,
+        "organisation.member_removed.v1": _member_removed,
+    }
+
+
+HANDLERS = handlers("tickets.events")  # for tests and tools without a BUS_PREFIX
 
 
 def remember_caller(session: Session, principal: Principal) -> None:

@@ -8,7 +8,7 @@ from common.inbox import Inbox
 from common.log import configure_logging
 from common.runtime import run_worker
 
-from .replica import HANDLERS
+from .replica import HANDLERS, handlers
 from .settings import SERVICE, Settings
 from .store.tables import inbox
 
@@ -24,7 +24,7 @@ def topology(settings: Settings) -> ConsumerTopology:
 def build_worker(settings: Settings) -> Worker:
     """A worker that applies identity events to the replica, one transaction each."""
     engine = make_engine(settings.database_url)
-    return Worker(settings.require_amqp(), topology(settings), HANDLERS, make_session_factory(engine),
+    return Worker(settings.require_amqp(), topology(settings), handlers(settings.exchange), make_session_factory(engine),
                   Inbox(inbox, CONSUMER))
 
 

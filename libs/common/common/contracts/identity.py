@@ -26,9 +26,17 @@ class AccountUpdatedV1(AccountFields):
     """Name, language, role or active flag of an account changed."""
 
 
+class InvitedToTicket(Payload):
+    ticketId = fields.String(allow_none=True)
+    key = fields.String(allow_none=True)
+    summary = fields.String(allow_none=True)
+    deskName = fields.String(allow_none=True)
+
+
 @contract("customer.invited")
 class CustomerInvitedV1(Payload):
-    """An agent invited an internal customer; the link carries the single-use invitation token."""
+    """An agent invited an internal customer, or someone invited an email onto a request (``ticket`` set);
+    the link carries the single-use invitation token."""
 
     accountId = fields.String(required=True)
     email = fields.Email(required=True)
@@ -37,6 +45,7 @@ class CustomerInvitedV1(Payload):
     invitedBy = fields.String(allow_none=True)
     link = fields.Url(required=True, require_tld=False)
     expiresAt = fields.String(required=True)
+    ticket = fields.Nested(InvitedToTicket, allow_none=True)
 
 
 @contract("customer.signed_up")
@@ -59,6 +68,16 @@ class PasswordResetRequestedV1(Payload):
     language = LANG
     link = fields.Url(required=True, require_tld=False)
     expiresAt = fields.String(required=True)
+
+
+@contract("password.changed")
+class PasswordChangedV1(Payload):
+    """An account's password was changed or reset; the owner is told, in case it was not them."""
+
+    accountId = fields.String(required=True)
+    email = fields.Email(required=True)
+    language = LANG
+    displayName = fields.String(allow_none=True)
 
 
 class OrganisationFields(Payload):

@@ -82,3 +82,18 @@ class TicketUpdatedV1(TicketFields):
     """Summary or description changed."""
 
     changedFields = fields.List(fields.String(), required=True)
+
+
+@contract("ticket.participant_invited")
+class TicketParticipantInvitedV1(Payload):
+    """Someone without an account was added as participant; identity invites them as a customer."""
+
+    ticketId = fields.String(required=True)
+    key = fields.String(required=True)
+    deskId = fields.String(required=True)
+    deskKey = fields.String(required=True)
+    deskName = fields.String(required=True)
+    summary = fields.String(required=True)
+    email = fields.Email(required=True)
+    invitedBy = fields.String(required=True)
+    language = fields.String(required=True)

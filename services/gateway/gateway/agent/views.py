@@ -1,12 +1,13 @@
-"""Agent console: queues per desk, the full ticket (internal notes too), replies, transitions, invitations."""
+"""Agent console: queues per desk with counts, the full ticket (internal notes too), replies, transitions,
+assignment, invitations."""
 from __future__ import annotations
 
-import functools
+import logging
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from common.errors import ApiError, Forbidden
+from common.errors import ApiError
 from common.jsm import parse_int
 
 from ..i18n import _
@@ -15,11 +16,15 @@ from ..portal import session as auth
 from ..portal.forms import GENERAL, errors_from
 from ..portal.presenters import page_window, paged_values
 from ..portal.views_request import load_detail
+from .access import agent_required, form_error
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
 QUEUES = ("open", "unassigned", "mine", "waiting", "all")
 PAGE_SIZE = 25
+COUNT_LIMIT = 100
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -29,19 +34,6 @@ def queue_labels() -> dict[str, str]:
         "open": _("All open"), "unassigned": _("Unassigned"), "mine": _("Assigned to me"),
         "waiting": _("Waiting for customer"), "all": _("All requests"),
     }
-
-
-def agent_required(view):
-    """View decorator: signed in, and a member of the support team."""
-
-    @functools.wraps(view)
-    @auth.login_required
-    def wrapper(*args, **kwargs):
-        if not auth.is_agent():
-            raise Forbidden(_("The agent console is for the support team only."))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.get("", strict_slashes=False)
@@ -59,15 +51,67 @@ def home():
         items = paged_values(answer)
         window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
     return render_template("agent/home.html", desks=desks, desk=desk, queue=queue, queues=queue_labels(),
-                           items=items, window=window)
+                           items=items, window=window, counts=queue_counts(desk) if desk else {})
+
+
+def queue_counts(desk: str) -> dict[str, str]:
+    """Queue id -> how many requests it holds ("100+" past one page of the API; "" when unknown)."""
+    counts = {}
+    for name in QUEUES:
+        try:
+            answer = api.get("/api/tickets/queues", serviceDeskId=desk, queue=name, limit=COUNT_LIMIT) or {}
+        except ApiError as exc:
+            if exc.status >= 500:
+                raise
+            logger.info("queue %s of desk %s could not be counted: %s", name, desk, exc)
+            counts[name] = ""
+            continue
+        # A future total from the service is used as is; the page size is the fallback count.
+        total = answer.get("total")
+        size = len(paged_values(answer))
+        if isinstance(total, int):
+            counts[name] = str(total)
+        else:
+            counts[name] = str(size) if answer.get("isLastPage", True) else f"{size}+"
+    return counts
+
+
+def desk_agents(desk_id: str) -> list[dict] | None:
+    """The agents of a desk (UserDTO), or None when the tickets service cannot list them."""
+    try:
+        return paged_values(api.get(f"/api/tickets/desks/{desk_id}/agents", limit=100))
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        logger.info("agents of desk %s not listed: %s", desk_id, exc)
+        return None
 
 
 def _render_ticket(key: str, errors: dict | None = None, body: str = "", status: int = 200):
     detail = load_detail(key)
     comments = paged_values(api.get(f"/rest/servicedeskapi/request/{key}/comment", public="true",
                                     internal="true", limit=100))
+    agents = desk_agents(str(detail["req"].get("serviceDeskId", "")))
+    me = (auth.current_account() or {}).get("id")
     return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
-                           **detail), status
+                           agents=agents, me=me, **detail), status
+
+
+@bp.post("/requests/<key>/assign")
+@agent_required
+def assign(key: str):
+    """Assign the request to me, to another agent of the desk, or to nobody."""
+    choice = request.form.get("assignee", "")
+    if choice == "me":
+        choice = (auth.current_account() or {}).get("id") or ""
+    try:
+        api.call("PUT", f"/api/tickets/requests/{key}/assignee", json={"accountId": choice or None})
+    except ApiError as exc:
+        if not form_error(exc):
+            raise
+        return _render_ticket(key, {"assignee": exc.message}, status=400)
+    flash(_("The assignee has been changed.") if choice else _("The request is now unassigned."), "success")
+    return redirect(url_for("agent.ticket", key=key))
 
 
 @bp.get("/requests/<key>")
@@ -88,7 +132,7 @@ def reply(key: str):
     try:
         api.post(f"/rest/servicedeskapi/request/{key}/comment", {"body": body, "public": public})
     except ApiError as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
+        if not form_error(exc):
             raise
         return _render_ticket(key, errors_from(exc, {"body": "body"}), body, status=400)
     flash(_("Your reply has been sent.") if public else _("Your internal note has been added."), "success")

@@ -1,4 +1,4 @@
-"""One request as its customer sees it: details, public comments, close/reopen, sharing, mute."""
+"""One request as its customer sees it: details, public comments, close/reopen, participants, notifications."""
 from __future__ import annotations
 
 import logging
@@ -11,11 +11,13 @@ from ..i18n import _
 from . import api, directory
 from .forms import GENERAL, errors_from
 from .presenters import paged_values
-from .session import login_required
+from .session import current_account, login_required
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("request", __name__, url_prefix="/portal/requests")
+
+PEOPLE_LIMIT = 10
 
 
 def _path(key: str, tail: str = "") -> str:
@@ -53,19 +55,40 @@ def _optional(load, default):
         return default
 
 
-def render_request(key: str, errors: dict | None = None, comment: str = "", status: int = 200):
+def member_of_shared(detail: dict) -> bool:
+    """Whether the caller sees the request only through an organisation it is shared with."""
+    me = (current_account() or {}).get("id")
+    req = detail["req"]
+    if not me or (req.get("reporter") or {}).get("accountId") == me:
+        return False
+    if any(p.get("accountId") == me for p in detail["participants"]):
+        return False
+    mine = {str(o.get("id")) for o in directory.my_organisations()}
+    return any(str(o.get("id")) in mine for o in detail["shared"] or [])
+
+
+def find_people(query: str) -> list[dict]:
+    """People matching ``query`` by name or email, to add as participants."""
+    if not query:
+        return []
+    return paged_values(api.get("/api/tickets/people", query=query, limit=PEOPLE_LIMIT))
+
+
+def render_request(key: str, errors: dict | None = None, comment: str = "", status: int = 200,
+                   people_query: str = ""):
     """The request page, with form errors when a POST failed."""
     detail = load_detail(key)
     comments = paged_values(api.get(_path(key, "/comment"), public="true", internal="false", limit=100))
     return render_template("portal/request.html", comments=comments, errors=errors or {}, comment=comment,
-                           **detail), status
+                           member_of_shared=member_of_shared(detail), people_query=people_query,
+                           people=find_people(people_query), **detail), status
 
 
 @bp.get("/<key>")
 @login_required
 def view(key: str):
-    """Show the request."""
-    return render_request(key)
+    """Show the request (and people found by the participant search, a plain GET form)."""
+    return render_request(key, people_query=(request.args.get("people") or "").strip()[:100])
 
 
 @bp.post("/<key>/comment")
@@ -103,13 +126,16 @@ def transition(key: str):
 @bp.post("/<key>/participants")
 @login_required
 def add_participant(key: str):
-    """Share the request with another person, by email or name."""
+    """Share the request with another person: a search result (account id), an email or a name."""
+    account_id = (request.form.get("account_id") or "").strip()
     who = (request.form.get("participant") or "").strip()
-    if not who:
+    if not who and not account_id:
         return render_request(key, {"participant": _("Enter the email address or name of a person.")},
                               status=400)
+    body = {"accountIds": [account_id]} if account_id else {"usernames": [who]}
+    who = (request.form.get("name") or "").strip() or who or account_id
     try:
-        api.post(_path(key, "/participant"), {"usernames": [who]})
+        api.post(_path(key, "/participant"), body)
     except ApiError as exc:
         if exc.status >= 500 or exc.status == 403:
             raise

@@ -132,7 +132,7 @@ def desk_data(identity, tickets, tokens):
     """Upstreams that know Alice (customer of Acme Media), an agent, a desk AM and one request AM-1."""
     def login(request):
         email = json.loads(request.content)["email"]
-        role = "agent" if email.startswith("agent") else "customer"
+        role = "agent" if email.startswith("agent") else "admin" if email.startswith("admin") else "customer"
         lang = "fr" if email.startswith("francine") else "en"
         token = tokens.mint(account_id=f"u-{email.split('@')[0]}", email=email, role=role,
                             name=email.split("@")[0].title(), language=lang)

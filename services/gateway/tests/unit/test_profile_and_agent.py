@@ -98,8 +98,9 @@ def test_agent_queue_uses_the_queues_endpoint(client, desk_data):
 
     html = client.get("/agent?desk=1&queue=unassigned").get_data(as_text=True)
 
-    sent = tickets.last("/api/tickets/queues").url.params
-    assert sent["serviceDeskId"] == "1" and sent["queue"] == "unassigned"
+    listed = [r.url.params for r in tickets.requests
+              if r.url.path == "/api/tickets/queues" and r.url.params.get("limit") == "25"]
+    assert listed and listed[0]["serviceDeskId"] == "1" and listed[0]["queue"] == "unassigned"
     assert 'href="/agent/requests/AM-1"' in html
 
 

@@ -48,6 +48,20 @@ def context() -> dict:
         "queue": "open", "queues": {"open": "Open", "all": "All"}, "emails": "a@example.com",
         "messages": [{"name": "a.eml", "to": "x@example.com", "subject": "Hi", "date": "today"}],
         "name": "a.eml", "headers": [("From", "a"), ("To", "b"), ("Subject", "c"), ("Date", "d")],
+        "counts": {"open": "3", "all": "100+"}, "me": "u",
+        "agents": [{"accountId": "u", "displayName": "Agent"}, {"accountId": "u2", "emailAddress": "b@x"}],
+        "assignee": {"accountId": "u2", "displayName": "B"},
+        "org": {"id": "1", "name": "Acme Media"},
+        "members": [{"accountId": "u-a", "displayName": "Alice", "email": "alice@example.com"}],
+        "customers": [{"accountId": "u-a", "displayName": "Alice", "email": "alice@example.com", "active": True},
+                      {"accountId": "u-b", "email": "bob@example.com", "active": False, "kind": "external"}],
+        "invitations": {"u-a": {"state": "expired"}}, "states": {"expired": "Expired"}, "q": "ali",
+        "agents_missing": None, "settings": {"active": True, "restricted": None, "allowParticipantInvites": False},
+        "form": {}, "rows": [{"fieldId": "summary", "name": "Summary", "required": True, "type": "text",
+                              "options": ""},
+                             {"fieldId": "", "name": "", "required": False, "type": "text", "options": ""}],
+        "people": [{"accountId": "u-c", "displayName": "Carol", "emailAddress": "carol@example.com"}],
+        "people_query": "car", "member_of_shared": True,
     }
 
 

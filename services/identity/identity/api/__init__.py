@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from common.i18n import negotiate
+
 from ..domain.model import Account
 from ..services.base import Deps
 
@@ -14,6 +16,16 @@ def deps() -> Deps:
 def client_address() -> str | None:
     """The caller's address (ProxyFix has already applied the trusted X-Forwarded-For hops)."""
     return request.remote_addr
+
+
+def requested_language(body: dict) -> object:
+    """The body's ``language`` when given, else a supported language the Accept-Language header names, else None."""
+    if body.get("language") not in (None, ""):
+        return body["language"]
+    header = request.headers.get("Accept-Language") or ""
+    chosen = negotiate(header)
+    named = {part.split(";")[0].strip().split("-")[0].lower() for part in header.split(",")}
+    return chosen if chosen in named else None
 
 
 def account_json(account: Account, organisation_ids: list[int] | None = None) -> dict:

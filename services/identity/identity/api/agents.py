@@ -7,7 +7,7 @@ from common.auth import require_auth
 from common.jsm import json_body, paging
 
 from ..services import accounts, invitations, organisations
-from . import account_json, deps
+from . import account_json, deps, requested_language
 
 bp = Blueprint("identity_agents", __name__, url_prefix="/api/identity")
 AGENTS = ("agent", "admin")
@@ -26,7 +26,7 @@ def _org_json(org) -> dict:
 def invite():
     body = json_body()
     results = invitations.invite(deps(), actor=g.principal, emails=body.get("emails"),
-                                 language=body.get("language"))
+                                 language=requested_language(body))
     return jsonify({"invitations": results}), 201
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from common.auth import jwks_document, optional_principal
-from common.i18n import negotiate
 from common.jsm import json_body
 
 from ..services import invitations, passwords, sessions, signup
-from . import account_json, client_address, deps
+from . import account_json, client_address, deps, requested_language
 
 bp = Blueprint("identity_auth", __name__, url_prefix="/api/identity")
 
@@ -56,8 +55,9 @@ def accept_invitation():
 
 @bp.post("/signup")
 def start_signup():
-    answer = signup.signup(deps(), email=json_body().get("email"),
-                           language=negotiate(request.headers.get("Accept-Language")), address=client_address())
+    body = json_body()
+    answer = signup.signup(deps(), email=body.get("email"), language=requested_language(body),
+                           address=client_address())
     return jsonify(answer), 202
 
 
@@ -71,7 +71,9 @@ def confirm_signup():
 
 @bp.post("/password/forgot")
 def forgot_password():
-    return jsonify(passwords.forgot(deps(), email=json_body().get("email"), address=client_address())), 202
+    body = json_body()
+    return jsonify(passwords.forgot(deps(), email=body.get("email"), address=client_address(),
+                                    language=requested_language(body))), 202
 
 
 @bp.post("/password/reset")

@@ -7,7 +7,7 @@ from common.auth import require_auth
 from common.jsm import base_url, date_dto, json_body, paged, paging, parse_bool, user_dto
 
 from ..services import accounts, organisations
-from . import deps
+from . import deps, requested_language
 
 bp = Blueprint("identity_jsm", __name__, url_prefix="/rest/servicedeskapi")
 AGENTS = ("agent", "admin")
@@ -89,5 +89,5 @@ def create_customer():
     strict = parse_bool(request.args.get("strictConflictStatusCode"), False, "strictConflictStatusCode")
     account = accounts.create_customer(deps(), actor=g.principal, email=body.get("email"),
                                        display_name=body.get("displayName") or body.get("fullName"),
-                                       strict_conflict=strict)
+                                       strict_conflict=strict, language=requested_language(body))
     return jsonify(account_dto(account)), 201

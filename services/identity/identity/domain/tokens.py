@@ -11,6 +11,8 @@ from .errors import TokenRejected
 INVITE, SIGNUP, RESET = "invite", "signup", "reset"
 PURPOSES = (INVITE, SIGNUP, RESET)
 API_TOKEN_PREFIX = "sdt_"
+# Successors one rotated link may have within the grace window (a few tabs refreshing at once).
+MAX_SIBLINGS = 5
 
 
 def new_secret() -> str:
@@ -84,6 +86,7 @@ class RefreshToken:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+    parent_id: str | None = None
 
     def check(self, now: datetime) -> None:
         """Raise TokenRejected unless this link may be exchanged now (``used`` signals a reuse)."""
@@ -93,6 +96,22 @@ class RefreshToken:
             raise TokenRejected("used")
         if now >= _aware(self.expires_at, now):
             raise TokenRejected("expired")
+
+
+def reuse_within_grace(token: RefreshToken, children: list[RefreshToken], now: datetime, grace_seconds: int) -> bool:
+    """True when a rotated link may be exchanged once more without revoking its family.
+
+    Clients that refresh from two requests at once present the same link twice. That is allowed while
+    the link is the immediately superseded one (none of its successors has been rotated or revoked) and
+    it was rotated less than ``grace_seconds`` ago; anything else is treated as a stolen copy.
+    """
+    if token.used_at is None or token.revoked_at is not None or grace_seconds <= 0:
+        return False
+    if now >= _aware(token.expires_at, now) or len(children) >= MAX_SIBLINGS:
+        return False
+    if (now - _aware(token.used_at, now)).total_seconds() > grace_seconds:
+        return False
+    return all(child.used_at is None and child.revoked_at is None for child in children)
 
 
 @dataclass

@@ -5,14 +5,15 @@ import logging
 
 from common.auth import Principal
 from common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from common.i18n import normalise
 
 from .. import integration_events as ev
 from ..domain.model import (
-    INTERNAL, ROLES, Account, check_language, check_time_zone, clean_name, normalise_email,
+    INTERNAL, LANGUAGES, ROLES, Account, check_language, check_time_zone, clean_name, normalise_email,
 )
 from ..domain.passwords import check_password
 from . import invitations
-from .base import Deps, require_agent, rules
+from .base import Deps, chosen_language, require_agent, rules
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ def create_account(deps: Deps, *, email: str, password: str | None, role: str = 
 
 
 def create_customer(deps: Deps, *, actor: Principal, email: object, display_name: object,
-                    strict_conflict: bool = False) -> Account:
-    """JSM ``POST /customer``: register an internal customer and send the invitation."""
+                    strict_conflict: bool = False, language: object = None) -> Account:
+    """JSM ``POST /customer``: register an internal customer and send the invitation (language as for invitations)."""
     require_agent(actor)
+    lang = chosen_language(language)
     with rules("email"):
         address = normalise_email(email)
     with rules("displayName"):
@@ -58,7 +60,8 @@ def create_customer(deps: Deps, *, actor: Principal, email: object, display_name
         if uow.repo.account_by_email(address) is not None:
             message = f"A customer with the email {address} already exists."
             raise Conflict(message) if strict_conflict else BadRequest(message)
-        invitations.invite_one(deps, uow, address, invited_by=actor.id, display_name=name)
+        invitations.invite_one(deps, uow, address, invited_by=actor.id, display_name=name, language=lang,
+                               default_language=normalise(actor.language, LANGUAGES))
         uow.commit()
         account = uow.repo.account_by_email(address)
     return account

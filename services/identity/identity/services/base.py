@@ -8,9 +8,10 @@ from typing import Callable, Iterator
 
 from common.auth import Principal, TokenIssuer
 from common.errors import BadRequest, Forbidden, ValidationFailed
+from common.outbox import Outbox
 
 from ..domain.errors import DomainError, PasswordRejected, TokenRejected
-from ..domain.model import Account
+from ..domain.model import Account, check_language
 from ..hashing import Passwords
 from ..ratelimit import RateLimiter
 from ..settings import Settings
@@ -28,6 +29,7 @@ class Deps:
     passwords: Passwords
     issuer: TokenIssuer | None  # None in the worker, which signs no access tokens
     limiter: RateLimiter
+    outbox: Outbox | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
     def now(self) -> datetime:
@@ -58,6 +60,14 @@ def rules(field_name: str | None = None) -> Iterator[None]:
     except DomainError as exc:
         errors = {field_name: [str(exc)]} if field_name else None
         raise ValidationFailed(str(exc), errors=errors) from exc
+
+
+def chosen_language(value: object) -> str | None:
+    """Validate a language the request chose (body or Accept-Language); None when it chose none."""
+    if value is None:
+        return None
+    with rules("language"):
+        return check_language(value)
 
 
 def require_agent(actor: Principal) -> None:

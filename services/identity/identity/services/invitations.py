@@ -5,14 +5,17 @@ import logging
 
 from common.auth import Principal
 from common.errors import Forbidden, NotFound, ValidationFailed
+from common.i18n import normalise
 
 from .. import integration_events as ev
-from ..domain.model import INTERNAL, Account, InvalidEmail, clean_name, invitation_state, normalise_email
+from ..domain.model import (
+    INTERNAL, LANGUAGES, Account, InvalidEmail, clean_name, invitation_state, normalise_email,
+)
 from ..domain.passwords import check_password
 from ..domain.tokens import INVITE, RESET
 from ..store.uow import UnitOfWork
 from . import tokens
-from .base import Deps, require_agent, rules
+from .base import Deps, chosen_language, require_agent, rules
 
 logger = logging.getLogger(__name__)
 MAX_EMAILS = 100
@@ -42,14 +45,18 @@ def _view(account: Account, state: str, action: str, expires_at=None) -> dict:
             "state": state, "action": action, "expiresAt": expires_at}
 
 
-def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | None, language: str = "en",
-               display_name: str | None = None) -> dict:
-    """Invite one email inside the caller's unit of work; existing accounts get a reset link instead."""
+def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | None, language: str | None = None,
+               default_language: str = "en", display_name: str | None = None) -> dict:
+    """Invite one email inside the caller's unit of work; existing accounts get a reset link instead.
+
+    ``language``, the one the request chose, is kept by accounts that have not logged in yet; new
+    accounts without a choice get ``default_language`` (the inviter's).
+    """
     account = uow.repo.account_by_email(email)
     now = deps.now()
     if account is None:
-        account = Account(email=email, kind=INTERNAL, language=language, display_name=display_name,
-                          created_at=now, updated_at=now)
+        account = Account(email=email, kind=INTERNAL, language=language or default_language,
+                          display_name=display_name, created_at=now, updated_at=now)
         uow.repo.add(account)
         uow.emit(ev.account_created(account))
         action = "invited"
@@ -59,13 +66,16 @@ def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | Non
         link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
         uow.emit(ev.password_reset_requested(account, link, token.expires_at))
         return _view(account, "accepted", "reset_link_sent")
-    elif account.kind != INTERNAL:
+    elif account.kind != INTERNAL and not uow.repo.latest_tokens([account.id], INVITE):
         # A sign-up that was never confirmed: the support team now vouches for the address.
         account.kind = INTERNAL
+        account.update_profile(now, language=language or account.language)
         account.updated_at = now
         uow.emit(ev.account_created(account))
         action = "invited"
     else:
+        if language and account.update_profile(now, language=language):
+            uow.emit(ev.account_updated(account))
         action = "reinvited"
     link, token = tokens.issue(deps, uow, account, INVITE, deps.settings.invitation_ttl)
     uow.emit(ev.customer_invited(account, link, token.expires_at, invited_by))
@@ -73,12 +83,16 @@ def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | Non
 
 
 def invite(deps: Deps, *, actor: Principal, emails: object, language: object = None) -> list[dict]:
-    """Invite internal customers by email; return one entry per email with its state."""
+    """Invite internal customers by email; return one entry per email with its state.
+
+    Language: ``language`` (the body's, else Accept-Language's), else the inviting agent's own.
+    """
     require_agent(actor)
     addresses = _emails(emails)
-    lang = language if language in ("en", "fr") else "en"
+    lang = chosen_language(language)
     with deps.uow() as uow:
-        results = [invite_one(deps, uow, email, invited_by=actor.id, language=lang) for email in addresses]
+        results = [invite_one(deps, uow, email, invited_by=actor.id, language=lang,
+                              default_language=normalise(actor.language, LANGUAGES)) for email in addresses]
         uow.commit()
     logger.info("invited %d email(s)", len(results))
     return results
@@ -91,7 +105,7 @@ def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
         account = uow.repo.account(account_id)
         if account is None or account.role != "customer":
             raise NotFound(f"No customer has the id '{account_id}'.")
-        result = invite_one(deps, uow, account.email, invited_by=actor.id, language=account.language)
+        result = invite_one(deps, uow, account.email, invited_by=actor.id)
         uow.commit()
     return result
 

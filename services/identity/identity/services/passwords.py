@@ -2,35 +2,49 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from common.auth import Principal
 from common.errors import Forbidden, Unauthorized, ValidationFailed
 
 from .. import integration_events as ev
-from ..domain.model import InvalidEmail, normalise_email
+from ..domain.model import Account, InvalidEmail, normalise_email
 from ..domain.passwords import check_password
 from ..domain.tokens import RESET
 from . import tokens
-from .base import Deps, rules
+from ..store.uow import UnitOfWork
+from .base import Deps, chosen_language, rules
 
 logger = logging.getLogger(__name__)
 FORGOT_ANSWER = {"message": "If an account exists for this email, we have sent it a link to reset the password."}
 
 
-def forgot(deps: Deps, *, email: object, address: str | None) -> dict:
-    """Email a reset link to a known account; the answer is the same whether the email is known or not."""
+def forgot(deps: Deps, *, email: object, address: str | None, language: object = None) -> dict:
+    """Email a reset link to a known account; the answer, and its cost, are the same whether the email is known.
+
+    ``language`` (the form's choice) decides the email's language for this once; else the account's own.
+    """
     try:
         address_email = normalise_email(email)
     except InvalidEmail as exc:
         raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
+    language = chosen_language(language)
     deps.limiter.hit("forgot", address_email, address, deps.settings.forgot_limit)
     with deps.uow() as uow:
         account = uow.repo.account_by_email(address_email)
-        if account is not None and account.active and account.has_password:
-            link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
-            uow.emit(ev.password_reset_requested(account, link, token.expires_at))
+        usable = account is not None and account.active and account.has_password
+        if not usable:
+            now = deps.now()
+            account = Account(email=f"{uuid.uuid4().hex}@decoy.invalid", created_at=now, updated_at=now)
+            uow.repo.add(account)
+        uow.savepoint(lambda: _send_reset(deps, uow, account, language), keep=usable)
         uow.commit()
     return dict(FORGOT_ANSWER)
+
+
+def _send_reset(deps: Deps, uow: UnitOfWork, account: Account, language: str | None) -> None:
+    link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
+    uow.emit(ev.password_reset_requested(account, link, token.expires_at, language=language))
 
 
 def reset(deps: Deps, *, token: object, password: object) -> None:
@@ -47,6 +61,7 @@ def reset(deps: Deps, *, token: object, password: object) -> None:
         # Following the emailed link proves the address, like accepting an invitation.
         account.verify_email(now)
         uow.repo.revoke_refresh_tokens(now, account_id=account.id)
+        uow.emit(ev.password_changed(account))
         uow.commit()
     logger.info("password reset for account %s", account.id)
 
@@ -72,4 +87,5 @@ def change(deps: Deps, *, actor: Principal, current: object, new: object) -> Non
         uow.repo.revoke_refresh_tokens(now, account_id=account.id)
         for old in uow.repo.open_tokens(account.id, RESET):
             old.revoke(now)
+        uow.emit(ev.password_changed(account))
         uow.commit()

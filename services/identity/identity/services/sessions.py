@@ -11,7 +11,7 @@ from common.errors import Unauthorized
 
 from ..domain.errors import TokenRejected
 from ..domain.model import Account, InvalidEmail, normalise_email
-from ..domain.tokens import RefreshToken, hash_secret, new_secret, require_secret
+from ..domain.tokens import RefreshToken, hash_secret, new_secret, require_secret, reuse_within_grace
 from ..store.uow import UnitOfWork
 from .base import Deps, principal_of
 
@@ -19,11 +19,12 @@ logger = logging.getLogger(__name__)
 BAD_CREDENTIALS = "The email or password is incorrect."
 
 
-def _issue_pair(deps: Deps, uow: UnitOfWork, account: Account, family_id: str | None = None) -> dict:
+def _issue_pair(deps: Deps, uow: UnitOfWork, account: Account, family_id: str | None = None,
+                parent_id: str | None = None) -> dict:
     secret = new_secret()
     now = deps.now()
     uow.repo.add(RefreshToken(id=str(uuid.uuid4()), account_id=account.id, family_id=family_id or str(uuid.uuid4()),
-                              token_hash=hash_secret(secret), created_at=now,
+                              token_hash=hash_secret(secret), created_at=now, parent_id=parent_id,
                               expires_at=deps.later(deps.settings.refresh_token_ttl)))
     return {"access_token": deps.issuer.issue(principal_of(account)), "token_type": "Bearer",
             "expires_in": deps.issuer.ttl, "refresh_token": secret}
@@ -58,7 +59,11 @@ def login(deps: Deps, *, email: object, password: object, address: str | None) -
 
 
 def refresh(deps: Deps, *, refresh_token: object) -> dict:
-    """Rotate a refresh token; presenting an already rotated one revokes its whole family."""
+    """Rotate a refresh token; presenting an already rotated one revokes its whole family.
+
+    The link rotated last may be presented again within ``refresh_reuse_grace`` seconds (two requests
+    of one client refreshing at once); that answers with a sibling pair instead of revoking the family.
+    """
     try:
         secret = require_secret(refresh_token)
     except TokenRejected:
@@ -71,6 +76,9 @@ def refresh(deps: Deps, *, refresh_token: object) -> dict:
         try:
             current.check(now)
         except TokenRejected as exc:
+            if exc.reason == "used" and reuse_within_grace(current, uow.repo.refresh_children(current.id), now,
+                                                           deps.settings.refresh_reuse_grace):
+                return _sibling_pair(deps, uow, current)
             if exc.reason == "used":
                 # Someone replayed a rotated token: the thief or the owner holds a copy; end both.
                 uow.repo.revoke_refresh_tokens(now, family_id=current.family_id)
@@ -81,8 +89,18 @@ def refresh(deps: Deps, *, refresh_token: object) -> dict:
         if account is None or not account.active:
             raise Unauthorized("This account has been deactivated; contact the support team.")
         current.used_at = now
-        tokens = _issue_pair(deps, uow, account, family_id=current.family_id)
+        tokens = _issue_pair(deps, uow, account, family_id=current.family_id, parent_id=current.id)
         uow.commit()
+    return tokens
+
+
+def _sibling_pair(deps: Deps, uow: UnitOfWork, current: RefreshToken) -> dict:
+    account = uow.repo.account(current.account_id)
+    if account is None or not account.active:
+        raise Unauthorized("This account has been deactivated; contact the support team.")
+    tokens = _issue_pair(deps, uow, account, family_id=current.family_id, parent_id=current.id)
+    uow.commit()
+    logger.info("refresh token of family %s reused within the grace window; sibling issued", current.family_id)
     return tokens
 
 

@@ -8,41 +8,47 @@ from common.errors import Forbidden, NotFound, ValidationFailed
 from .. import integration_events as ev
 from ..domain.model import EXTERNAL, Account, InvalidEmail, clean_name, normalise_email
 from ..domain.passwords import check_password
-from ..domain.tokens import RESET, SIGNUP
+from ..domain.tokens import INVITE, RESET, SIGNUP
 from . import invitations, tokens
-from .base import Deps, rules
+from .base import Deps, chosen_language, rules
 
 logger = logging.getLogger(__name__)
 SIGNUP_ANSWER = {"message": "Check your inbox: we have sent a link to finish creating your account."}
 
 
-def signup(deps: Deps, *, email: object, language: str, address: str | None) -> dict:
-    """Start a sign-up; answers the same for new and known emails (known ones get a reset or invitation link)."""
+def signup(deps: Deps, *, email: object, language: object, address: str | None) -> dict:
+    """Start a sign-up; answers the same for new and known emails (known ones get a reset or invitation link).
+
+    ``language`` (the body's, else Accept-Language's) is kept by accounts that have not logged in yet.
+    """
     if not deps.settings.signup_enabled:
         raise NotFound("Sign-up is turned off: ask the support team for an invitation.")
     try:
         address_email = normalise_email(email)
     except InvalidEmail as exc:
         raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
+    lang = chosen_language(language)
     deps.limiter.hit("signup", address_email, address, deps.settings.signup_limit)
     with deps.uow() as uow:
         account = uow.repo.account_by_email(address_email)
         now = deps.now()
         if account is None:
             # Not announced to other services until the email is verified.
-            account = Account(email=address_email, kind=EXTERNAL, language=language, created_at=now,
+            account = Account(email=address_email, kind=EXTERNAL, language=lang or "en", created_at=now,
                               updated_at=now)
             uow.repo.add(account)
         if not account.active:
             logger.info("sign-up asked for deactivated account %s; nothing sent", account.id)
         elif account.has_password and account.email_verified:
             link, token = tokens.issue(deps, uow, account, RESET, deps.settings.reset_ttl)
-            uow.emit(ev.password_reset_requested(account, link, token.expires_at))
-        elif account.kind == EXTERNAL:
+            uow.emit(ev.password_reset_requested(account, link, token.expires_at, language=lang))
+        elif account.kind == EXTERNAL and not uow.repo.latest_tokens([account.id], INVITE):
+            if lang:
+                account.update_profile(now, language=lang)
             link, token = tokens.issue(deps, uow, account, SIGNUP, deps.settings.signup_ttl)
             uow.emit(ev.customer_signed_up(account, link, token.expires_at))
         else:
-            invitations.invite_one(deps, uow, address_email, invited_by=None, language=account.language)
+            invitations.invite_one(deps, uow, address_email, invited_by=None, language=lang)
         uow.commit()
     return dict(SIGNUP_ANSWER)
 

@@ -78,6 +78,10 @@ class Repository:
         stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
         return self.session.scalars(stmt).first()
 
+    def refresh_children(self, parent_id: str) -> list[RefreshToken]:
+        """The links issued when ``parent_id`` was rotated (one, or a few siblings within the grace window)."""
+        return list(self.session.scalars(select(RefreshToken).where(RefreshToken.parent_id == parent_id)))
+
     def revoke_refresh_tokens(self, now: datetime, *, family_id: str | None = None,
                               account_id: str | None = None) -> int:
         """Revoke every live refresh token of a family or of an account; return how many."""

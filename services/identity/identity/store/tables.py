@@ -7,6 +7,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 
 from common.db import new_metadata
+from common.inbox import inbox_table
 from common.outbox import outbox_table
 
 from ..domain.model import Account, Organisation
@@ -49,6 +50,7 @@ refresh_tokens = Table(
     Column("id", String(36), primary_key=True),
     Column("account_id", String(36), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("family_id", String(36), nullable=False, index=True),
+    Column("parent_id", String(36), nullable=True, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
@@ -81,6 +83,7 @@ organisation_members = Table(
 )
 
 outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
 
 _mapped = False
 

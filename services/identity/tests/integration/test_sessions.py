@@ -1,18 +1,64 @@
 """Login, rotating refresh tokens, reuse detection, logout, deactivation."""
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(api):
+def _refresh(api, token):
+    return api.call("POST", "/api/identity/refresh", {"refresh_token": token})
+
+
+@contextmanager
+def clock_ahead(deps, seconds):
+    clock = deps.clock
+    deps.clock = lambda: datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    try:
+        yield
+    finally:
+        deps.clock = clock
+
+
+def test_refresh_rotates_and_reuse_after_the_grace_window_revokes_the_family(api, deps, settings):
     api.user("alice@example.com")
     first = api.login("alice@example.com")
-    second = api.call("POST", "/api/identity/refresh", {"refresh_token": first["refresh_token"]})
+    second = _refresh(api, first["refresh_token"])
     assert second.status_code == 200
     second = second.get_json()
     assert second["refresh_token"] != first["refresh_token"] and second["access_token"]
 
-    replay = api.call("POST", "/api/identity/refresh", {"refresh_token": first["refresh_token"]})
-    assert replay.status_code == 401
-    # The legitimate holder's newer token died with the family.
-    assert api.call("POST", "/api/identity/refresh", {"refresh_token": second["refresh_token"]}).status_code == 401
+    with clock_ahead(deps, settings.refresh_reuse_grace + 1):
+        assert _refresh(api, first["refresh_token"]).status_code == 401
+        # The legitimate holder's newer token died with the family.
+        assert _refresh(api, second["refresh_token"]).status_code == 401
+
+
+def test_two_refreshes_at_once_with_one_token_both_succeed(api):
+    api.user("alice@example.com")
+    first = api.login("alice@example.com")
+    one, two = _refresh(api, first["refresh_token"]), _refresh(api, first["refresh_token"])
+    assert one.status_code == two.status_code == 200
+    one, two = one.get_json(), two.get_json()
+    assert one["refresh_token"] != two["refresh_token"]
+    # Both siblings stay usable: the family was not revoked.
+    assert _refresh(api, one["refresh_token"]).status_code == 200
+    assert _refresh(api, two["refresh_token"]).status_code == 200
+
+
+def test_reuse_of_an_older_token_within_the_grace_window_revokes_the_family(api):
+    api.user("alice@example.com")
+    first = api.login("alice@example.com")
+    second = _refresh(api, first["refresh_token"]).get_json()
+    third = _refresh(api, second["refresh_token"]).get_json()
+    # ``first`` is no longer the immediately superseded link: its successor was rotated too.
+    assert _refresh(api, first["refresh_token"]).status_code == 401
+    assert _refresh(api, third["refresh_token"]).status_code == 401
+
+
+def test_no_grace_after_logout(api):
+    api.user("alice@example.com")
+    first = api.login("alice@example.com")
+    second = _refresh(api, first["refresh_token"]).get_json()
+    assert api.call("POST", "/api/identity/logout", {"refresh_token": second["refresh_token"]}).status_code == 204
+    assert _refresh(api, first["refresh_token"]).status_code == 401
 
 
 def test_empty_and_unknown_refresh_tokens_are_refused(api):

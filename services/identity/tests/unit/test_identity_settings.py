@@ -20,3 +20,9 @@ def test_reads_the_environment_with_defaults(tmp_path):
     assert settings.signup_enabled is False
     assert settings.redis_url is None
     assert settings.link("/portal/invitation", "abc") == "http://127.0.0.1:8080/portal/invitation?token=abc"
+    assert settings.refresh_reuse_grace == 30
+
+
+def test_the_worker_runs_without_a_signing_key():
+    settings = Settings.from_env({"DATABASE_URL": "sqlite://", "REFRESH_REUSE_GRACE_SECONDS": "5"}, require_key=False)
+    assert settings.private_key_pem == b"" and settings.refresh_reuse_grace == 5

@@ -30,3 +30,8 @@ def ticket_url(public_url: str, key: str, side: str) -> str:
 def mute_url(public_url: str, key: str) -> str:
     """The portal page that stops notifications for one request."""
     return f"{public_url.rstrip('/')}/portal/requests/{quote(check_key(key))}/mute"
+
+
+def forgot_password_url(public_url: str) -> str:
+    """The portal page where someone asks for a password-reset link."""
+    return f"{public_url.rstrip('/')}/portal/forgot-password"

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_time, get_timezone
+from babel.lists import format_list
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from common.i18n import catalog
@@ -22,8 +23,9 @@ PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
 TRANSLATIONS = PACKAGE / "translations"
 KINDS = (
-    "invitation", "signup", "password_reset",
+    "invitation", "signup", "password_reset", "password_changed",
     "ticket_created", "ticket_commented", "ticket_status_changed", "participant_added",
+    "ticket_assigned", "ticket_shared",
 )
 
 
@@ -72,6 +74,8 @@ def environment(language: str) -> Environment:
     env.globals["status_name"] = lambda status: status_name(status, translations)
     env.globals["language"] = language
     env.filters["when"] = lambda moment: _format_when(moment, language)
+    # ["Acme", "Northwind"] -> "Acme and Northwind" / "Acme et Northwind" / "Acme und Northwind".
+    env.filters["names"] = lambda items: format_list(list(items), locale=language)
     return env
 
 

@@ -158,9 +158,80 @@ def test_participants_changed_mails_only_the_added_customers(world):
     assert "Vous avez été ajouté" in world.channel.sent[0][0]["Subject"]
 
 
-def test_ticket_shared_is_accepted_without_email(world):
-    world.deliver(ticket("ticket.shared", customers=[], agents=[], added=["3"], removed=[], organizationIds=["3"]))
+def test_unsharing_mails_nobody(world):
+    world.deliver(account("cust-1", "a@example.com"))
+    world.deliver(ticket("ticket.shared", customers=["cust-1"], agents=[], added=[], removed=["3"],
+                         organizationIds=[]))
     assert world.channel.sent == []
+
+
+def test_sharing_mails_the_customers_of_the_audience_naming_the_organisation(world):
+    world.deliver(account("member-1", "a@example.com", "de"))
+    world.deliver(account("agent-2", "b@example.com", role="agent"))
+    world.deliver(ticket("ticket.shared", customers=["member-1"], agents=["agent-2"], added=["3"], removed=[],
+                         organizationIds=["3"], organizationNames={"3": "Acme Media", "4": "Other"}))
+    assert [r for _, r in world.channel.sent] == [["a@example.com"]]
+    assert world.channel.sent[0][0]["Subject"] == "[AM-1] Eine Anfrage wurde mit Acme Media geteilt: Fingerprints missing"
+
+
+def test_sharing_without_organisation_names_sends_the_generic_text(world):
+    world.deliver(account("member-1", "a@example.com"))
+    world.deliver(ticket("ticket.shared", customers=["member-1"], agents=[], added=["3"], removed=[],
+                         organizationIds=["3"]))
+    assert world.channel.sent[0][0]["Subject"] == "[AM-1] A request was shared with you: Fingerprints missing"
+
+
+def assigned(to, actor="agent-1", agents=None):
+    return ticket("ticket.assigned", agents=[to] if agents is None else agents, customers=["cust-1"], actor=actor,
+                  fromAssigneeId=None, toAssigneeId=to, assigneeId=to)
+
+
+def test_assignment_mails_the_new_assignee_only(world):
+    world.deliver(account("agent-1", "boss@example.com", role="agent", name="Boss"))
+    world.deliver(account("agent-2", "b@example.com", "es", role="agent"))
+    world.deliver(account("cust-1", "c@example.com"))
+    world.deliver(assigned("agent-2", agents=["agent-2", "agent-3"]))
+    [(message, rcpts)] = world.channel.sent
+    assert rcpts == ["b@example.com"] and message["Subject"] == "Se le asignó AM-1: Fingerprints missing"
+    assert "Boss le asignó AM-1." in text_of(message) and "http://desk.test/agent/requests/AM-1" in text_of(message)
+
+
+def test_self_assignment_and_unassignment_mail_nobody(world):
+    world.deliver(account("agent-1", "boss@example.com", role="agent"))
+    world.deliver(assigned("agent-1", actor="agent-1"))
+    world.deliver(assigned(None, agents=[]))
+    assert world.channel.sent == []
+
+
+def password_changed(language="fr"):
+    return ev("password.changed", {"accountId": "cust-1", "email": "zoe@example.com", "language": language,
+                                   "displayName": "Zoé"})
+
+
+def test_password_change_tells_the_owner_with_the_forgot_password_link(world):
+    event = password_changed()
+    world.deliver(event)
+    world.deliver(event)
+    [(message, rcpts)] = world.channel.sent
+    assert rcpts == ["zoe@example.com"]
+    assert message["Subject"] == "Le mot de passe de votre compte du centre de services a été modifié"
+    body = text_of(message)
+    assert "Bonjour Zoé," in body and "http://desk.test/portal/forgot-password" in body
+    assert body.count("http") == 1
+
+
+def test_a_password_change_without_an_email_breaks_its_contract(world):
+    with pytest.raises(ValidationError):
+        world.deliver(ev("password.changed", {"accountId": "cust-1", "language": "en"}))
+
+
+def test_an_account_language_is_kept_as_chosen_and_used_when_supported(world):
+    world.deliver(account("cust-1", "a@example.com", "es-MX"))
+    world.deliver(account("cust-2", "b@example.com", "it"))
+    world.deliver(ticket(customers=["cust-1", "cust-2"]))
+    by_to = {rcpts[0]: msg for msg, rcpts in world.channel.sent}
+    assert by_to["a@example.com"]["Content-Language"] == "es"
+    assert by_to["b@example.com"]["Content-Language"] == "en"
 
 
 def test_summary_with_header_injection_reaches_only_the_subject_text(world):
@@ -196,3 +267,13 @@ def test_a_failing_recipient_does_not_make_the_retry_mail_the_first_one_again(wo
     flaky.ok = 10
     world.deliver(event)
     assert sorted(r[0] for _, r in flaky.sent) == ["a@example.com", "b@example.com"]
+
+
+def test_sharing_does_not_tell_the_reporter_or_participants_who_already_follow_it(world):
+    for cid in ("cust-1", "cust-2", "cust-3"):
+        world.deliver(account(cid, f"{cid}@example.com"))
+    world.deliver(ticket("ticket.shared", customers=["cust-1", "cust-2", "cust-3"], agents=[], added=["3"],
+                         removed=[], organizationIds=["3"], participantIds=["cust-2"],
+                         organizations=[{"id": "3", "name": "Acme Media"}]))
+    assert [r for _, r in world.channel.sent] == [["cust-3@example.com"]]
+    assert "Acme Media" in world.channel.sent[0][0]["Subject"]

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from common.i18n import catalog
+from notifier.languages import LANGUAGES, TRANSLATED
 from notifier.mail.catalogue import extract_messages
 from notifier.mail.render import KINDS, TRANSLATIONS, render
 
@@ -20,12 +21,15 @@ CONTEXTS = {
     "ticket_commented": dict(TICKET, body="Line one\n<b>two</b>", public=True),
     "ticket_status_changed": dict(TICKET, from_status="In progress", to_status="Waiting for customer"),
     "participant_added": TICKET,
+    "password_changed": dict(display_name="Al", link="http://h/portal/forgot-password"),
+    "ticket_assigned": dict(TICKET, side="agent", url="http://h/agent/requests/AM-1", mute_url=None),
+    "ticket_shared": dict(TICKET, organisations=["Acme Media", "Northwind Radio"]),
 }
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_kind_renders_in_both_languages(kind, language):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_kind_renders_in_every_language(kind, language):
     out = render(kind, language, **CONTEXTS[kind])
     assert out.subject and "\n" not in out.subject
     assert out.text.strip() and out.html.startswith("<!DOCTYPE html>")
@@ -69,7 +73,7 @@ def test_customer_emails_carry_the_mute_link():
 
 
 def test_unsupported_language_falls_back_to_english():
-    out = render("invitation", "de-DE", **CONTEXTS["invitation"])
+    out = render("invitation", "it-IT", **CONTEXTS["invitation"])
     assert out.language == "en" and out.subject == "Create your password for the service desk"
 
 
@@ -77,10 +81,60 @@ def test_regional_french_gets_french():
     assert render("invitation", "fr-CA", **CONTEXTS["invitation"]).language == "fr"
 
 
-def test_french_catalogue_is_complete_and_keeps_placeholders():
-    fr = catalog(str(TRANSLATIONS), "fr")
+def test_regional_german_and_spanish_get_their_language():
+    assert render("invitation", "de-AT", **CONTEXTS["invitation"]).language == "de"
+    assert render("invitation", "es_MX", **CONTEXTS["invitation"]).language == "es"
+
+
+def test_the_language_list_is_english_plus_the_translated_ones():
+    assert LANGUAGES[0] == "en" and set(TRANSLATED) == {"fr", "de", "es"}
+    assert sorted(p.name for p in TRANSLATIONS.iterdir() if p.is_dir()) == sorted(TRANSLATED)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_is_complete_and_keeps_placeholders(language):
+    translations = catalog(str(TRANSLATIONS), language)
     placeholder = re.compile(r"%\(\w+\)s")
-    for msgid in extract_messages():
-        translated = fr.gettext(msgid)
-        assert translated and translated != msgid, f"untranslated: {msgid!r}"
+    messages = extract_messages()
+    assert len(messages) > 40
+    for msgid in messages:
+        translated = translations.gettext(msgid)
+        # "Status: %(status)s" is the same word in German; every other string must differ.
+        assert translated and (translated != msgid or msgid in SAME_IN[language]), f"untranslated: {msgid!r}"
         assert sorted(placeholder.findall(translated)) == sorted(placeholder.findall(msgid)), msgid
+
+
+SAME_IN = {"fr": set(), "de": {"Status: %(status)s"}, "es": set()}
+
+
+def test_german_and_spanish_status_emails():
+    ctx = CONTEXTS["ticket_status_changed"]
+    assert render("ticket_status_changed", "de", **ctx).subject == "[AM-1] Ihre Anfrage ist jetzt „Warten auf Kunde“"
+    assert render("ticket_status_changed", "es", **ctx).subject == "[AM-1] Su solicitud ahora está «Esperando al cliente»"
+
+
+def test_assignment_email_names_the_request():
+    out = render("ticket_assigned", "en", **CONTEXTS["ticket_assigned"])
+    assert out.subject.startswith("AM-1 was assigned to you: Matching")
+    assert "Agent Smith assigned AM-1 to you." in out.text and "/mute" not in out.text
+
+
+def test_shared_email_lists_the_organisations_in_the_readers_language():
+    ctx = CONTEXTS["ticket_shared"]
+    assert "shared with Acme Media and Northwind Radio" in render("ticket_shared", "en", **ctx).subject
+    assert "partagée avec Acme Media et Northwind Radio" in render("ticket_shared", "fr", **ctx).subject
+    assert "mit Acme Media und Northwind Radio geteilt" in render("ticket_shared", "de", **ctx).subject
+    assert "con Acme Media y Northwind Radio" in render("ticket_shared", "es", **ctx).subject
+
+
+def test_shared_email_without_names_is_generic():
+    out = render("ticket_shared", "en", **dict(CONTEXTS["ticket_shared"], organisations=[]))
+    assert out.subject.startswith("[AM-1] A request was shared with you:")
+    assert "Agent Smith shared a request with you." in out.text
+
+
+def test_password_changed_email_holds_only_the_forgot_password_link():
+    out = render("password_changed", "en", **CONTEXTS["password_changed"])
+    assert out.subject == "Your service desk password was changed"
+    assert re.findall(r"https?://\S+", out.text) == ["http://h/portal/forgot-password"]
+    assert set(re.findall(r'href="([^"]+)"', out.html)) == {"http://h/portal/forgot-password"}

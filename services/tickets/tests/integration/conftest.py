@@ -14,8 +14,10 @@ from tickets.demo import load
 from tickets.settings import Settings
 from tickets.store.accounts import AccountRepository
 
-EMPTIED = ("comments", "ticket_history", "ticket_participants", "ticket_shares", "ticket_mutes", "tickets",
-           "accounts", "organization_members", "organizations", "desk_organizations", "outbox", "inbox")
+EMPTIED = ("comments", "ticket_history", "ticket_participants", "ticket_shares", "ticket_mutes", "ticket_watchers",
+           "ticket_invitations", "tickets", "accounts", "organization_members", "organizations", "desk_organizations",
+           "desk_agents", "desk_pending_agents", "desk_customers", "outbox", "inbox")
+DEMO_DESKS = (1, 2, 3)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +59,11 @@ def _empty(request):
     engine = app.extensions["tickets.engine"]
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(EMPTIED)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("UPDATE service_desks SET last_ticket_number = 0"))
+        # Keep the demo catalogue (3 desks, 9 request types) and drop what tests added to it.
+        conn.execute(text("DELETE FROM request_types WHERE id > 9"))
+        conn.execute(text("DELETE FROM service_desks WHERE id > 3"))
+        conn.execute(text("UPDATE service_desks SET last_ticket_number = 0, active = true, restricted = false, "
+                          "invite_unknown_participants = false"))
     app.extensions["tickets.known_accounts"].clear()
     yield
 
@@ -111,16 +117,22 @@ def api(app) -> Api:
 def person(tokens, app):
     """Make a person known to the replica, as identity's events would."""
 
-    def make(email=None, role="customer", orgs=()):
+    def make(email=None, role="customer", orgs=(), desks=DEMO_DESKS):
+        """``desks``: the desks an agent works on (every demo desk unless told)."""
         p = Person(tokens, email or f"{uuid.uuid4().hex[:8]}@example.com", role)
         with transaction(app.extensions["tickets.session_factory"]) as session:
             repo = AccountRepository(session)
             from tickets.domain.catalog import Account
+            from tickets.store.desks import DeskRepository
+            from tickets.store.tables import desk_agents
 
             repo.upsert(Account(p.id, p.email, p.email.split("@")[0].title(), "en", role, True))
             for org in orgs:
                 repo.save_organization(org, f"Org {org}")
                 repo.add_member(org, p.id)
+            if role == "agent":
+                for desk_id in desks:
+                    DeskRepository(session).add_members(desk_agents, desk_id, [p.id])
         return p
 
     return make

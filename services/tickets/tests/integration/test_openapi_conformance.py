@@ -123,6 +123,31 @@ def test_every_implemented_endpoint_answers_in_atlassians_shapes(api, person, ch
     check(api.delete(f"{API}/servicedesk/1/organization", agent, {"organizationId": 1}), 204)
 
 
+EVERY_EXPANSION = "serviceDesk,requestType,participant,status,action,comment"
+
+
+def test_expanded_requests_and_desk_administration_answer_in_atlassians_shapes(api, person, check):
+    alice, bob, agent, admin = person(), person(), person(role="agent"), person(role="admin")
+    check(api.create(alice, requestParticipants=[bob.email]), 201)
+    check(api.post(f"{API}/request/AM-1/comment", agent, {"body": "Hello"}), 201)
+    check(api.post(f"{API}/request/AM-1/comment", agent, {"body": "note", "public": False}), 201)
+    one = check(api.get(f"{API}/request/AM-1?expand={EVERY_EXPANSION}", alice), 200).json
+    assert one["serviceDesk"]["projectKey"] == "AM" and one["requestType"]["name"] == "Incident"
+    assert [u["accountId"] for u in one["participants"]["values"]] == [bob.id]
+    assert [s["status"] for s in one["status"]["values"]] == ["Waiting for customer", "Waiting for support"]
+    assert [c["body"] for c in one["comments"]["values"]] == ["Hello"]  # never the internal note
+    assert one["actions"]["addParticipant"] == {"allowed": True}
+    as_agent = check(api.get(f"{API}/request/AM-1?expand=comment,action", agent), 200).json
+    assert [c["body"] for c in as_agent["comments"]["values"]] == ["Hello", "note"]
+    page = check(api.get(f"{API}/request?expand={EVERY_EXPANSION}&expand=sla", alice), 200).json
+    assert [c["body"] for c in page["values"][0]["comments"]["values"]] == ["Hello"]
+    check(api.get(f"{API}/request?expand=participant", bob), 200)
+    check(api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Access", "description": "d"}), 200)
+    check(api.post(f"{API}/servicedesk/1/customer", agent, {"accountIds": [alice.id]}), 204)
+    check(api.get(f"{API}/servicedesk/1/customer", agent), 200)
+    check(api.delete(f"{API}/servicedesk/1/customer", agent, {"usernames": [alice.email]}), 204)
+
+
 def test_error_answers_are_jsm_error_responses(api, person, check):
     alice = person()
     check(api.create(alice, summary=""), 400)

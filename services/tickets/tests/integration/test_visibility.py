@@ -5,6 +5,7 @@ from common.db import transaction
 from tickets.domain.visibility import TRUTH_TABLE, Viewer
 from tickets.replica import HANDLERS
 from tickets.store.accounts import AccountRepository
+from tickets.store.desks import DeskRepository
 from tickets.store.queries import RequestFilter
 from tickets.store.tickets import TicketRepository
 
@@ -15,7 +16,9 @@ READS = ("", "/status", "/comment", "/transition", "/participant", "/notificatio
 
 def build_case(case, api, person, organizations):
     organizations(1, 2, 12)
-    viewer = person(role=case.role, orgs=[ORG_IDS[o] for o in case.member_of])
+    # The ticket is on AM (desk 1); an agent of another desk works on TV only.
+    viewer = person(role=case.role, orgs=[ORG_IDS[o] for o in case.member_of],
+                    desks=(1,) if case.desk_agent else (2,))
     agent = person(role="agent")
     reporter = viewer if case.reporter else person()
     participants = [viewer.id] if case.participant else []
@@ -49,8 +52,9 @@ def test_the_list_sql_follows_the_truth_table(case, api, app, person, organizati
     viewer, key = build_case(case, api, person, organizations)
     with transaction(app.extensions["tickets.session_factory"]) as session:
         orgs = AccountRepository(session).organization_ids(viewer.id)
+        desks = DeskRepository(session).agent_desk_ids(viewer.id)
         found, _ = TicketRepository(session).search(
-            Viewer(viewer.id, viewer.role, orgs), RequestFilter(ownership=("ALL_REQUESTS",)), 0, 50)
+            Viewer(viewer.id, viewer.role, orgs, desks), RequestFilter(ownership=("ALL_REQUESTS",)), 0, 50)
     assert (key in [t.key for t in found]) is case.visible
 
 

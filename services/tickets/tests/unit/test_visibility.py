@@ -1,8 +1,10 @@
 import pytest
 
-from tickets.domain.visibility import TRUTH_TABLE, TicketAccess, Viewer, can_view
+from tickets.domain.catalog import Desk
+from tickets.domain.visibility import TRUTH_TABLE, TicketAccess, Viewer, can_use_desk, can_view
 
 ORG_IDS = {"org1": 1, "org2": 2, "org12": 12}
+DESK, OTHER_DESK = 1, 2
 
 
 def ids(labels):
@@ -11,9 +13,10 @@ def ids(labels):
 
 @pytest.mark.parametrize("case", TRUTH_TABLE, ids=lambda c: c.name)
 def test_can_view_follows_the_truth_table(case):
-    viewer = Viewer("me", case.role, ids(case.member_of))
+    viewer = Viewer("me", case.role, ids(case.member_of), frozenset({DESK if case.desk_agent else OTHER_DESK}))
     ticket = TicketAccess(
         reporter_id="me" if case.reporter else "someone-else",
+        desk_id=DESK,
         participant_ids=frozenset({"me"} if case.participant else {"another"}),
         organization_ids=ids(case.shared_with),
     )
@@ -23,3 +26,19 @@ def test_can_view_follows_the_truth_table(case):
 def test_the_table_covers_both_answers_and_every_role():
     assert {c.visible for c in TRUTH_TABLE} == {True, False}
     assert {c.role for c in TRUTH_TABLE} == {"customer", "agent", "admin"}
+    assert any(c.role == "agent" and not c.desk_agent and not c.visible for c in TRUTH_TABLE)
+
+
+@pytest.mark.parametrize("role,desk_ids,active,restricted,customer,expected", [
+    ("customer", (), True, False, False, True),
+    ("customer", (), False, False, True, False),
+    ("customer", (), True, True, False, False),
+    ("customer", (), True, True, True, True),
+    ("agent", (1,), False, True, False, True),
+    ("agent", (2,), True, True, False, False),
+    ("agent", (2,), False, False, False, False),
+    ("admin", (), False, True, False, True),
+])
+def test_who_may_use_a_desk(role, desk_ids, active, restricted, customer, expected):
+    desk = Desk(1, "AM", "Audio", active=active, restricted=restricted)
+    assert can_use_desk(Viewer("me", role, desk_ids=frozenset(desk_ids)), desk, customer) is expected

@@ -4,7 +4,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Mount every blueprint of the service on ``app``."""
-    from . import conversation, desks, jira, native, requests
+    from . import admin, conversation, desks, jira, native, requests
 
-    for module in (desks, requests, conversation, native, jira):
+    for module in (desks, requests, conversation, native, jira, admin):
         app.register_blueprint(module.bp)

@@ -5,9 +5,19 @@ from flask import current_app
 
 from common.auth import Principal, authenticate
 from common.db import transaction
+from common.errors import Unauthorized
 
 from ..replica import remember_caller
+from ..store.accounts import AccountRepository
 from ..store.uow import UnitOfWork
+
+
+def refuse_deactivated(principal: Principal) -> None:
+    """``principal_check``: a token stays valid until it expires, so deactivation is checked per request."""
+    with transaction(current_app.extensions["tickets.session_factory"]) as session:
+        active = AccountRepository(session).is_active(principal.id)
+    if active is False:
+        raise Unauthorized("This account has been deactivated.")
 
 
 def uow() -> UnitOfWork:

@@ -62,15 +62,14 @@ def request_types(desk_id):
 
 @bp.get("/servicedesk/<desk_id>/requesttype/<rt_id>")
 def request_type(desk_id, rt_id):
-    _, rt, _ = svc.request_type(uow(), caller(), desk_id, rt_id)
+    _, rt, _, _ = svc.request_type(uow(), caller(), desk_id, rt_id)
     return jsonify(dto.request_type(rt))
 
 
 @bp.get("/servicedesk/<desk_id>/requesttype/<rt_id>/field")
 def request_type_fields(desk_id, rt_id):
-    principal = caller()
-    _, rt, orgs = svc.request_type(uow(), principal, desk_id, rt_id)
-    return jsonify(dto.request_type_fields(rt, orgs, principal.is_agent))
+    _, rt, orgs, is_agent = svc.request_type(uow(), caller(), desk_id, rt_id)
+    return jsonify(dto.request_type_fields(rt, orgs, is_agent))
 
 
 @bp.get("/servicedesk/<desk_id>/organization")

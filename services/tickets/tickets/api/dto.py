@@ -25,6 +25,18 @@ def service_desk(desk: Desk) -> dict:
             "_links": {"self": f"{base_url()}{API}/servicedesk/{desk.id}"}}
 
 
+def desk_settings(desk: Desk) -> dict:
+    """ServiceDeskDTO plus what admins set."""
+    return {**service_desk(desk), "description": desk.description, "active": desk.active,
+            "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants}
+
+
+def field_spec(spec) -> dict:
+    """A request type field as ``PUT /api/tickets/requesttypes/{id}/fields`` takes it."""
+    return {"fieldId": spec.field_id, "name": spec.label, "required": spec.required, "type": spec.type,
+            "description": spec.description, "options": [{"value": o.value, "label": o.label} for o in spec.options]}
+
+
 def request_type(rt: RequestType) -> dict:
     return {
         "_expands": ["field"],
@@ -92,10 +104,37 @@ def _field_values(view: RequestView) -> list[dict]:
     return out
 
 
-def customer_request(view: RequestView) -> dict:
-    """CustomerRequestDTO."""
+def _page(values: list, path: str) -> dict:
+    """A PagedDTO of an expansion (the first page; the sub-resource pages on)."""
+    from common.jsm import paged
+
+    return paged(values, 0, max(len(values), 1), True, path=path)
+
+
+def _expanded(view: RequestView, wanted: frozenset[str]) -> dict:
+    t, out = view.ticket, {}
+    if "serviceDesk" in wanted:
+        out["serviceDesk"] = service_desk(view.desk)
+    if "requestType" in wanted:
+        out["requestType"] = request_type(view.request_type)
+    if "participant" in wanted:
+        people = sorted(t.participant_ids, key=lambda i: (view.accounts[i].email if i in view.accounts else i))
+        out["participants"] = _page([user(p, view.accounts) for p in people], f"{API}/request/{t.key}/participant")
+    if "status" in wanted:
+        out["status"] = _page([status(s, at) for s, at in view.statuses], f"{API}/request/{t.key}/status")
+    if "comment" in wanted:
+        out["comments"] = _page([comment(t.key, c, view.accounts) for c in view.comments],
+                                f"{API}/request/{t.key}/comment")
+    if "action" in wanted:
+        out["actions"] = {name: {"allowed": allowed} for name, allowed in view.actions.items()}
+    return out
+
+
+def customer_request(view: RequestView, wanted: frozenset[str] = frozenset()) -> dict:
+    """CustomerRequestDTO, with the expansions asked for."""
     t, base = view.ticket, base_url()
     return {
+        **_expanded(view, wanted),
         "_expands": ["participant", "status", "sla", "requestType", "serviceDesk", "attachment", "action", "comment"],
         "issueId": str(t.id),
         "issueKey": t.key,

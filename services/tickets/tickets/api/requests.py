@@ -7,6 +7,7 @@ from common.errors import BadRequest
 from common.jsm import json_body, paged, paging, parse_int
 
 from ..services import requests as svc
+from ..services.common import EXPANDS
 from ..store.queries import DEFAULT_OWNERSHIP, OWNERSHIPS, STATUSES, RequestFilter
 from . import dto
 from .caller import caller, uow
@@ -49,17 +50,24 @@ def request_filter() -> RequestFilter:
                          search=args.get("searchTerm") or None, desk_id=desk, request_type_id=rt)
 
 
+def expands() -> frozenset[str]:
+    """``expand=`` values we fill; others (sla, attachment) are ignored, as JSM ignores unknown ones."""
+    return frozenset(_multi("expand")) & EXPANDS
+
+
 @bp.get("/request")
 def my_requests():
     principal = caller()
     start, limit = paging()
-    found, last = svc.list_requests(uow(), principal, request_filter(), start, limit)
-    return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
+    wanted = expands()
+    found, last = svc.list_requests(uow(), principal, request_filter(), start, limit, wanted)
+    return jsonify(paged([dto.customer_request(v, wanted) for v in found], start, limit, last))
 
 
 @bp.get("/request/<ref>")
 def get_request(ref):
-    return jsonify(dto.customer_request(svc.get_request(uow(), caller(), ref)))
+    wanted = expands()
+    return jsonify(dto.customer_request(svc.get_request(uow(), caller(), ref, wanted), wanted))
 
 
 @bp.get("/request/<ref>/status")

@@ -67,3 +67,14 @@ class AssignIn(_In):
 class ShareIn(_In):
     add = fields.List(fields.Integer(), load_default=list)
     remove = fields.List(fields.Integer(), load_default=list)
+
+
+class DeskPeopleIn(_In):
+    accountIds = fields.List(fields.String(), load_default=list)
+    emails = fields.List(fields.String(), load_default=list)
+
+    @validates_schema
+    def _some(self, data, **kwargs):
+        if not (data.get("accountIds") or data.get("emails")):
+            raise ValidationError("Give at least one account id or email in accountIds or emails.",
+                                  field_name="accountIds")

@@ -13,7 +13,10 @@ class Desk:
     name: str
     description: str = ""
     active: bool = True
+    # Whether adding an unknown email as participant invites a new external customer.
     invite_unknown_participants: bool = False
+    # Whether only customers added to the desk (or members of its organisations) may use it.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,9 @@ class Assigned(DomainEvent):
 @dataclass(frozen=True)
 class Updated(DomainEvent):
     changed: dict = field(default_factory=dict)  # field -> (old, new)
+
+
+@dataclass(frozen=True)
+class ParticipantInvited(DomainEvent):
+    email: str = ""
+    language: str = "en"  # the inviter's, for the invitation email

@@ -60,6 +60,10 @@ class Ticket:
     organization_ids: set[int] = field(default_factory=set)
     participant_ids: set[str] = field(default_factory=set)
     muted_ids: set[str] = field(default_factory=set)
+    # Organisation members who opted in to notifications (others in the org hear nothing).
+    watcher_ids: set[str] = field(default_factory=set)
+    # Pending participants: email -> account id of who invited them.
+    invited: dict[str, str] = field(default_factory=dict)
     id: int | None = None
     number: int | None = None
     key: str | None = None
@@ -160,6 +164,31 @@ class Ticket:
             self._touch(now)
         return removed
 
+    def invite_participant(self, actor: Actor, email: str, now: datetime, language: str = "en") -> bool:
+        """Record an invitation of someone without an account; False when already invited."""
+        self._require_manager(actor)
+        email = email.strip().lower()
+        if email in self.invited:
+            return False
+        self.invited[email] = actor.id
+        self._record("participant_invited", actor, now, to_value=email)
+        self.events.append(ev.ParticipantInvited(actor.id, actor.is_agent, email=email, language=language))
+        self._touch(now)
+        return True
+
+    def accept_invitation(self, email: str, account_id: str, now: datetime) -> bool:
+        """The invited person now has an account: they become a participant (acting themselves)."""
+        if self.invited.pop(email.strip().lower(), None) is None:
+            return False
+        if account_id == self.reporter_id or account_id in self.participant_ids:
+            return True
+        joiner = Actor(account_id, False)
+        self.participant_ids.add(account_id)
+        self._record("participant_added", joiner, now, to_value=account_id)
+        self.events.append(ev.ParticipantsChanged(account_id, False, added=(account_id,)))
+        self._touch(now)
+        return True
+
     def share(self, actor: Actor, add: set[int], remove: set[int], now: datetime) -> None:
         """Change the organisations the ticket is shared with."""
         self._require_manager(actor)
@@ -211,6 +240,23 @@ class Ticket:
 
     def unmute(self, account_id: str) -> None:
         self.muted_ids.discard(account_id)
+
+    def subscribe(self, account_id: str, involved: bool) -> None:
+        """Turn notifications on: unmute the reporter/participants, opt in an organisation member."""
+        self.muted_ids.discard(account_id)
+        if not involved:
+            self.watcher_ids.add(account_id)
+
+    def unsubscribe(self, account_id: str) -> None:
+        """Turn notifications off for anyone."""
+        self.muted_ids.add(account_id)
+        self.watcher_ids.discard(account_id)
+
+    def hears(self, account_id: str, involved: bool) -> bool:
+        """Whether someone who can see the ticket gets its notifications."""
+        if account_id in self.muted_ids:
+            return False
+        return involved or account_id in self.watcher_ids
 
     # -- internals ---------------------------------------------------------------------------
     def _require_manager(self, actor: Actor) -> None:

@@ -1,13 +1,16 @@
 """Who may see a ticket: ONE rule, here, with the truth table both of its forms are tested against.
 
 A ticket is visible to its reporter, its participants, the members of every organisation it is
-shared with (compared by exact id), and agents (agents and admins see every desk for now).
+shared with (compared by exact id), the agents of its desk, and admins (every desk). An agent of
+another desk is, on that desk, just a customer: only the relations above count.
 ``can_view`` is the rule for one ticket; ``tickets.store.queries.visible_to`` is the same rule as
 SQL for lists, searches and queues. Invisible tickets answer 404 and appear in no list or event.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .catalog import Desk
 
 AGENT_ROLES = frozenset({"agent", "admin"})
 
@@ -17,10 +20,19 @@ class Viewer:
     account_id: str
     role: str
     organization_ids: frozenset[int] = frozenset()
+    desk_ids: frozenset[int] = frozenset()  # desks an agent belongs to
 
     @property
     def is_agent(self) -> bool:
         return self.role in AGENT_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def is_agent_for(self, desk_id: int) -> bool:
+        """Whether the viewer works on ``desk_id`` as an agent (admins work on every desk)."""
+        return self.is_admin or (self.role == "agent" and desk_id in self.desk_ids)
 
 
 @dataclass(frozen=True)
@@ -28,19 +40,31 @@ class TicketAccess:
     """The facts about a ticket the rule looks at."""
 
     reporter_id: str
+    desk_id: int
     participant_ids: frozenset[str] = frozenset()
     organization_ids: frozenset[int] = frozenset()
 
 
 def can_view(viewer: Viewer, ticket: TicketAccess) -> bool:
     """True when ``viewer`` may see ``ticket`` (and so everything the ticket shows customers)."""
-    if viewer.is_agent:
+    if viewer.is_agent_for(ticket.desk_id):
         return True
     return (
         viewer.account_id == ticket.reporter_id
         or viewer.account_id in ticket.participant_ids
         or not viewer.organization_ids.isdisjoint(ticket.organization_ids)
     )
+
+
+def can_use_desk(viewer: Viewer, desk: Desk, is_desk_customer: bool) -> bool:
+    """Whether ``viewer`` sees the desk and may raise requests on it.
+
+    Its agents and admins always; customers (and agents of other desks) only while it is active,
+    and for a restricted desk only when added to it as customers (or through a linked organisation).
+    """
+    if viewer.is_agent_for(desk.id):
+        return True
+    return desk.active and (not desk.restricted or is_desk_customer)
 
 
 @dataclass(frozen=True)
@@ -54,10 +78,13 @@ class Case:
     member_of: frozenset[str] = frozenset()  # organisation labels the viewer belongs to
     shared_with: frozenset[str] = frozenset()  # organisation labels the ticket is shared with
     visible: bool = False
+    desk_agent: bool = True  # for agents: whether they belong to the ticket's desk
 
 
-def _c(name, role="customer", reporter=False, participant=False, member_of=(), shared_with=(), visible=False):
-    return Case(name, role, reporter, participant, frozenset(member_of), frozenset(shared_with), visible)
+def _c(name, role="customer", reporter=False, participant=False, member_of=(), shared_with=(), visible=False,
+       desk_agent=True):
+    return Case(name, role, reporter, participant, frozenset(member_of), frozenset(shared_with), visible,
+                desk_agent)
 
 
 # Organisation labels map to ids in tests; "org1" and "org12" get ids 1 and 12 so that an id
@@ -82,4 +109,10 @@ TRUTH_TABLE: tuple[Case, ...] = (
     _c("agent, private ticket", role="agent", visible=True),
     _c("admin, private ticket", role="admin", visible=True),
     _c("agent in no org, shared ticket", role="agent", shared_with={"org1"}, visible=True),
+    _c("agent of another desk, private ticket", role="agent", desk_agent=False),
+    _c("agent of another desk, shared ticket", role="agent", desk_agent=False, shared_with={"org1"}),
+    _c("agent of another desk in the shared org", role="agent", desk_agent=False, member_of={"org1"},
+       shared_with={"org1"}, visible=True),
+    _c("agent of another desk who reported it", role="agent", desk_agent=False, reporter=True, visible=True),
+    _c("admin of no desk, private ticket", role="admin", desk_agent=False, visible=True),
 )

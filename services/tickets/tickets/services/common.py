@@ -22,16 +22,20 @@ def now() -> datetime:
 
 
 def viewer_for(uow: UnitOfWork, principal: Principal) -> Viewer:
-    """The caller with the organisations the replica says they belong to (read in this transaction)."""
-    return Viewer(principal.id, principal.role, uow.accounts.organization_ids(principal.id))
+    """The caller with their organisations and, for agents, their desks (read in this transaction)."""
+    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
+    return Viewer(principal.id, principal.role, uow.accounts.organization_ids(principal.id), desks)
 
 
-def actor_for(principal: Principal) -> Actor:
-    return Actor(principal.id, principal.is_agent)
+def actor_for(viewer: Viewer, desk_id: int) -> Actor:
+    """The caller acting on a ticket of ``desk_id``: an agent only on the desks they work on."""
+    return Actor(viewer.account_id, viewer.is_agent_for(desk_id))
 
 
 def access(ticket: Ticket) -> TicketAccess:
-    return TicketAccess(ticket.reporter_id, frozenset(ticket.participant_ids), frozenset(ticket.organization_ids))
+    return TicketAccess(reporter_id=ticket.reporter_id, desk_id=ticket.desk_id,
+                        participant_ids=frozenset(ticket.participant_ids),
+                        organization_ids=frozenset(ticket.organization_ids))
 
 
 def not_found(ref: str) -> NotFound:
@@ -61,11 +65,20 @@ def domain_errors():
         raise BadRequest(exc.message) from exc
 
 
+def publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
+    """Queue the ticket's recorded events in the outbox with their audiences (desk agents, watchers)."""
+    if not ticket.events:
+        return
+    desk = desk or uow.desks.get(ticket.desk_id)
+    # An opted-in organisation member hears only while the ticket is still shared with one of their orgs.
+    members = uow.accounts.members_of(ticket.organization_ids) if ticket.watcher_ids else set()
+    uow.publish(to_cloud_events(ticket, desk, uow.desks.agent_ids(desk.id), ticket.watcher_ids & members))
+
+
 def save_and_publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
     """Persist the ticket's changes and queue its events in the outbox, in the caller's transaction."""
     uow.tickets.save(ticket)
-    desk = desk or uow.desks.get(ticket.desk_id)
-    uow.publish(to_cloud_events(ticket, desk, uow.accounts.agent_ids()))
+    publish(uow, ticket, desk)
 
 
 @dataclass
@@ -77,6 +90,31 @@ class RequestView:
     request_type: RequestType
     accounts: dict[str, Account] = field(default_factory=dict)
     organizations: dict[int, str] = field(default_factory=dict)
+    # Filled only for ``expand=``: status history, the comments the caller may read, what they may do.
+    statuses: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    actions: dict[str, bool] = field(default_factory=dict)
+
+
+EXPANDS = frozenset({"serviceDesk", "requestType", "participant", "status", "action", "comment"})
+EXPAND_PAGE = 50
+
+
+def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: frozenset[str]) -> None:
+    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction."""
+    for view in found:
+        t = view.ticket
+        agent = viewer.is_agent_for(t.desk_id)
+        if "status" in wanted:
+            view.statuses = uow.tickets.status_history(t.id, 0, EXPAND_PAGE)[0]
+        if "comment" in wanted:
+            # Customers never see internal notes, in an expansion as anywhere else.
+            view.comments = uow.tickets.comments(t.id, True, agent, 0, EXPAND_PAGE)[0]
+            view.accounts.update(uow.accounts.many(c.author_id for c in view.comments))
+        if "action" in wanted:
+            manager = agent or t.is_involved_customer(viewer.account_id)
+            view.actions = {"addAttachment": False, "addComment": True, "addParticipant": manager,
+                            "removeParticipant": manager}
 
 
 def views(uow: UnitOfWork, tickets: list[Ticket]) -> list[RequestView]:

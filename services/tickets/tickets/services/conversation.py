@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from common.auth import Principal
 from common.errors import NotFound, ValidationFailed
+from marshmallow import validate as mv
 
 from ..domain.catalog import Account
 from ..domain.model import Comment
@@ -14,8 +15,9 @@ def list_comments(uow: UnitOfWork, principal: Principal, ref: str, public: bool,
                   start: int, limit: int) -> tuple[list[Comment], bool, dict[str, Account]]:
     """A page of comments; customers never see internal notes, whatever they ask for."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
-        internal = internal and principal.is_agent
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        internal = internal and viewer.is_agent_for(ticket.desk_id)
         found, last = uow.tickets.comments(ticket.id, public, internal, start, limit)
         return found, last, uow.accounts.many(c.author_id for c in found)
 
@@ -23,9 +25,10 @@ def list_comments(uow: UnitOfWork, principal: Principal, ref: str, public: bool,
 def get_comment(uow: UnitOfWork, principal: Principal, ref: str, comment_id: str) -> tuple[Comment, dict]:
     """One comment of a visible request; an internal note is a 404 for customers."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
         comment = uow.tickets.comment(ticket.id, int(comment_id)) if str(comment_id).isdigit() else None
-        if comment is None or (not comment.public and not principal.is_agent):
+        if comment is None or (not comment.public and not viewer.is_agent_for(ticket.desk_id)):
             raise NotFound(f"Comment '{comment_id}' does not exist on request {ticket.key}.")
         return comment, uow.accounts.many([comment.author_id])
 
@@ -34,27 +37,45 @@ def add_comment(uow: UnitOfWork, principal: Principal, ref: str, body: str, publ
                 ) -> tuple[Comment, dict]:
     """Add a comment (and the automatic status move it implies)."""
     with uow, domain_errors():
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
-        comment = ticket.comment(actor_for(principal), body, public, now())
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
+        comment = ticket.comment(actor_for(viewer, ticket.desk_id), body, public, now())
         save_and_publish(uow, ticket)
         authors = uow.accounts.many([comment.author_id])
         uow.commit()
         return comment, authors
 
 
-def _resolve_all(uow: UnitOfWork, refs: list[str], field: str) -> set[str]:
-    found, unknown = set(), []
+_EMAIL = mv.Email()
+
+
+def _is_email(ref: str) -> bool:
+    try:
+        _EMAIL(ref.strip())
+        return True
+    except Exception:  # marshmallow's ValidationError: not an address
+        return False
+
+
+def _resolve_all(uow: UnitOfWork, refs: list[str], field: str, invite: bool = False
+                 ) -> tuple[set[str], list[str]]:
+    """Account ids for ``refs`` and, when ``invite``, the unknown emails to invite; else 400 naming them."""
+    found, to_invite, unknown = set(), [], []
     for ref in refs:
         account = uow.accounts.resolve(ref)
-        if account is None:
-            unknown.append(str(ref))
-        else:
+        if account is not None:
             found.add(account.id)
+        elif invite and _is_email(str(ref)):
+            to_invite.append(str(ref).strip().lower())
+        else:
+            unknown.append(str(ref))
     if unknown:
+        hint = (" Give the account id or email of an existing customer"
+                + ("" if invite else "; this service desk does not invite new people by email") + ".")
         raise ValidationFailed(
-            "Unknown " + ("people" if len(unknown) > 1 else "person") + ": " + ", ".join(unknown)
-            + ". Give the account id or email of an existing customer.", errors={field: unknown})
-    return found
+            "Unknown " + ("people" if len(unknown) > 1 else "person") + ": " + ", ".join(unknown) + "." + hint,
+            errors={field: unknown})
+    return found, to_invite
 
 
 def participants(uow: UnitOfWork, principal: Principal, ref: str) -> list[Account]:
@@ -68,13 +89,20 @@ def change_participants(uow: UnitOfWork, principal: Principal, ref: str, refs: l
                         ) -> list[Account]:
     """Add or remove participants given by id or email; returns the participants afterwards."""
     with uow, domain_errors():
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
+        actor = actor_for(viewer, ticket.desk_id)
         if add:
-            ids = _resolve_all(uow, refs, "accountIds")
-            ticket.add_participants(actor_for(principal), ids, now())
+            desk = uow.desks.get(ticket.desk_id)
+            ids, emails = _resolve_all(uow, refs, "accountIds", invite=desk.invite_unknown_participants)
+            ticket.add_participants(actor, ids, now())
+            for email in emails:
+                ticket.invite_participant(actor, email, now(), principal.language)
         else:
             ids = {a.id for a in (uow.accounts.resolve(r) for r in refs) if a is not None}
-            ticket.remove_participants(actor_for(principal), ids, now())
+            ticket.remove_participants(actor, ids, now())
+            for r in refs:  # removing a pending participant withdraws the invitation
+                ticket.invited.pop(str(r).strip().lower(), None)
         save_and_publish(uow, ticket)
         people = sorted(uow.accounts.many(ticket.participant_ids).values(), key=lambda a: a.email)
         uow.commit()
@@ -86,29 +114,40 @@ def share(uow: UnitOfWork, principal: Principal, ref: str, add: list[int], remov
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
-        allowed = set(uow.accounts.organizations(add)) if principal.is_agent else set(viewer.organization_ids)
+        is_agent = viewer.is_agent_for(ticket.desk_id)
+        allowed = set(uow.accounts.organizations(add)) if is_agent else set(viewer.organization_ids)
         bad = sorted(set(add) - allowed)
         if bad:
             raise ValidationFailed(f"You cannot share with organisation(s) {', '.join(map(str, bad))}.",
                                    errors={"add": [str(b) for b in bad]})
-        ticket.share(actor_for(principal), set(add), set(remove), now())
+        ticket.share(actor_for(viewer, ticket.desk_id), set(add), set(remove), now())
         save_and_publish(uow, ticket)
         names = uow.accounts.organizations(ticket.organization_ids)
         uow.commit()
         return names
 
 
+def _involved(viewer, ticket) -> bool:
+    """Reporter, participant or desk agent: hears by default; organisation members must opt in."""
+    return ticket.is_involved_customer(viewer.account_id) or viewer.is_agent_for(ticket.desk_id)
+
+
 def subscribed(uow: UnitOfWork, principal: Principal, ref: str) -> bool:
-    """Whether the caller hears about this request (not muted)."""
+    """Whether the caller hears about this request."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
-        return principal.id not in ticket.muted_ids
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        return ticket.hears(principal.id, _involved(viewer, ticket))
 
 
 def set_subscription(uow: UnitOfWork, principal: Principal, ref: str, subscribe: bool) -> None:
-    """Mute or unmute the request for the caller."""
+    """Turn the caller's notifications for the request on (opt in, unmute) or off (opt out, mute)."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
-        ticket.unmute(principal.id) if subscribe else ticket.mute(principal.id)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
+        if subscribe:
+            ticket.subscribe(principal.id, _involved(viewer, ticket))
+        else:
+            ticket.unsubscribe(principal.id)
         uow.tickets.save(ticket)
         uow.commit()

@@ -5,33 +5,48 @@ from common.auth import Principal
 from common.errors import BadRequest, Forbidden, NotFound
 
 from ..domain.catalog import Desk, RequestType
+from ..domain.visibility import Viewer, can_use_desk
 from ..store.uow import UnitOfWork
+from .common import viewer_for
 
 
-def _desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
+def visible_desk(uow: UnitOfWork, viewer: Viewer, ref) -> Desk:
+    """The desk if the caller may use it; a desk they may not see is the same 404 as a missing one."""
     desk = uow.desks.get(ref)
-    if desk is None or (not desk.active and not principal.is_agent):
+    if desk is None or not can_use_desk(viewer, desk, uow.desks.is_customer(desk.id, viewer.account_id)):
         raise NotFound(f"Service desk '{ref}' does not exist.")
     return desk
 
 
+def agent_desk(uow: UnitOfWork, principal: Principal, ref, what: str) -> Desk:
+    """The desk if the caller is one of its agents (or an admin); 403 for other agents, 404 if unseen."""
+    if not principal.is_agent:
+        raise Forbidden(f"Only agents of the service desk can {what}.")
+    viewer = viewer_for(uow, principal)
+    desk = visible_desk(uow, viewer, ref)
+    if not viewer.is_agent_for(desk.id):
+        raise Forbidden(f"Only agents of service desk {desk.key} can {what}.")
+    return desk
+
+
 def list_desks(uow: UnitOfWork, principal: Principal, start: int, limit: int) -> tuple[list[Desk], bool]:
-    """Desks the caller may raise requests on (agents also see inactive ones)."""
+    """Desks the caller works on or may use: admins all, agents their own, customers the open ones."""
     with uow:
-        found = uow.desks.list(start, limit + 1, active_only=not principal.is_agent)
+        found = uow.desks.list(start, limit + 1, everything=principal.role == "admin", account_id=principal.id,
+                               as_agent=principal.role == "agent")
         return found[:limit], len(found) <= limit
 
 
 def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
     with uow:
-        return _desk(uow, principal, ref)
+        return visible_desk(uow, viewer_for(uow, principal), ref)
 
 
 def request_types(uow: UnitOfWork, principal: Principal, desk_ref, search: str | None = None
                   ) -> tuple[Desk, list[RequestType]]:
     """The desk's request types, optionally filtered by a text in name or description."""
     with uow:
-        desk = _desk(uow, principal, desk_ref)
+        desk = visible_desk(uow, viewer_for(uow, principal), desk_ref)
         found = uow.desks.request_types(desk.id)
         if search:
             needle = search.lower()
@@ -39,38 +54,36 @@ def request_types(uow: UnitOfWork, principal: Principal, desk_ref, search: str |
         return desk, found
 
 
-def request_type(uow: UnitOfWork, principal: Principal, desk_ref, rt_ref) -> tuple[Desk, RequestType, dict[int, str]]:
-    """One request type, with the caller's organisations (the "Share with" choices)."""
+def request_type(uow: UnitOfWork, principal: Principal, desk_ref, rt_ref
+                 ) -> tuple[Desk, RequestType, dict[int, str], bool]:
+    """One request type, the caller's organisations (the "Share with" choices), and whether they are its agent."""
     with uow:
-        desk = _desk(uow, principal, desk_ref)
+        viewer = viewer_for(uow, principal)
+        desk = visible_desk(uow, viewer, desk_ref)
         rt = uow.desks.request_type(desk.id, rt_ref)
         if rt is None:
             raise NotFound(f"Request type '{rt_ref}' does not exist on service desk {desk.key}.")
-        orgs = uow.accounts.organizations(uow.accounts.organization_ids(principal.id))
-        return desk, rt, orgs
+        orgs = uow.accounts.organizations(viewer.organization_ids)
+        return desk, rt, orgs, viewer.is_agent_for(desk.id)
 
 
 def desk_organizations(uow: UnitOfWork, principal: Principal, desk_ref) -> dict[int, str]:
-    """Organisations linked to the desk (agents only)."""
-    if not principal.is_agent:
-        raise Forbidden("Only agents can see which organisations use a service desk.")
+    """Organisations linked to the desk (its agents only)."""
     with uow:
-        desk = _desk(uow, principal, desk_ref)
+        desk = agent_desk(uow, principal, desk_ref, "see which organisations use it")
         ids = uow.desks.organization_ids(desk.id)
         names = uow.accounts.organizations(ids)
         return {i: names.get(i, str(i)) for i in ids}
 
 
 def link_organization(uow: UnitOfWork, principal: Principal, desk_ref, org_id, link: bool) -> None:
-    """Link an organisation to a desk, or unlink it (agents; linking twice is a no-op)."""
-    if not principal.is_agent:
-        raise Forbidden("Only agents can link organisations to service desks.")
+    """Link an organisation to a desk, or unlink it (its agents; linking twice is a no-op)."""
     try:
         org = int(str(org_id))
     except (TypeError, ValueError):
         raise BadRequest(f"'organizationId' must be an organisation id, not '{org_id}'.") from None
     with uow:
-        desk = _desk(uow, principal, desk_ref)
+        desk = agent_desk(uow, principal, desk_ref, "link organisations to it")
         if link:
             if not uow.accounts.organizations([org]):
                 raise NotFound(f"Organisation {org} does not exist.")

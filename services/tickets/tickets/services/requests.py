@@ -10,11 +10,11 @@ from common.errors import BadRequest, Forbidden, ValidationFailed
 from ..domain.fields import validate_values
 from ..domain.model import Ticket
 from ..domain.status import Transition
-from ..integration_events import to_cloud_events
+from ..domain.visibility import can_use_desk
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, actor_for, domain_errors, load_visible, now, save_and_publish, viewer_for, views,
+    RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,9 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
     """Raise a request on a desk; returns it with its new key (``AM-1``, gap-free per desk)."""
     with uow:
         errors: dict[str, list[str]] = {}
+        viewer = viewer_for(uow, principal)
         desk = uow.desks.get(service_desk_id) if service_desk_id not in (None, "") else None
-        if desk is None or (not desk.active and not principal.is_agent):
+        if desk is None or not can_use_desk(viewer, desk, uow.desks.is_customer(desk.id, principal.id)):
             raise ValidationFailed(f"Service desk '{service_desk_id}' does not exist or is not open for requests.",
                                    errors={"serviceDeskId": ["Use an id listed by GET /servicedesk."]})
         request_type = uow.desks.request_type(desk.id, request_type_id) if request_type_id not in (None, "") else None
@@ -49,9 +50,10 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             raise ValidationFailed(f"Request type '{request_type_id}' does not exist on desk {desk.key}.",
                                    errors={"requestTypeId": [f"Use an id listed by GET /servicedesk/{desk.id}/requesttype."]})
         reporter_id = principal.id
+        is_agent = viewer.is_agent_for(desk.id)
         if raise_on_behalf_of:
-            if not principal.is_agent:
-                raise Forbidden("Only agents can raise a request on behalf of someone else.")
+            if not is_agent:
+                raise Forbidden("Only agents of this service desk can raise a request on behalf of someone else.")
             reporter = uow.accounts.resolve(raise_on_behalf_of)
             if reporter is None:
                 errors["raiseOnBehalfOf"] = [f"No account '{raise_on_behalf_of}'."]
@@ -71,35 +73,37 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
         if org_ids is None:
             org_ids = set(reporter_orgs) if len(reporter_orgs) == 1 else set()
         else:
-            known = reporter_orgs if not principal.is_agent else set(uow.accounts.organizations(org_ids))
+            known = reporter_orgs if not is_agent else set(uow.accounts.organizations(org_ids))
             for org in sorted(org_ids - set(known)):
                 errors.setdefault("requestFieldValues.organizations", []).append(
                     f"You cannot share with organisation {org}: the reporter is not a member of it."
-                    if not principal.is_agent else f"Organisation {org} does not exist.")
+                    if not is_agent else f"Organisation {org} does not exist.")
         if errors:
             raise ValidationFailed("The request is not valid: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
         ticket = Ticket.open(
-            actor=actor_for(principal), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
+            actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
             organization_ids=org_ids, participant_ids=participant_ids, now=now())
         ticket.number = uow.desks.next_ticket_number(desk.id)
         ticket.key = f"{desk.key}-{ticket.number}"
         uow.tickets.add(ticket)
-        uow.publish(to_cloud_events(ticket, desk, uow.accounts.agent_ids()))
+        publish(uow, ticket, desk)
         view = views(uow, [ticket])[0]
         uow.commit()
     logger.info("request %s created by %s", ticket.key, principal.id)
     return view
 
 
-def list_requests(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: int, limit: int
-                  ) -> tuple[list[RequestView], bool]:
+def list_requests(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: int, limit: int,
+                  expands: frozenset[str] = frozenset()) -> tuple[list[RequestView], bool]:
     """One page of the requests the caller may see that match the filter, latest activity first."""
     with uow:
         viewer = viewer_for(uow, principal)
         found, last = uow.tickets.search(viewer, filter_, start, limit)
-        return views(uow, found), last
+        out = views(uow, found)
+        expand(uow, viewer, out, expands)
+        return out, last
 
 
 def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: int, limit: int
@@ -108,16 +112,22 @@ def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: 
     if not principal.is_agent:
         raise Forbidden("Queues are for agents.")
     with uow:
-        if uow.desks.get(filter_.desk_id) is None:
-            raise BadRequest(f"Service desk '{filter_.desk_id}' does not exist.")
+        desk = uow.desks.get(filter_.desk_id)
+        # A desk the agent does not work on is answered like one that does not exist.
+        if desk is None or not viewer_for(uow, principal).is_agent_for(desk.id):
+            raise BadRequest(f"Service desk '{filter_.desk_id}' does not exist or you are not one of its agents.")
     return list_requests(uow, principal, filter_, start, limit)
 
 
-def get_request(uow: UnitOfWork, principal: Principal, ref: str) -> RequestView:
+def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozenset[str] = frozenset()
+                ) -> RequestView:
     """One request the caller may see (404 otherwise)."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
-        return views(uow, [ticket])[0]
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        out = views(uow, [ticket])
+        expand(uow, viewer, out, expands)
+        return out[0]
 
 
 def status_history(uow: UnitOfWork, principal: Principal, ref: str, start: int, limit: int):
@@ -130,24 +140,27 @@ def status_history(uow: UnitOfWork, principal: Principal, ref: str, start: int, 
 def history(uow: UnitOfWork, principal: Principal, ref: str):
     """The request's full history with the people involved; customers never see internal notes."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
-        entries = uow.tickets.history(ticket.id, include_internal=principal.is_agent)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        entries = uow.tickets.history(ticket.id, include_internal=viewer.is_agent_for(ticket.desk_id))
         return entries, uow.accounts.many(e.actor_id for e in entries)
 
 
 def transitions(uow: UnitOfWork, principal: Principal, ref: str) -> list[Transition]:
     """The transitions the caller may perform now."""
     with uow:
-        ticket = load_visible(uow, viewer_for(uow, principal), ref)
-        return ticket.transitions(actor_for(principal))
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        return ticket.transitions(actor_for(viewer, ticket.desk_id))
 
 
 def perform_transition(uow: UnitOfWork, principal: Principal, ref: str, transition_id: str,
                        comment: str | None = None) -> None:
     """Move the request; an optional public comment goes with the move."""
     with uow, domain_errors():
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
-        actor, moment = actor_for(principal), now()
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
+        actor, moment = actor_for(viewer, ticket.desk_id), now()
         ticket.transition(actor, transition_id, moment)
         if comment and comment.strip():
             # The comment explains the move; it must not trigger an automatic move of its own.
@@ -160,10 +173,11 @@ def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str |
                  description: str | None) -> RequestView:
     """Change summary/description (reporter while waiting for support, agents always)."""
     with uow, domain_errors():
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
         if summary is not None and len(summary) > 255:
             raise ValidationFailed("The summary is too long.", errors={"summary": ["At most 255 characters."]})
-        ticket.edit(actor_for(principal), now(), summary=summary, description=description)
+        ticket.edit(actor_for(viewer, ticket.desk_id), now(), summary=summary, description=description)
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]
         uow.commit()
@@ -173,15 +187,18 @@ def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str |
 def assign(uow: UnitOfWork, principal: Principal, ref: str, assignee_ref: str | None) -> RequestView:
     """Agents assign a request to an agent (by id or email) or unassign it."""
     with uow, domain_errors():
-        ticket = load_visible(uow, viewer_for(uow, principal), ref, for_update=True)
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref, for_update=True)
         assignee_id = None
         if assignee_ref:
             assignee = uow.accounts.resolve(assignee_ref)
-            if assignee is None or not assignee.is_agent:
-                raise ValidationFailed(f"'{assignee_ref}' is not an agent.",
-                                       errors={"accountId": ["Give the id or email of an agent."]})
+            works_here = assignee is not None and assignee.is_agent and (
+                assignee.role == "admin" or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
+            if not works_here:
+                raise ValidationFailed(f"'{assignee_ref}' is not an agent of this service desk.",
+                                       errors={"accountId": ["Give the id or email of an agent of the desk."]})
             assignee_id = assignee.id
-        ticket.assign(actor_for(principal), assignee_id, now())
+        ticket.assign(actor_for(viewer, ticket.desk_id), assignee_id, now())
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]
         uow.commit()

@@ -81,12 +81,17 @@ class AccountRepository:
         ).all()
         return [_account(r) for r in rows]
 
-    def agent_ids(self) -> list[str]:
-        """Every active agent and admin (the agents side of an unassigned ticket)."""
-        return list(self.session.execute(
-            select(accounts.c.id).where(accounts.c.role.in_(("agent", "admin")), accounts.c.active.is_(True))
-            .order_by(accounts.c.id)
-        ).scalars())
+    def members_of(self, org_ids: Iterable[int]) -> set[str]:
+        """Accounts belonging to at least one of the organisations."""
+        ids = sorted(set(org_ids))
+        if not ids:
+            return set()
+        return set(self.session.execute(select(organization_members.c.account_id)
+                                        .where(organization_members.c.organization_id.in_(ids))).scalars())
+
+    def is_active(self, account_id: str) -> bool | None:
+        """The replica's active flag (None when the account is not known yet)."""
+        return self.session.execute(select(accounts.c.active).where(accounts.c.id == account_id)).scalar()
 
     def upsert(self, account: Account, only_if_missing: bool = False) -> None:
         """Insert or update one account row."""

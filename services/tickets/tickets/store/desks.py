@@ -1,30 +1,120 @@
 """Service desks and their request types."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
 from ..domain.fields import FieldSpec, Option
-from .tables import desk_organizations, request_type_fields, request_types, service_desks
+from .tables import (
+    accounts, desk_agents, desk_customers, desk_organizations, desk_pending_agents, organization_members,
+    request_type_fields, request_types, service_desks,
+)
+
+SETTINGS = {"name": "name", "description": "description", "active": "active", "restricted": "restricted",
+            "allowParticipantInvites": "invite_unknown_participants"}
 
 
 def _desk(row) -> Desk:
     return Desk(id=row.id, key=row.key, name=row.name, description=row.description, active=row.active,
-                invite_unknown_participants=row.invite_unknown_participants)
+                invite_unknown_participants=row.invite_unknown_participants, restricted=row.restricted)
 
 
 class DeskRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def list(self, start: int, limit: int, active_only: bool) -> list[Desk]:
+    def list(self, start: int, limit: int, everything: bool, account_id: str = "", as_agent: bool = False
+             ) -> list[Desk]:
+        """Desks in id order: all, the account's desks as an agent, or those open to it as a customer."""
         query = select(service_desks).order_by(service_desks.c.id).offset(start).limit(limit)
-        if active_only:
-            query = query.where(service_desks.c.active.is_(True))
+        if as_agent:
+            query = query.where(service_desks.c.id.in_(
+                select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)))
+        elif not everything:
+            query = query.where(service_desks.c.active.is_(True) & (
+                service_desks.c.restricted.is_(False) | service_desks.c.id.in_(self._customer_desks(account_id))))
         return [_desk(r) for r in self.session.execute(query).all()]
+
+    def _customer_desks(self, account_id: str):
+        orgs = select(organization_members.c.organization_id).where(organization_members.c.account_id == account_id)
+        return select(desk_customers.c.desk_id).where(desk_customers.c.account_id == account_id).union(
+            select(desk_organizations.c.desk_id).where(desk_organizations.c.organization_id.in_(orgs)))
+
+    def is_customer(self, desk_id: int, account_id: str) -> bool:
+        """Added to the desk as a customer, directly or through one of its organisations."""
+        return desk_id in set(self.session.execute(self._customer_desks(account_id)).scalars())
+
+    def update(self, desk_id: int, changes: dict) -> Desk:
+        """Apply settings named as in the API (``allowParticipantInvites``...)."""
+        values = {SETTINGS[k]: v for k, v in changes.items() if k in SETTINGS}
+        if values:
+            self.session.execute(update(service_desks).where(service_desks.c.id == desk_id).values(**values))
+        return self.get(desk_id)
+
+    # -- agents and customers of a desk ------------------------------------------------------
+    def agent_desk_ids(self, account_id: str) -> frozenset[int]:
+        return frozenset(self.session.execute(
+            select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)).scalars())
+
+    def agent_ids(self, desk_id: int) -> list[str]:
+        """Active agents of the desk; every active admin when the desk has none (nothing goes unheard)."""
+        active = (accounts.c.active.is_(True))
+        found = list(self.session.execute(
+            select(desk_agents.c.account_id).join(accounts, accounts.c.id == desk_agents.c.account_id)
+            .where(desk_agents.c.desk_id == desk_id, active, accounts.c.role.in_(("agent", "admin")))
+            .order_by(desk_agents.c.account_id)).scalars())
+        if found:
+            return found
+        return list(self.session.execute(select(accounts.c.id).where(accounts.c.role == "admin", active)
+                                         .order_by(accounts.c.id)).scalars())
+
+    def members(self, table, desk_id: int, start: int, limit: int) -> list[str]:
+        """A page of the account ids in ``desk_agents`` or ``desk_customers`` for the desk."""
+        return list(self.session.execute(
+            select(table.c.account_id).join(accounts, accounts.c.id == table.c.account_id)
+            .where(table.c.desk_id == desk_id).order_by(accounts.c.email, table.c.account_id)
+            .offset(start).limit(limit)).scalars())
+
+    def add_members(self, table, desk_id: int, account_ids) -> None:
+        known = set(self.session.execute(select(table.c.account_id).where(table.c.desk_id == desk_id)).scalars())
+        for account_id in sorted(set(account_ids) - known):
+            self.session.execute(insert(table).values(desk_id=desk_id, account_id=account_id))
+
+    def remove_members(self, table, desk_id: int, account_ids) -> None:
+        if account_ids:
+            self.session.execute(delete(table).where(table.c.desk_id == desk_id,
+                                                     table.c.account_id.in_(sorted(account_ids))))
+
+    def add_pending_agents(self, desk_id: int, emails) -> None:
+        known = set(self.session.execute(select(desk_pending_agents.c.email)
+                                         .where(desk_pending_agents.c.desk_id == desk_id)).scalars())
+        for email in sorted({e.strip().lower() for e in emails} - known):
+            self.session.execute(insert(desk_pending_agents).values(desk_id=desk_id, email=email))
+
+    def remove_pending_agents(self, desk_id: int, emails) -> None:
+        if emails:
+            self.session.execute(delete(desk_pending_agents).where(
+                desk_pending_agents.c.desk_id == desk_id,
+                desk_pending_agents.c.email.in_(sorted({e.strip().lower() for e in emails}))))
+
+    def pending_agents(self, desk_id: int) -> list[str]:
+        return list(self.session.execute(select(desk_pending_agents.c.email)
+                                         .where(desk_pending_agents.c.desk_id == desk_id)
+                                         .order_by(desk_pending_agents.c.email)).scalars())
+
+    def resolve_pending_agent(self, email: str, account_id: str) -> list[int]:
+        """Turn the memberships waiting for ``email`` into memberships of the account; returns the desks."""
+        email = email.strip().lower()
+        desk_ids = list(self.session.execute(select(desk_pending_agents.c.desk_id).where(
+            func.lower(desk_pending_agents.c.email) == email)).scalars())
+        for desk_id in desk_ids:
+            self.add_members(desk_agents, desk_id, [account_id])
+        if desk_ids:
+            self.session.execute(delete(desk_pending_agents).where(func.lower(desk_pending_agents.c.email) == email))
+        return desk_ids
 
     def get(self, ref) -> Desk | None:
         """A desk by id (int or numeric string) or by key."""
@@ -35,7 +125,7 @@ class DeskRepository:
 
     def add(self, key: str, name: str, description: str = "", invite_unknown: bool = False) -> Desk:
         desk_id = self.session.execute(insert(service_desks).values(
-            key=key, name=name, description=description, active=True,
+            key=key, name=name, description=description, active=True, restricted=False,
             invite_unknown_participants=invite_unknown, last_ticket_number=0, created_at=utc_now(),
         ).returning(service_desks.c.id)).scalar_one()
         return self.get(desk_id)
@@ -81,13 +171,21 @@ class DeskRepository:
             desk_id=desk_id, name=name, issue_type=issue_type, description=description, help_text=help_text,
             position=position,
         ).returning(request_types.c.id)).scalar_one()
+        self._insert_fields(rt_id, fields)
+        return rt_id
+
+    def replace_fields(self, rt_id: int, fields: tuple[FieldSpec, ...]) -> None:
+        """Swap a request type's fields for ``fields`` (values on existing tickets stay as they are)."""
+        self.session.execute(delete(request_type_fields).where(request_type_fields.c.request_type_id == rt_id))
+        self._insert_fields(rt_id, fields)
+
+    def _insert_fields(self, rt_id: int, fields) -> None:
         for index, spec in enumerate(fields):
             self.session.execute(insert(request_type_fields).values(
                 request_type_id=rt_id, field_id=spec.field_id, label=spec.label, description=spec.description,
                 field_type=spec.type, required=spec.required, max_length=spec.max_length, position=index,
                 options=[{"value": o.value, "label": o.label} for o in spec.options],
             ))
-        return rt_id
 
     def _fields(self, rt_ids: list[int]) -> dict[int, tuple[FieldSpec, ...]]:
         if not rt_ids:

@@ -34,10 +34,13 @@ def _shared_with_any(org_ids) -> ColumnElement:
 
 def visible_to(viewer: Viewer) -> ColumnElement:
     """The visibility rule as SQL over ``tickets``."""
-    if viewer.is_agent:
+    if viewer.is_admin:
         return true()
-    return or_(tickets.c.reporter_id == viewer.account_id, _is_participant(viewer.account_id),
-               _shared_with_any(viewer.organization_ids))
+    parts = [tickets.c.reporter_id == viewer.account_id, _is_participant(viewer.account_id),
+             _shared_with_any(viewer.organization_ids)]
+    if viewer.role == "agent" and viewer.desk_ids:
+        parts.append(tickets.c.desk_id.in_(sorted(viewer.desk_ids)))
+    return or_(*parts)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
+    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false,
 )
 
 from common.db import new_metadata
@@ -20,6 +20,8 @@ service_desks = Table(
     Column("active", Boolean, nullable=False, default=True),
     # Whether adding an unknown email as participant invites a new external customer.
     Column("invite_unknown_participants", Boolean, nullable=False, default=False),
+    # Only customers added to the desk (or members of its organisations) may raise requests on it.
+    Column("restricted", Boolean, nullable=False, default=False, server_default=false()),
     # The last ticket number handed out; bumped under a row lock so keys are gap-free.
     Column("last_ticket_number", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -56,6 +58,25 @@ desk_organizations = Table(
     "desk_organizations", metadata,
     Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
     Column("organization_id", Integer, primary_key=True),
+)
+
+desk_agents = Table(
+    "desk_agents", metadata,
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(64), primary_key=True, index=True),
+)
+
+# Agents added by email before identity's account.created reached the replica; resolved on arrival.
+desk_pending_agents = Table(
+    "desk_pending_agents", metadata,
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(320), primary_key=True, index=True),
+)
+
+desk_customers = Table(
+    "desk_customers", metadata,
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(64), primary_key=True, index=True),
 )
 
 tickets = Table(
@@ -95,6 +116,22 @@ ticket_mutes = Table(
     "ticket_mutes", metadata,
     Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", String(64), primary_key=True),
+)
+
+# Organisation members who opted in to a shared ticket's notifications.
+ticket_watchers = Table(
+    "ticket_watchers", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(64), primary_key=True),
+)
+
+# Participants invited by an email nobody had an account for; become participants on account.created.
+ticket_invitations = Table(
+    "ticket_invitations", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(320), primary_key=True, index=True),
+    Column("invited_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 comments = Table(

@@ -8,7 +8,13 @@ from ..domain.model import Comment, HistoryEntry, Ticket
 from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
-from .tables import comments, ticket_history, ticket_mutes, ticket_participants, ticket_shares, tickets
+from .tables import (
+    comments, ticket_history, ticket_invitations, ticket_mutes, ticket_participants, ticket_shares, ticket_watchers,
+    tickets,
+)
+
+SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, "organization_id", "organization_ids"),
+        (ticket_mutes, "account_id", "muted_ids"), (ticket_watchers, "account_id", "watcher_ids"))
 
 
 class TicketRepository:
@@ -22,7 +28,7 @@ class TicketRepository:
             request_type_id=ticket.request_type_id, **self._columns(ticket),
             created_at=ticket.created_at,
         ).returning(tickets.c.id)).scalar_one()
-        self._sync_sets(ticket, set(), set(), set())
+        self._sync_sets(ticket, (set(), set(), set(), set()), {})
         self._flush_new(ticket)
 
     def get(self, key_or_id: str, for_update: bool = False) -> Ticket | None:
@@ -46,9 +52,9 @@ class TicketRepository:
 
     def save(self, ticket: Ticket) -> None:
         """Write a loaded ticket's changes: columns, sets, new comments and history."""
-        before = self._sets([ticket.id]).get(ticket.id, (set(), set(), set()))
+        before = self._sets([ticket.id])[ticket.id]
         self.session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**self._columns(ticket)))
-        self._sync_sets(ticket, *before)
+        self._sync_sets(ticket, before, self._invitations([ticket.id])[ticket.id])
         self._flush_new(ticket)
 
     def search(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int) -> tuple[list[Ticket], bool]:
@@ -97,26 +103,43 @@ class TicketRepository:
                     status=ticket.status.value, updated_at=ticket.updated_at,
                     status_changed_at=ticket.status_changed_at, last_activity_at=ticket.last_activity_at)
 
-    def _sets(self, ids: list[int]) -> dict[int, tuple[set, set, set]]:
-        out = {i: (set(), set(), set()) for i in ids}
+    def invited_ticket_ids(self, email: str) -> list[int]:
+        """Tickets with a pending participant invitation for ``email``."""
+        return list(self.session.execute(select(ticket_invitations.c.ticket_id).where(
+            ticket_invitations.c.email == email.strip().lower()).order_by(ticket_invitations.c.ticket_id)).scalars())
+
+    def _sets(self, ids: list[int]) -> dict[int, tuple[set, ...]]:
+        out = {i: tuple(set() for _ in SETS) for i in ids}
         if not ids:
             return out
-        for table, column, index in ((ticket_participants, "account_id", 0), (ticket_shares, "organization_id", 1),
-                                     (ticket_mutes, "account_id", 2)):
+        for index, (table, column, _) in enumerate(SETS):
             for tid, value in self.session.execute(
                     select(table.c.ticket_id, table.c[column]).where(table.c.ticket_id.in_(ids))).all():
                 out[tid][index].add(value)
         return out
 
-    def _sync_sets(self, ticket: Ticket, participants: set, shares: set, mutes: set) -> None:
-        for table, column, old, new in ((ticket_participants, "account_id", participants, ticket.participant_ids),
-                                        (ticket_shares, "organization_id", shares, ticket.organization_ids),
-                                        (ticket_mutes, "account_id", mutes, ticket.muted_ids)):
+    def _invitations(self, ids: list[int]) -> dict[int, dict[str, str]]:
+        out: dict[int, dict[str, str]] = {i: {} for i in ids}
+        if ids:
+            for row in self.session.execute(select(ticket_invitations).where(ticket_invitations.c.ticket_id.in_(ids))):
+                out[row.ticket_id][row.email] = row.invited_by
+        return out
+
+    def _sync_sets(self, ticket: Ticket, before: tuple[set, ...], invited: dict[str, str]) -> None:
+        for (table, column, attr), old in zip(SETS, before):
+            new = getattr(ticket, attr)
             for value in new - old:
                 self.session.execute(insert(table).values(ticket_id=ticket.id, **{column: value}))
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
+        for email in set(ticket.invited) - set(invited):
+            self.session.execute(insert(ticket_invitations).values(
+                ticket_id=ticket.id, email=email, invited_by=ticket.invited[email], created_at=ticket.updated_at))
+        if set(invited) - set(ticket.invited):
+            self.session.execute(delete(ticket_invitations).where(
+                ticket_invitations.c.ticket_id == ticket.id,
+                ticket_invitations.c.email.in_(sorted(set(invited) - set(ticket.invited)))))
 
     def _flush_new(self, ticket: Ticket) -> None:
         for comment in ticket.new_comments:
@@ -131,14 +154,15 @@ class TicketRepository:
         ticket.new_history.clear()
 
     def _load(self, row, sets: dict | None = None) -> Ticket:
-        participants, shares, mutes = (sets or self._sets([row.id]))[row.id]
+        participants, shares, mutes, watchers = (sets or self._sets([row.id]))[row.id]
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
                       assignee_id=row.assignee_id, summary=row.summary, description=row.description,
                       field_values=dict(row.field_values or {}), status=Status(row.status),
                       created_at=row.created_at, updated_at=row.updated_at,
                       status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
-                      participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes))
+                      participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes),
+                      watcher_ids=set(watchers), invited=self._invitations([row.id])[row.id])
 
     @staticmethod
     def _comment(row) -> Comment:

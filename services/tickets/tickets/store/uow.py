@@ -20,11 +20,21 @@ class UnitOfWork:
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self.session_factory()
-        self.desks = DeskRepository(self.session)
-        self.tickets = TicketRepository(self.session)
-        self.accounts = AccountRepository(self.session)
+        self._attach(self.session_factory())
         return self
+
+    @classmethod
+    def within(cls, session: Session, outbox: Outbox) -> "UnitOfWork":
+        """Repositories on a transaction someone else owns (the worker's, with its inbox row)."""
+        uow = cls(None, outbox)
+        uow._attach(session)
+        return uow
+
+    def _attach(self, session: Session) -> None:
+        self.session = session
+        self.desks = DeskRepository(session)
+        self.tickets = TicketRepository(session)
+        self.accounts = AccountRepository(session)
 
     def __exit__(self, *exc) -> None:
         try:

@@ -1,0 +1,96 @@
+"""Pure parsing of the desk administration forms (no Flask here)."""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+SETTINGS = ("active", "restricted", "allowParticipantInvites")
+FIELD_TYPES = ("text", "textarea", "select")
+KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+BLANK_ROWS = 3
+
+
+def setting_value(raw: str | None) -> bool | None:
+    """A yes/no select as a boolean; None means "leave as it is"."""
+    return {"true": True, "false": False}.get(raw or "")
+
+
+def desk_changes(form: Mapping[str, str]) -> dict:
+    """The PATCH body of the desk form: name, description and the settings the admin chose."""
+    changes: dict = {"name": (form.get("name") or "").strip(),
+                     "description": (form.get("description") or "").strip()}
+    for setting in SETTINGS:
+        value = setting_value(form.get(setting))
+        if value is not None:
+            changes[setting] = value
+    return changes
+
+
+def parse_options(raw: str) -> list[dict]:
+    """Options typed one per line, ``value | label`` or just ``label`` (then the value is the label)."""
+    options = []
+    for line in (raw or "").splitlines():
+        if not line.strip():
+            continue
+        value, sep, label = line.partition("|")
+        value, label = value.strip(), label.strip()
+        options.append({"value": value, "label": label if sep and label else value})
+    return options
+
+
+def format_options(options: list[dict] | None) -> str:
+    """Options back into the ``value | label`` lines of the form."""
+    lines = []
+    for o in options or []:
+        value, label = str(o.get("value", "")), str(o.get("label", ""))
+        lines.append(value if not label or label == value else f"{value} | {label}")
+    return "\n".join(lines)
+
+
+def field_rows(fields: list[dict]) -> list[dict]:
+    """Editable rows from JSM RequestTypeFieldDTOs (the built-in "Share with" field is not editable)."""
+    rows = []
+    for f in fields:
+        if f.get("fieldId") == "organizations":
+            continue
+        schema = f.get("jiraSchema") or {}
+        if f.get("validValues"):
+            kind = "select"
+        elif f.get("fieldId") == "description" or schema.get("system") == "description" \
+                or "textarea" in str(schema.get("custom", "")):
+            kind = "textarea"
+        else:
+            kind = "text"
+        rows.append({"fieldId": f.get("fieldId", ""), "name": f.get("name", ""), "required": bool(f.get("required")),
+                     "type": kind, "options": format_options(f.get("validValues"))})
+    return rows
+
+
+def parse_fields(form: Mapping[str, str], count: int) -> tuple[list[dict], dict[str, str]]:
+    """The PUT body of the fields form and errors keyed ``row-<n>``, n counting kept rows only.
+
+    Rows left blank or ticked "remove" are dropped, so the page shown again lists exactly the kept rows.
+    """
+    fields, errors, seen = [], {}, set()
+    for n in range(count):
+        field_id = (form.get(f"fieldId-{n}") or "").strip()
+        name = (form.get(f"name-{n}") or "").strip()
+        if form.get(f"remove-{n}") or (not field_id and not name):
+            continue
+        kind = form.get(f"type-{n}") or "text"
+        options = parse_options(form.get(f"options-{n}", ""))
+        row = f"row-{len(fields)}"
+        if not field_id or not name:
+            errors[row] = "id_and_name"
+        elif field_id in seen:
+            errors[row] = "duplicate"
+        elif kind not in FIELD_TYPES:
+            errors[row] = "type"
+        elif kind == "select" and not options:
+            errors[row] = "options"
+        seen.add(field_id)
+        field = {"fieldId": field_id, "name": name, "required": bool(form.get(f"required-{n}")), "type": kind}
+        if kind == "select":
+            field["options"] = options
+        fields.append(field)
+    return fields, errors

@@ -1,0 +1,41 @@
+"""Handlers of the events identity consumes, each run by the worker inside its transaction."""
+from __future__ import annotations
+
+from typing import Callable
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from common.contracts import validate_payload
+from common.events import CloudEvent
+from common.i18n import normalise
+
+from .domain.model import InvalidEmail, LANGUAGES, normalise_email
+from .services import participants
+from .services.base import Deps
+from .store.uow import SessionUnitOfWork
+
+PARTICIPANT_INVITED = "ticket.participant_invited.v1"
+
+
+def participant_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
+    """Handler of ``ticket.participant_invited.v1``: invite the email as an external customer."""
+
+    def handle(session: Session, event: CloudEvent) -> None:
+        data = validate_payload(event)  # common.contracts.tickets.TicketParticipantInvitedV1
+        try:
+            email = normalise_email(data["email"])
+        except InvalidEmail as exc:
+            raise ValidationError({"email": [str(exc)]}) from exc
+        ticket = {"ticketId": data["ticketId"], "key": data["key"], "summary": data["summary"],
+                  "deskName": data["deskName"]}
+        with SessionUnitOfWork(session, deps.outbox) as uow:
+            participants.invite_participant(deps, uow, email=email, invited_by=data["invitedBy"],
+                                            language=normalise(data["language"], LANGUAGES), ticket=ticket)
+
+    return handle
+
+
+def handlers(deps: Deps) -> dict[str, Callable[[Session, CloudEvent], None]]:
+    """Routing key -> handler, as ``common.bus.consumer.Worker`` takes them."""
+    return {PARTICIPANT_INVITED: participant_invited(deps)}

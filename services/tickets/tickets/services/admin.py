@@ -1,0 +1,168 @@
+"""Admin use cases: desks and their settings, request types and fields, a desk's agents and customers."""
+from __future__ import annotations
+
+import logging
+
+from common.auth import Principal
+from common.errors import Forbidden, NotFound, ValidationFailed
+
+from ..demo import add_desk
+from ..domain import admin as rules
+from ..domain.catalog import Account, Desk, RequestType
+from ..domain.defaults import SUMMARY, description_field
+from ..store.tables import desk_agents, desk_customers
+from ..store.uow import UnitOfWork
+from .desks import agent_desk
+
+logger = logging.getLogger(__name__)
+
+
+def _require_admin(principal: Principal) -> None:
+    if principal.role != "admin":
+        raise Forbidden("Only admins can change service desks and request types.")
+
+
+def _invalid(what: str, errors: dict) -> ValidationFailed:
+    named = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+    return ValidationFailed(f"The {what} is not valid: {named}", errors=errors)
+
+
+def _desk(uow: UnitOfWork, ref) -> Desk:
+    desk = uow.desks.get(ref)
+    if desk is None:
+        raise NotFound(f"Service desk '{ref}' does not exist.")
+    return desk
+
+
+def create_desk(uow: UnitOfWork, principal: Principal, values) -> Desk:
+    """A new desk with the default request types (Incident, Feature request, Question)."""
+    _require_admin(principal)
+    clean, errors = rules.new_desk(values)
+    if errors:
+        raise _invalid("service desk", errors)
+    with uow:
+        if uow.desks.get(clean["key"]) is not None:
+            raise _invalid("service desk", {"key": [f"The key {clean['key']} is already used by another desk."]})
+        desk = add_desk(uow.desks, clean["key"], clean["name"], clean["description"])
+        uow.commit()
+    logger.info("desk %s created by %s", desk.key, principal.id)
+    return desk
+
+
+def update_desk(uow: UnitOfWork, principal: Principal, ref, values) -> Desk:
+    """Change name, description, active, restricted or allowParticipantInvites."""
+    _require_admin(principal)
+    clean, errors = rules.desk_changes(values)
+    if errors:
+        raise _invalid("change", errors)
+    with uow:
+        desk = uow.desks.update(_desk(uow, ref).id, clean)
+        uow.commit()
+        return desk
+
+
+def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
+    """A desk with its settings (admins, and the desk's agents)."""
+    with uow:
+        return _desk(uow, ref) if principal.role == "admin" else agent_desk(uow, principal, ref, "see its settings")
+
+
+def list_desks(uow: UnitOfWork, principal: Principal) -> list[Desk]:
+    """Every desk, active or not, with settings (admins)."""
+    _require_admin(principal)
+    with uow:
+        return uow.desks.list(0, 10_000, everything=True)
+
+
+# -- agents and customers of a desk ----------------------------------------------------------
+TABLES = {"agents": desk_agents, "customers": desk_customers}
+
+
+def members(uow: UnitOfWork, principal: Principal, ref, kind: str, start: int, limit: int
+            ) -> tuple[list[Account], bool]:
+    """A page of the desk's agents or customers (its agents and admins may look)."""
+    with uow:
+        desk = agent_desk(uow, principal, ref, f"see its {kind}")
+        ids = uow.desks.members(TABLES[kind], desk.id, start, limit + 1)
+        found = uow.accounts.many(ids)
+        return [found[i] for i in ids[:limit] if i in found], len(ids) <= limit
+
+
+def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, account_ids: list[str],
+                   emails: list[str], add: bool) -> None:
+    """Add or remove agents (admins) or customers (agents of the desk, admins); unknown ones are a 400.
+
+    Agents added by an email the replica does not know yet wait for the account to arrive.
+    """
+    if kind == "agents":
+        _require_admin(principal)
+    with uow:
+        desk = _desk(uow, ref) if kind == "agents" else agent_desk(uow, principal, ref, "change its customers")
+        errors: dict[str, list[str]] = {}
+        ids, waiting = set(), []
+        for account_id in account_ids:
+            account = uow.accounts.get(str(account_id))
+            if account is None:
+                errors.setdefault("accountIds", []).append(f"No account '{account_id}'.")
+            else:
+                ids.add(account.id)
+        field = "emails" if kind == "agents" else "usernames"
+        for email in emails:
+            account = uow.accounts.by_email(str(email))
+            if account is not None:
+                ids.add(account.id)
+            elif kind == "agents" and "@" in str(email):
+                waiting.append(str(email))
+            else:
+                errors.setdefault(field, []).append(f"No account with email '{email}'.")
+        if add and kind == "agents":
+            for account in uow.accounts.many(ids).values():
+                if not account.is_agent:
+                    errors.setdefault("accountIds", []).append(f"'{account.email}' is a customer, not an agent.")
+        if errors and add:
+            raise _invalid("list of people", errors)
+        if add:
+            uow.desks.add_members(TABLES[kind], desk.id, ids)
+            if waiting:
+                uow.desks.add_pending_agents(desk.id, waiting)
+        else:
+            uow.desks.remove_members(TABLES[kind], desk.id, ids)
+            uow.desks.remove_pending_agents(desk.id, waiting)
+        uow.commit()
+
+
+# -- request types ---------------------------------------------------------------------------
+def add_request_type(uow: UnitOfWork, principal: Principal, desk_ref, values) -> RequestType:
+    """A new request type with a summary and a description field (change them with set_fields)."""
+    _require_admin(principal)
+    clean, errors = rules.new_request_type(values)
+    if errors:
+        raise _invalid("request type", errors)
+    with uow:
+        desk = _desk(uow, desk_ref)
+        if uow.desks.request_type(desk.id, clean["name"]) is not None:
+            raise _invalid("request type", {"name": [f"Desk {desk.key} already has a request type '{clean['name']}'."]})
+        position = len(uow.desks.request_types(desk.id))
+        rt_id = uow.desks.add_request_type(desk.id, clean["name"], clean["issue_type"], clean["description"],
+                                           clean["help_text"], (SUMMARY, description_field("Details")), position)
+        rt = uow.desks.request_type_by_id(rt_id)
+        uow.commit()
+        return rt
+
+
+def set_fields(uow: UnitOfWork, principal: Principal, rt_ref, values) -> RequestType:
+    """Replace a request type's ordered fields."""
+    _require_admin(principal)
+    specs, errors = rules.field_specs(values)
+    if errors:
+        raise _invalid("field list", errors)
+    with uow:
+        rt = uow.desks.request_type_by_id(int(rt_ref)) if str(rt_ref).isdigit() else None
+        if rt is None:
+            raise NotFound(f"Request type '{rt_ref}' does not exist.")
+        uow.desks.replace_fields(rt.id, specs)
+        rt = uow.desks.request_type_by_id(rt.id)
+        uow.commit()
+        return rt
+
+
