@@ -90,7 +90,15 @@ HANDLERS = handlers("tickets.events")  # for tests and tools without a BUS_PREFI
 
 
 def remember_caller(session: Session, principal: Principal) -> None:
-    """Insert the caller's replica row from token claims if identity's event has not arrived yet."""
+    """Insert the caller's replica row from token claims if identity's event has not arrived yet.
+
+    Desk memberships waiting for the caller's email start at once (invitations wait for the event,
+    which also publishes what they cause).
+    """
     AccountRepository(session).upsert(Account(
         id=principal.id, email=principal.email, display_name=principal.name, language=principal.language,
         role=principal.role, active=True), only_if_missing=True)
+    if principal.email and principal.is_agent:
+        from .store.desks import DeskRepository
+
+        DeskRepository(session).resolve_pending_agent(principal.email, principal.id)

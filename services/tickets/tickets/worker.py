@@ -24,8 +24,8 @@ def topology(settings: Settings) -> ConsumerTopology:
 def build_worker(settings: Settings) -> Worker:
     """A worker that applies identity events to the replica, one transaction each."""
     engine = make_engine(settings.database_url)
-    return Worker(settings.require_amqp(), topology(settings), handlers(settings.exchange), make_session_factory(engine),
-                  Inbox(inbox, CONSUMER))
+    return Worker(settings.require_amqp(), topology(settings), handlers(settings.exchange),
+                  make_session_factory(engine), Inbox(inbox, CONSUMER))
 
 
 def main() -> None:

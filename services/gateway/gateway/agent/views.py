@@ -92,9 +92,9 @@ def _render_ticket(key: str, errors: dict | None = None, body: str = "", status:
     comments = paged_values(api.get(f"/rest/servicedeskapi/request/{key}/comment", public="true",
                                     internal="true", limit=100))
     agents = desk_agents(str(detail["req"].get("serviceDeskId", "")))
-    me = (auth.current_account() or {}).get("id")
+    my_id = (auth.current_account() or {}).get("id")
     return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
-                           agents=agents, me=me, **detail), status
+                           agents=agents, my_id=my_id, **detail), status
 
 
 @bp.post("/requests/<key>/assign")

@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 from flask import current_app
 
+from common.errors import NotFound
+
 from ..errors import from_response, unavailable
-from ..i18n import current_language
+from ..i18n import _, current_language
 from ..proxy import forwarding_headers
 from ..routing import upstream_for
 from . import session as auth
@@ -24,6 +26,9 @@ def _send(method: str, path: str, *, params=None, json=None, token: str | None =
     upstream = upstream_for(path)
     if upstream is None:
         raise ValueError(f"no upstream serves {path}")
+    if any(segment in (".", "..") for segment in path.split("/")):
+        # Ids from page addresses end up in API paths; a dot segment must not climb to another endpoint.
+        raise NotFound(_("There is nothing at this address."))
     client: httpx.Client = current_app.extensions["gateway.upstreams"].client(upstream)
     headers = forwarding_headers()
     headers["Accept"] = "application/json"

@@ -14,9 +14,20 @@ from flask import render_template, session
 
 import gateway
 
-from .test_templates_render import PAGES, context, pages_app  # noqa: F401  (fixture)
+from gateway.app import create_app
+from gateway.settings import Settings
+
+from .test_templates_render import PAGES, context
 
 ROLES = {"customer": "customer", "agent": "agent", "admin": "admin"}
+
+
+@pytest.fixture(scope="module")
+def pages_app(tmp_path_factory):
+    """One app for all renders (with the developer mailbox, whose pages are templates too)."""
+    settings = Settings(identity_url="http://i", tickets_url="http://t", secret_key="k",
+                        dev_mailbox=str(tmp_path_factory.mktemp("mail")))
+    return create_app(settings)
 
 
 class Page(HTMLParser):
@@ -77,7 +88,7 @@ def render(app, template: str, language: str, role: str | None) -> str:
 @pytest.mark.parametrize("role", [None, *ROLES])
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("template", PAGES)
-def test_page_structure_and_labels(pages_app, template, language, role):  # noqa: F811
+def test_page_structure_and_labels(pages_app, template, language, role):
     page = Page(render(pages_app, template, language, role))
 
     assert page.unlabelled() == [], f"{template}: controls without a label"
@@ -90,13 +101,13 @@ def test_page_structure_and_labels(pages_app, template, language, role):  # noqa
         assert "autofocus" in summary and summary.get("tabindex") == "-1" and summary.get("role") == "alert"
 
 
-def test_admin_menu_only_for_admins(pages_app):  # noqa: F811
+def test_admin_menu_only_for_admins(pages_app):
     assert 'href="/admin/desks"' in render(pages_app, "portal/home.html", "en", "admin")
     assert 'href="/admin/desks"' not in render(pages_app, "portal/home.html", "en", "agent")
     assert 'href="/agent/customers"' not in render(pages_app, "portal/home.html", "en", "customer")
 
 
-def test_error_pages_title_says_there_is_an_error(pages_app):  # noqa: F811
+def test_error_pages_title_says_there_is_an_error(pages_app):
     html = render(pages_app, "portal/login.html", "fr", None)
     assert re.search(r"<title>Erreur", html)
 

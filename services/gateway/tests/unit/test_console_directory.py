@@ -148,3 +148,16 @@ def test_customers_page_survives_identity_without_invitations(client, desk_data)
     log_in(client, "agent@example.com")
 
     assert "carol@example.com" in client.get("/agent/customers").get_data(as_text=True)
+
+
+def test_dot_segments_never_reach_an_upstream(client, desk_data):
+    identity, _ = desk_data
+    log_in(client, "agent@example.com")
+    token = csrf_of(client, "/agent/customers")
+    before = len(identity.requests)
+
+    response = client.post("/agent/customers/../resend", data={"csrf_token": token})
+    response2 = client.post("/agent/customers/%2E%2E/resend", data={"csrf_token": token})
+
+    assert response.status_code == 404 and response2.status_code == 404
+    assert len(identity.requests) == before

@@ -48,7 +48,7 @@ def context() -> dict:
         "queue": "open", "queues": {"open": "Open", "all": "All"}, "emails": "a@example.com",
         "messages": [{"name": "a.eml", "to": "x@example.com", "subject": "Hi", "date": "today"}],
         "name": "a.eml", "headers": [("From", "a"), ("To", "b"), ("Subject", "c"), ("Date", "d")],
-        "counts": {"open": "3", "all": "100+"}, "me": "u",
+        "counts": {"open": "3", "all": "100+"}, "my_id": "u",
         "agents": [{"accountId": "u", "displayName": "Agent"}, {"accountId": "u2", "emailAddress": "b@x"}],
         "assignee": {"accountId": "u2", "displayName": "B"},
         "org": {"id": "1", "name": "Acme Media"},

@@ -4,10 +4,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from kombu import Connection
 from sqlalchemy import text
 
 from common.db import make_engine, transaction
-from common.testing import TokenFactory, check_reachable, postgres_server_url, throwaway_database
+from common.testing import (
+    TokenFactory, amqp_server_url, check_reachable, postgres_server_url, throwaway_database, unique_name,
+)
 from tickets.app import create_app
 from tickets.cli import migrate
 from tickets.demo import load
@@ -41,6 +44,30 @@ def settings(database_url, tokens, tmp_path_factory) -> Settings:
     key = tmp_path_factory.mktemp("keys") / "public.pem"
     key.write_bytes(tokens.issuer.public_pem)
     return Settings(database_url=database_url, jwt_public_key_file=str(key), public_url="http://portal.test")
+
+
+@pytest.fixture
+def bus_settings(settings):
+    """Settings on RabbitMQ with a unique BUS_PREFIX; its queues and exchanges are deleted afterwards."""
+    from dataclasses import replace
+
+    url = amqp_server_url()
+    check_reachable(url, "rabbitmq")
+    prefix = unique_name("tk") + "."
+    yield replace(settings, amqp_url=url, bus_prefix=prefix)
+    with Connection(url) as conn:
+        channel = conn.default_channel
+        for queue in ("tickets", "tickets.dead", "tickets.retry.1", "tickets.retry.2", "tickets.retry.3",
+                      "identity.events.unrouted", "tickets.events.unrouted", "probe"):
+            try:
+                channel.queue_delete(prefix + queue)
+            except Exception:
+                channel = conn.channel()
+        for exchange in ("identity.events", "identity.events.unrouted", "tickets.events", "tickets.events.unrouted"):
+            try:
+                channel.exchange_delete(prefix + exchange)
+            except Exception:
+                channel = conn.channel()
 
 
 @pytest.fixture(scope="session")

@@ -6,38 +6,13 @@ import threading
 import time
 import uuid
 
-import pytest
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import text
 
 from common.bus.publisher import Publisher
 from common.events import CloudEvent, event_type
-from common.testing import amqp_server_url, check_reachable, unique_name
 from tickets.relay import build_relay
 from tickets.worker import build_worker
-
-
-@pytest.fixture
-def bus_settings(settings):
-    from dataclasses import replace
-
-    url = amqp_server_url()
-    check_reachable(url, "rabbitmq")
-    prefix = unique_name("tk") + "."
-    yield replace(settings, amqp_url=url, bus_prefix=prefix)
-    with Connection(url) as conn:
-        channel = conn.default_channel
-        for queue in ("tickets", "tickets.dead", "tickets.retry.1", "tickets.retry.2", "tickets.retry.3",
-                      "identity.events.unrouted", "tickets.events.unrouted", "probe"):
-            try:
-                channel.queue_delete(prefix + queue)
-            except Exception:
-                channel = conn.channel()
-        for exchange in ("identity.events", "identity.events.unrouted", "tickets.events", "tickets.events.unrouted"):
-            try:
-                channel.exchange_delete(prefix + exchange)
-            except Exception:
-                channel = conn.channel()
 
 
 def wait_for(predicate, timeout=15.0):

@@ -152,3 +152,12 @@ def test_request_types_and_their_fields(api, person):
                                             "requestFieldValues": {"summary": "Need ERP", "system": "erp"}})
     assert ok.status_code == 201
     assert api.put(f"{NATIVE}/requesttypes/999/fields", admin, fields).status_code == 404
+
+
+def test_a_pending_agent_who_calls_before_the_account_event_gets_the_desk_at_once(api, person, tokens):
+    from .conftest import Person
+
+    admin = person(role="admin")
+    api.post(f"{NATIVE}/desks/2/agents", admin, {"emails": ["early@example.com"]})
+    early = Person(tokens, "early@example.com", role="agent")
+    assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", early).json["values"]] == ["TV"]

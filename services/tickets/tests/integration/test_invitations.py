@@ -9,7 +9,6 @@ from common.events import CloudEvent, event_type
 from tickets.replica import HANDLERS
 
 from .conftest import Person, outbox_events
-from .test_bus import bus_settings  # noqa: F401  (fixture)
 
 API = "/rest/servicedeskapi"
 NATIVE = "/api/tickets"

@@ -29,3 +29,13 @@ def test_an_internal_note_has_no_customer_audience():
 def test_the_actor_is_never_told_about_their_own_action():
     aud = audience(actor_id="a2", actor_is_agent=True, assignee_id="a2", **BASE)
     assert "a2" not in aud.agents + aud.customers
+
+
+def test_opted_in_organisation_members_hear_public_facts_only():
+    aud = audience(actor_id="a1", actor_is_agent=True, assignee_id=None, watcher_ids={"w1"}, **BASE)
+    assert aud.customers == ("p1", "p2", "rep", "w1")
+    note = audience(actor_id="a1", actor_is_agent=True, assignee_id=None, watcher_ids={"w1"}, public=False, **BASE)
+    assert note.customers == ()
+    muted = audience(actor_id="a1", actor_is_agent=True, assignee_id=None, watcher_ids={"w1"},
+                     **{**BASE, "muted_ids": {"w1"}})
+    assert "w1" not in muted.customers

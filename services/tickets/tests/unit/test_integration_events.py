@@ -52,3 +52,36 @@ def test_a_customers_new_request_is_told_to_every_agent():
     t.id, t.key = 1, "AM-1"
     (created,) = to_cloud_events(t, DESK, ["agent", "agent2"])
     assert created.data["audience"] == {"customers": [], "agents": ["agent", "agent2"]}
+
+
+def test_an_invitation_and_its_acceptance():
+    alice = Actor("alice", False)
+    t = Ticket.open(actor=alice, desk_id=1, request_type_id=1, reporter_id="alice", summary="Broken",
+                    description="", field_values={}, organization_ids=set(), participant_ids=set(), now=NOW)
+    t.id, t.key = 7, "AM-7"
+    to_cloud_events(t, DESK, ["agent"])
+    assert t.invite_participant(alice, " New@Example.com ", NOW, "fr") is True
+    assert t.invite_participant(alice, "new@example.com", NOW) is False
+    (invited,) = to_cloud_events(t, DESK, ["agent"])
+    assert invited.routing_key == "ticket.participant_invited.v1"
+    assert validate_payload(invited)["email"] == "new@example.com"
+    assert invited.data["language"] == "fr" and invited.data["invitedBy"] == "alice"
+    assert t.accept_invitation("NEW@example.com", "newbie", NOW) is True
+    assert t.accept_invitation("new@example.com", "newbie", NOW) is False
+    (changed,) = to_cloud_events(t, DESK, ["agent"])
+    assert changed.data["added"] == ["newbie"] and changed.data["actorId"] == "newbie"
+    assert changed.data["audience"]["customers"] == ["alice"]
+    assert "newbie" in t.participant_ids and t.invited == {}
+
+
+def test_subscription_opt_in_and_mute():
+    t = Ticket.open(actor=Actor("alice", False), desk_id=1, request_type_id=1, reporter_id="alice", summary="s",
+                    description="", field_values={}, organization_ids={1}, participant_ids=set(), now=NOW)
+    assert t.hears("alice", involved=True) and not t.hears("bob", involved=False)
+    t.subscribe("bob", involved=False)
+    assert t.hears("bob", involved=False) and t.watcher_ids == {"bob"}
+    t.unsubscribe("bob")
+    t.unsubscribe("alice")
+    assert not t.hears("bob", involved=False) and not t.hears("alice", involved=True)
+    t.subscribe("alice", involved=True)
+    assert t.hears("alice", involved=True) and t.watcher_ids == set()
