@@ -113,13 +113,24 @@ def test_participants_on_behalf_and_filters(sd_agent, sd_customer, customer, api
     email, _token = customer
     am = next(d for d in sd_agent.get_service_desks() if d["projectKey"] == "AM")
     question = next(t for t in sd_agent.get_request_types(am["id"])["values"] if t["name"] == "Question")
-    on_behalf = sd_agent.create_customer_request(am["id"], question["id"], {"summary": "Raised for the customer"},
-                                                 raise_on_behalf_of=email)
+    colleague = sd_agent.create_customer("Colleague", f"colleague-{uuid.uuid4().hex[:6]}@example.com")
+
+    def raise_with_participant():
+        try:
+            return sd_agent.create_customer_request(am["id"], question["id"], {"summary": "Raised for the customer"},
+                                                    raise_on_behalf_of=email,
+                                                    request_participants=[colleague["accountId"]])
+        except Exception:  # the tickets service learns of the new account a moment later
+            return None
+
+    on_behalf = eventually(raise_with_participant, timeout=10, message="a request raised on behalf, with a participant")
     key = on_behalf["issueKey"]
     assert on_behalf["reporter"]["emailAddress"] == email
     assert key in {r["issueKey"] for r in sd_customer.get_my_customer_requests()}
+    assert colleague["accountId"] in {p["accountId"] for p in sd_customer.get_request_participants(key)}
+    sd_customer.remove_request_participants(key, account_list=[colleague["accountId"]])
+    assert sd_customer.get_request_participants(key) == []
 
-    colleague = sd_agent.create_customer("Colleague", f"colleague-{uuid.uuid4().hex[:6]}@example.com")
     # The tickets service learns of new accounts from identity's events, a moment later.
     def added():
         try:

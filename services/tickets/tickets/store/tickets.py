@@ -47,8 +47,8 @@ class TicketRepository:
         if not ids:
             return []
         rows = {r.id: r for r in self.session.execute(select(tickets).where(tickets.c.id.in_(ids))).all()}
-        sets = self._sets(list(rows))
-        return [self._load(rows[i], sets) for i in ids if i in rows]
+        sets, invited = self._sets(list(rows)), self._invitations(list(rows))
+        return [self._load(rows[i], sets, invited) for i in ids if i in rows]
 
     def save(self, ticket: Ticket) -> None:
         """Write a loaded ticket's changes: columns, sets, new comments and history."""
@@ -153,7 +153,7 @@ class TicketRepository:
         ticket.new_comments.clear()
         ticket.new_history.clear()
 
-    def _load(self, row, sets: dict | None = None) -> Ticket:
+    def _load(self, row, sets: dict | None = None, invited: dict | None = None) -> Ticket:
         participants, shares, mutes, watchers = (sets or self._sets([row.id]))[row.id]
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
@@ -162,7 +162,7 @@ class TicketRepository:
                       created_at=row.created_at, updated_at=row.updated_at,
                       status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
                       participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes),
-                      watcher_ids=set(watchers), invited=self._invitations([row.id])[row.id])
+                      watcher_ids=set(watchers), invited=(invited or self._invitations([row.id]))[row.id])
 
     @staticmethod
     def _comment(row) -> Comment:
