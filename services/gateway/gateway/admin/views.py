@@ -58,7 +58,8 @@ def _form_problem(exc: Exception, field_map: dict | None = None) -> dict[str, st
 # Desks ----------------------------------------------------------------------------------------
 
 def _render_desks(errors: dict | None = None, values: dict | None = None, status: int = 200):
-    desks = paged_values(api.get("/rest/servicedeskapi/servicedesk", limit=100))
+    # The native list includes inactive desks and each desk's settings; the JSM one has neither.
+    desks = paged_values(api.get("/api/tickets/desks", limit=100))
     return render_template("admin/desks.html", desks=desks, errors=errors or {}, values=values or {}), status
 
 
@@ -101,7 +102,7 @@ def _agents(desk_id: str) -> tuple[list[dict], str | None]:
 
 
 def _render_desk(desk_id: str, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    desk = api.get(f"/rest/servicedeskapi/servicedesk/{desk_id}")
+    desk = api.get(f"/api/tickets/desks/{desk_id}")
     agents, agents_missing = _agents(desk_id)
     types = paged_values(api.get(f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype", limit=100))
     settings = {s: desk.get(s) if isinstance(desk.get(s), bool) else None for s in forms.SETTINGS}

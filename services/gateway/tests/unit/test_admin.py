@@ -9,7 +9,7 @@ from .conftest import csrf_of, log_in, paged
 def admin_data(tickets):
     tickets.on("GET", "/api/tickets/desks/1/agents", paged([
         {"accountId": "u-agent", "displayName": "Agent", "emailAddress": "agent@example.com"}]))
-    tickets.on("GET", "/rest/servicedeskapi/servicedesk/1",
+    tickets.on("GET", "/api/tickets/desks/1",
                {"id": "1", "projectName": "Audio Matching", "projectKey": "AM", "active": True,
                 "restricted": False, "allowParticipantInvites": True})
 

@@ -11,7 +11,8 @@ def _agent(api, language="en"):
 
 
 def _account(api, email):
-    return api.deps.uow().__enter__().repo.account_by_email(email)
+    with api.deps.uow() as uow:
+        return uow.repo.account_by_email(email)
 
 
 def test_sign_up_takes_accept_language_and_the_account_keeps_it(api, outbox):
