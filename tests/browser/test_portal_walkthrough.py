@@ -127,6 +127,7 @@ def test_invitation_request_and_reply_in_a_browser(portal, browser):
     cpage.get_by_role("button", name="Create").click()
     cpage.wait_for_load_state()
     key = re.search(r"/portal/requests/(AM-\d+)", cpage.url).group(1)
+    assert key == "AM-1"  # the first request on a fresh desk
     assert "Waiting for support" in cpage.content()
     # Nothing overflows sideways on a phone-sized screen.
     assert cpage.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1

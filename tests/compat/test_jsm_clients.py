@@ -98,7 +98,15 @@ def test_agents_manage_customers_and_organisations_with_atlassian_client(sd_agen
     assert sd_agent.get_organization(org["id"])["name"] == org["name"]
 
     am = next(d for d in sd_agent.get_service_desks() if d["projectKey"] == "AM")
-    sd_agent.add_organization(am["id"], org["id"])
+    # The tickets service learns of the organisation from identity's events, a moment later.
+    def linked_to_desk():
+        try:
+            sd_agent.add_organization(am["id"], org["id"])
+            return True
+        except Exception:
+            return False
+
+    eventually(linked_to_desk, timeout=10, message="the organisation to be known to the tickets service")
     linked = sd_agent.get_organisations(am["id"])
     assert org["id"] in {o["id"] for o in linked["values"]}
 

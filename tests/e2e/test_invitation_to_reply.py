@@ -4,6 +4,7 @@ Agent invites a customer -> invitation email with a link -> the customer sets a 
 in -> raises an Incident on Audio Matching (AM-1) -> the agent replies in public -> the request is
 Waiting for customer -> the customer gets the status email.
 """
+import re
 import uuid
 
 from conftest import Mailbox, eventually, login
@@ -37,7 +38,9 @@ def test_invited_customer_raises_a_request_and_hears_back(api, agent_headers, ma
     })
     assert created.status_code == 201, created.text
     key = created.json()["issueKey"]
-    assert key == "AM-1"
+    # AM-<n>: the stack is shared by the suites, so n depends on what ran before (a fresh one gives
+    # AM-1, which the browser walkthrough checks on its own fresh instance).
+    assert re.fullmatch(r"AM-[1-9][0-9]*", key)
     assert created.json()["currentStatus"]["status"] == "Waiting for support"
 
     reply = api.post(f"/rest/servicedeskapi/request/{key}/comment", headers=agent_headers,

@@ -35,6 +35,16 @@ def _op(summary: str, body: dict | None = None, ok: int = 200, result: dict | No
     return op
 
 
+def _query(op: dict, **params: dict) -> dict:
+    """Add query parameters to an operation."""
+    op["parameters"] = [{"name": name, "in": "query", "required": False, "schema": schema}
+                        for name, schema in params.items()]
+    return op
+
+
+PAGING = {"start": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1, "maximum": 100}}
+LANGUAGE = {"type": "string", "enum": ["en", "fr"],
+            "description": "Recipient's language; else Accept-Language decides (else the inviter's, for invitations)"}
 ACCOUNT = {"$ref": "#/components/schemas/Account"}
 TOKENS = _obj(["access_token", "token_type", "expires_in"], access_token=S, token_type=S, expires_in=I,
               refresh_token=S)
@@ -64,16 +74,17 @@ def document() -> dict:
         f"{P}/.well-known/jwks.json": {"get": _op("Public keys that verify access tokens", auth=False)},
         f"{P}/invitations": {
             "post": _op("Invite internal customers (agents)", _obj(["emails"], emails={"type": "array", "items": S},
-                                                                   language=S), ok=201,
+                                                                   language=LANGUAGE), ok=201,
                         result=_obj(None, invitations={"type": "array", "items": INVITATION})),
-            "get": _op("Invitations and their state (agents)", result=PAGE)},
+            "get": _query(_op("Invitations and their state (agents)", result=PAGE), **PAGING,
+                          state={"type": "string", "enum": ["pending", "accepted", "expired"]})},
         f"{P}/invitations/{{accountId}}/resend": {"post": _op("Send a new invitation link", result=INVITATION)},
         f"{P}/invitations/accept": {"post": _op("Accept an invitation", TOKEN_PASSWORD, result=ACCOUNT,
                                                 auth=False)},
-        f"{P}/signup": {"post": _op("Start an external sign-up", _obj(["email"], email=S), ok=202, result=MESSAGE,
-                                    auth=False)},
+        f"{P}/signup": {"post": _op("Start an external sign-up", _obj(["email"], email=S, language=LANGUAGE), ok=202,
+                                    result=MESSAGE, auth=False)},
         f"{P}/signup/confirm": {"post": _op("Confirm a sign-up", TOKEN_PASSWORD, result=ACCOUNT, auth=False)},
-        f"{P}/password/forgot": {"post": _op("Ask for a reset link", _obj(["email"], email=S), ok=202,
+        f"{P}/password/forgot": {"post": _op("Ask for a reset link", _obj(["email"], email=S, language=LANGUAGE), ok=202,
                                              result=MESSAGE, auth=False)},
         f"{P}/password/reset": {"post": _op("Reset the password", _obj(["token", "password"], token=S, password=S),
                                             ok=204, auth=False)},
@@ -87,7 +98,11 @@ def document() -> dict:
                            "post": _op("Create an API token (shown once)", _obj(["label"], label=S), ok=201,
                                        result=API_TOKEN)},
         f"{P}/me/tokens/{{id}}": {"delete": _op("Revoke an API token", ok=204)},
-        f"{P}/accounts": {"get": _op("List or search accounts (agents; query, role, start, limit)", result=PAGE)},
+        f"{P}/accounts": {"get": _query(
+            _op("List or search accounts (agents), paged like JSM", result=PAGE), **PAGING,
+            query={"type": "string", "description": "part of the name or email"},
+            role={"type": "string", "description": "customer (default), agent, admin; several comma-separated"},
+            kind={"type": "string", "enum": ["internal", "external"]}, active=B)},
         f"{P}/accounts/{{accountId}}": {"get": _op("One account (agents)", result=ACCOUNT)},
         f"{P}/accounts/{{accountId}}/deactivate": {"post": _op("Deactivate an account", result=ACCOUNT)},
         f"{P}/accounts/{{accountId}}/activate": {"post": _op("Reactivate an account", result=ACCOUNT)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from common.auth import require_auth
-from common.jsm import json_body, paging
+from common.jsm import json_body, paging, parse_bool
 
 from ..services import accounts, invitations, organisations
 from . import account_json, deps, requested_language
@@ -34,7 +34,8 @@ def invite():
 @require_auth(*AGENTS)
 def list_invitations():
     start, limit = paging()
-    values, is_last = invitations.list_invitations(deps(), actor=g.principal, start=start, limit=limit)
+    values, is_last = invitations.list_invitations(deps(), actor=g.principal, start=start, limit=limit,
+                                                   state=request.args.get("state") or None)
     return jsonify(_page(values, start, limit, is_last))
 
 
@@ -48,8 +49,11 @@ def resend_invitation(account_id: str):
 @require_auth(*AGENTS)
 def search_accounts():
     start, limit = paging()
+    active = request.args.get("active")
     rows, is_last = accounts.search(deps(), actor=g.principal, query=request.args.get("query"),
-                                    role=request.args.get("role"), start=start, limit=limit)
+                                    role=request.args.get("role"), start=start, limit=limit,
+                                    kind=request.args.get("kind"),
+                                    active=None if active in (None, "") else parse_bool(active, True, "active"))
     return jsonify(_page([account_json(a) for a in rows], start, limit, is_last))
 
 

@@ -9,7 +9,7 @@ from common.i18n import normalise
 
 from .. import integration_events as ev
 from ..domain.model import (
-    INTERNAL, LANGUAGES, ROLES, Account, check_language, check_time_zone, clean_name, normalise_email,
+    EXTERNAL, INTERNAL, LANGUAGES, ROLES, Account, check_language, check_time_zone, clean_name, normalise_email,
 )
 from ..domain.passwords import check_password
 from . import invitations
@@ -104,14 +104,20 @@ def update_me(deps: Deps, *, actor: Principal, changes: dict) -> Account:
 
 
 def search(deps: Deps, *, actor: Principal, query: str | None, role: str | None, start: int,
-           limit: int) -> tuple[list[Account], bool]:
-    """Agents list and search accounts (customers by default) by name or email."""
+           limit: int, kind: str | None = None, active: bool | None = None) -> tuple[list[Account], bool]:
+    """Agents list and search accounts (customers by default; ``role`` may list several, comma-separated)
+    by name or email, optionally by ``kind`` (internal, external) and ``active``."""
     require_agent(actor)
-    roles = ("customer",) if not role else tuple(r for r in role.split(",") if r in ROLES)
-    if not roles:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}.")
+    asked = [r.strip() for r in (role or "customer").split(",") if r.strip()]
+    unknown = [r for r in asked if r not in ROLES]
+    if unknown or not asked:
+        raise BadRequest(f"role must be one or more of {', '.join(ROLES)}, comma-separated; "
+                         f"not '{', '.join(unknown) or role}'.")
+    if kind not in (None, "", INTERNAL, EXTERNAL):
+        raise BadRequest(f"kind must be {INTERNAL} or {EXTERNAL}, not '{kind}'.")
     with deps.uow() as uow:
-        rows = uow.repo.search_accounts((query or "").strip() or None, roles, start, limit)
+        rows = uow.repo.search_accounts((query or "").strip() or None, tuple(asked), start, limit,
+                                        kind=kind or None, active=active)
     return rows[:limit], len(rows) <= limit
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from common.auth import Principal
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from common.i18n import normalise
 
 from .. import integration_events as ev
@@ -19,6 +19,7 @@ from .base import Deps, chosen_language, require_agent, rules
 
 logger = logging.getLogger(__name__)
 MAX_EMAILS = 100
+STATES = ("pending", "accepted", "expired")
 
 
 def _emails(raw: object) -> list[str]:
@@ -110,14 +111,17 @@ def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
     return result
 
 
-def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int) -> tuple[list[dict], bool]:
-    """Internal customers with the state of their invitation, newest first."""
+def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int,
+                     state: str | None = None) -> tuple[list[dict], bool]:
+    """Invited customers (by agents or onto requests) with the state of their invitation, newest first."""
     require_agent(actor)
+    if state is not None and state not in STATES:
+        raise BadRequest(f"state must be one of {', '.join(STATES)}, not '{state}'.")
     with deps.uow() as uow:
-        accounts = uow.repo.internal_customers(start, limit)
+        now = deps.now()
+        accounts = uow.repo.invitees(state, now, start, limit)
         page, is_last = accounts[:limit], len(accounts) <= limit
         latest = uow.repo.latest_tokens([a.id for a in page], INVITE)
-        now = deps.now()
         values = []
         for account in page:
             token = latest.get(account.id)

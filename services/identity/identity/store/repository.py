@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from ..domain.model import Account, Organisation
 from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
-from .tables import organisation_members
+from ..domain.tokens import INVITE
+from .tables import one_time_tokens, organisation_members
 
 
 class Repository:
@@ -37,19 +38,40 @@ class Repository:
     def accounts_by_emails(self, emails: list[str]) -> list[Account]:
         return list(self.session.scalars(select(Account).where(Account.email.in_(emails)))) if emails else []
 
-    def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int) -> list[Account]:
-        """Accounts of ``roles`` whose name or email contains ``query``, ordered by email; one extra row tells if more exist."""
+    def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int,
+                        kind: str | None = None, active: bool | None = None) -> list[Account]:
+        """Accounts of ``roles`` (and ``kind``, ``active``) whose name or email contains ``query``, ordered by
+        email; one extra row tells if more exist."""
         stmt = select(Account).where(Account.role.in_(roles))
+        if kind is not None:
+            stmt = stmt.where(Account.kind == kind)
+        if active is not None:
+            stmt = stmt.where(Account.active == active)
         if query:
             pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             stmt = stmt.where(or_(Account.email.like(pattern, escape="\\"),
                                   func.lower(Account.display_name).like(pattern, escape="\\")))
         return list(self.session.scalars(stmt.order_by(Account.email).offset(start).limit(limit + 1)))
 
-    def internal_customers(self, start: int, limit: int) -> list[Account]:
-        """Customers registered by the support team, newest first (one extra row tells if more exist)."""
-        stmt = (select(Account).where(Account.role == "customer", Account.kind == "internal")
-                .order_by(Account.created_at.desc(), Account.email).offset(start).limit(limit + 1))
+    def invitees(self, state: str | None, now: datetime, start: int, limit: int) -> list[Account]:
+        """Customers registered by the support team or invited onto a request, newest first, optionally only
+        those whose invitation is pending, accepted or expired (one extra row tells if more exist)."""
+        t = one_time_tokens
+        latest = (select(t.c.account_id, func.max(t.c.id).label("token_id")).where(t.c.purpose == INVITE)
+                  .group_by(t.c.account_id).subquery())
+        token = t.alias("latest_invite")
+        stmt = (select(Account).outerjoin(latest, latest.c.account_id == Account.id)
+                .outerjoin(token, token.c.id == latest.c.token_id)
+                .where(Account.role == "customer", or_(Account.kind == "internal", latest.c.token_id.is_not(None))))
+        accepted = and_(Account.password_hash.is_not(None), Account.email_verified.is_(True))
+        pending = and_(~accepted, token.c.id.is_not(None), token.c.used_at.is_(None), token.c.revoked_at.is_(None), token.c.expires_at > now)
+        if state == "accepted":
+            stmt = stmt.where(accepted)
+        elif state == "pending":
+            stmt = stmt.where(pending)
+        elif state == "expired":
+            stmt = stmt.where(~accepted, ~pending)
+        stmt = stmt.order_by(Account.created_at.desc(), Account.email).offset(start).limit(limit + 1)
         return list(self.session.scalars(stmt))
 
     # one-time tokens
