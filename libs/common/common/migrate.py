@@ -21,3 +21,31 @@ def upgrade(script_location: Path, url: str, revision: str = "head") -> None:
     """Create the database if needed and bring it to ``revision``."""
     ensure_database(url)
     command.upgrade(alembic_config(script_location, url), revision)
+
+
+def run_environment(metadata) -> None:
+    """The body of every service's ``migrations/env.py``: offline SQL or online upgrade of ``metadata``.
+
+    Batch mode lets later migrations alter tables on SQLite too (``make run``).
+    """
+    from alembic import context
+    from sqlalchemy import pool
+
+    from .db import make_engine
+
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                              compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()

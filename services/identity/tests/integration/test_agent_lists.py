@@ -75,12 +75,16 @@ def test_invitations_filter_by_state(api, deps, outbox):
 
 
 def test_participants_invited_onto_requests_are_listed(api, settings, outbox):
+    from common.events import CloudEvent, event_type
+    from identity.consumers import PARTICIPANT_INVITED
     from identity.worker import build_worker
-    from tests.integration.test_worker import PARTICIPANT_INVITED, invited_event
 
+    event = CloudEvent(type=event_type("ticket.participant_invited"), source="/servicedesk/tickets", subject="IT-1",
+                       data={"ticketId": "1", "key": "IT-1", "deskId": "1", "deskKey": "IT", "deskName": "IT",
+                             "summary": "Help", "email": "guest@example.com", "invitedBy": "r", "language": "en"})
     worker = build_worker(settings)
     try:
-        worker.handle(invited_event(), worker.handlers[PARTICIPANT_INVITED])
+        worker.handle(event, worker.handlers[PARTICIPANT_INVITED])
     finally:
         worker.session_factory.kw["bind"].dispose()
     agent = api.token_for("agent@example.com", "agent")
