@@ -66,7 +66,7 @@ def main() -> None:
     from common.log import configure_logging
     from common.migrate import upgrade
     import gateway.app, gateway.settings
-    import identity, identity.app, identity.demo, identity.relay, identity.settings
+    import identity, identity.app, identity.demo, identity.relay, identity.settings, identity.worker
     import notifier, notifier.settings, notifier.worker
     import tickets, tickets.app, tickets.demo, tickets.relay, tickets.settings, tickets.worker
 
@@ -81,7 +81,8 @@ def main() -> None:
         upgrade(Path(module.__file__).parent / "migrations", os.environ[f"{name.upper()}_DATABASE_URL"])
 
     stop = threading.Event()
-    workers = [tickets.worker.build_worker(settings["tickets"]), notifier.worker.build_worker(settings["notifier"])]
+    workers = [identity.worker.build_worker(settings["identity"]), tickets.worker.build_worker(settings["tickets"]),
+               notifier.worker.build_worker(settings["notifier"])]
     for worker in workers:
         threading.Thread(target=worker.run, name=worker.topology.consumer, daemon=True).start()
     time.sleep(0.5)  # the in-memory broker drops events for queues not yet declared

@@ -64,6 +64,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.migrate()
         # Consumers first: their queues must exist before the relays publish.
+        self._spawn("identity-worker", [sys.executable, "-m", "identity.worker"])
         self._spawn("tickets-worker", [sys.executable, "-m", "tickets.worker"])
         self._spawn("notifier-worker", [sys.executable, "-m", "notifier.worker"])
         self._gunicorn("identity-api", "identity", self.ports["identity"])
