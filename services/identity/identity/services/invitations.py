@@ -4,18 +4,17 @@ from __future__ import annotations
 import logging
 
 from common.auth import Principal
-from common.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from common.errors import BadRequest, NotFound, ValidationFailed
 from common.i18n import normalise
 
 from .. import integration_events as ev
 from ..domain.model import (
-    INTERNAL, LANGUAGES, Account, InvalidEmail, clean_name, invitation_state, normalise_email,
+    INTERNAL, LANGUAGES, Account, InvalidEmail, invitation_state, normalise_email,
 )
-from ..domain.passwords import check_password
 from ..domain.tokens import INVITE, RESET
 from ..store.uow import UnitOfWork
 from . import tokens
-from .base import Deps, chosen_language, require_agent, rules
+from .base import Deps, chosen_language, require_agent
 
 logger = logging.getLogger(__name__)
 MAX_EMAILS = 100
@@ -133,18 +132,8 @@ def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int,
 def accept(deps: Deps, *, token: object, password: object, display_name: object = None) -> Account:
     """Redeem an invitation: set the password (and name), prove the email; the link works once."""
     with deps.uow() as uow:
-        with rules():
-            account = tokens.redeem(deps, uow, token, INVITE)
-        if not account.active:
-            raise Forbidden("This account has been deactivated; contact the support team.")
-        with rules("password"):
-            check_password(password, account.email)
-        with rules("displayName"):
-            name = clean_name(display_name)
-        now = deps.now()
-        account.set_password(deps.passwords.hash(password), now)
-        account.verify_email(now)
-        if name and account.update_profile(now, display_name=name):
+        account, name = tokens.redeem_with_password(deps, uow, token, INVITE, password, display_name)
+        if name and account.update_profile(deps.now(), display_name=name):
             uow.emit(ev.account_updated(account))
         uow.commit()
     logger.info("invitation accepted by account %s", account.id)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 
 from .. import integration_events as ev
-from ..domain.model import EXTERNAL, Account, InvalidEmail, clean_name, normalise_email
-from ..domain.passwords import check_password
+from ..domain.model import EXTERNAL, Account, InvalidEmail, normalise_email
 from ..domain.tokens import INVITE, RESET, SIGNUP
 from . import invitations, tokens
-from .base import Deps, chosen_language, rules
+from .base import Deps, chosen_language
 
 logger = logging.getLogger(__name__)
 SIGNUP_ANSWER = {"message": "Check your inbox: we have sent a link to finish creating your account."}
@@ -56,19 +55,9 @@ def signup(deps: Deps, *, email: object, language: object, address: str | None) 
 def confirm(deps: Deps, *, token: object, password: object, display_name: object = None) -> Account:
     """Finish a sign-up from its link: set the password; the account now exists for everyone."""
     with deps.uow() as uow:
-        with rules():
-            account = tokens.redeem(deps, uow, token, SIGNUP)
-        if not account.active:
-            raise Forbidden("This account has been deactivated; contact the support team.")
-        with rules("password"):
-            check_password(password, account.email)
-        with rules("displayName"):
-            name = clean_name(display_name)
-        now = deps.now()
-        account.set_password(deps.passwords.hash(password), now)
-        account.verify_email(now)
+        account, name = tokens.redeem_with_password(deps, uow, token, SIGNUP, password, display_name)
         if name:
-            account.update_profile(now, display_name=name)
+            account.update_profile(deps.now(), display_name=name)
         uow.emit(ev.account_created(account))
         uow.commit()
     logger.info("sign-up confirmed for account %s", account.id)

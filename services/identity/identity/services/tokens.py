@@ -1,11 +1,14 @@
 """Issuing and redeeming emailed single-use tokens inside a unit of work."""
 from __future__ import annotations
 
+from common.errors import Forbidden
+
 from ..domain.errors import TokenRejected
-from ..domain.model import Account
+from ..domain.model import Account, clean_name
+from ..domain.passwords import check_password
 from ..domain.tokens import OneTimeToken, hash_secret, new_secret, require_secret
 from ..store.uow import UnitOfWork
-from .base import Deps
+from .base import Deps, rules
 
 LINK_PATHS = {"invite": "/portal/invitation", "signup": "/portal/signup/confirm", "reset": "/portal/reset-password"}
 
@@ -36,3 +39,24 @@ def redeem(deps: Deps, uow: UnitOfWork, secret: object, purpose: str) -> Account
     if account is None:
         raise TokenRejected("unknown")
     return account
+
+
+def redeem_with_password(deps: Deps, uow: UnitOfWork, secret: object, purpose: str, password: object,
+                         display_name: object) -> tuple[Account, str | None]:
+    """Redeem an invitation or sign-up link: set the first password, prove the email.
+
+    Returns the account and the cleaned display name (None when none was given); the caller
+    applies the name and emits its own event.
+    """
+    with rules():
+        account = redeem(deps, uow, secret, purpose)
+    if not account.active:
+        raise Forbidden("This account has been deactivated; contact the support team.")
+    with rules("password"):
+        check_password(password, account.email)
+    with rules("displayName"):
+        name = clean_name(display_name)
+    now = deps.now()
+    account.set_password(deps.passwords.hash(password), now)
+    account.verify_email(now)
+    return account, name
