@@ -1,6 +1,7 @@
 """``create_app(settings=None)``: the tickets API (gunicorn runs ``'tickets.app:create_app()'``)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -12,9 +13,22 @@ from common.web import init_service_app
 
 from . import api
 from .api.caller import refuse_deactivated
+from .services.lag import RETRY_DELAYS, UnknownReference
 from .settings import Settings
 from .store.tables import outbox
 from .store.uow import UnitOfWork
+
+
+class TicketsApp(Flask):
+    """Re-runs a request that failed only on accounts or organisations not yet in the replica."""
+
+    def dispatch_request(self):
+        for delay in RETRY_DELAYS:
+            try:
+                return super().dispatch_request()
+            except UnknownReference:
+                time.sleep(delay)
+        return super().dispatch_request()
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:
@@ -26,7 +40,7 @@ def token_verifier(settings: Settings) -> TokenVerifier:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app; the engine is created here, connections only on first use."""
     settings = settings or Settings.from_env()
-    app = Flask("tickets")
+    app = TicketsApp("tickets")
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     box = Outbox(outbox, settings.exchange)

@@ -13,6 +13,7 @@ from ..domain.defaults import SUMMARY, description_field
 from ..store.tables import desk_agents, desk_customers
 from ..store.uow import UnitOfWork
 from .desks import agent_desk
+from .lag import UnknownPeople
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,9 @@ def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, accoun
                 if not account.is_agent:
                     errors.setdefault("accountIds", []).append(f"'{account.email}' is a customer, not an agent.")
         if errors and add:
+            if all(message.startswith("No account") for messages in errors.values() for message in messages):
+                named = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+                raise UnknownPeople(f"The list of people is not valid: {named}", errors=errors)
             raise _invalid("list of people", errors)
         if add:
             uow.desks.add_members(TABLES[kind], desk.id, ids)

@@ -9,6 +9,7 @@ from ..domain.catalog import Account
 from ..domain.model import Comment
 from ..store.uow import UnitOfWork
 from .common import actor_for, domain_errors, load_visible, now, save_and_publish, viewer_for
+from .lag import UnknownPeople
 
 
 def list_comments(uow: UnitOfWork, principal: Principal, ref: str, public: bool, internal: bool,
@@ -72,7 +73,7 @@ def _resolve_all(uow: UnitOfWork, refs: list[str], field: str, invite: bool = Fa
     if unknown:
         hint = (" Give the account id or email of an existing customer"
                 + ("" if invite else "; this service desk does not invite new people by email") + ".")
-        raise ValidationFailed(
+        raise UnknownPeople(
             "Unknown " + ("people" if len(unknown) > 1 else "person") + ": " + ", ".join(unknown) + "." + hint,
             errors={field: unknown})
     return found, to_invite

@@ -8,6 +8,7 @@ from ..domain.catalog import Desk, RequestType
 from ..domain.visibility import Viewer, can_use_desk
 from ..store.uow import UnitOfWork
 from .common import viewer_for
+from .lag import UnknownOrganisation
 
 
 def visible_desk(uow: UnitOfWork, viewer: Viewer, ref) -> Desk:
@@ -86,7 +87,7 @@ def link_organization(uow: UnitOfWork, principal: Principal, desk_ref, org_id, l
         desk = agent_desk(uow, principal, desk_ref, "link organisations to it")
         if link:
             if not uow.accounts.organizations([org]):
-                raise NotFound(f"Organisation {org} does not exist.")
+                raise UnknownOrganisation(f"Organisation {org} does not exist.")
             uow.desks.link_organization(desk.id, org)
         else:
             uow.desks.unlink_organization(desk.id, org)

@@ -16,6 +16,7 @@ from ..store.uow import UnitOfWork
 from .common import (
     RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
 )
+from .lag import UnknownPeople, only_unknown_references
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,12 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
                     f"You cannot share with organisation {org}: the reporter is not a member of it."
                     if not is_agent else f"Organisation {org} does not exist.")
         if errors:
-            raise ValidationFailed("The request is not valid: " + "; ".join(
+            # Participants, the reporter on whose behalf and (for agents) organisations may be
+            # accounts and organisations identity has just created.
+            references = {"requestParticipants", "raiseOnBehalfOf"} | ({"requestFieldValues.organizations"}
+                                                                       if is_agent else set())
+            kind = UnknownPeople if only_unknown_references(errors, references) else ValidationFailed
+            raise kind("The request is not valid: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
         ticket = Ticket.open(
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
