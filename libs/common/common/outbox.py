@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Callable, Iterable
 
 from sqlalchemy import (

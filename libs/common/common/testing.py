@@ -124,3 +124,21 @@ class TokenFactory:
         principal = Principal(id=account_id or str(uuid.uuid4()), email=email, role=role, name=name,
                               language=language)
         return self.issuer.issue(principal)
+
+
+def jsm_openapi_document() -> dict:
+    """Atlassian's OpenAPI document of the JSM API, which our JSM responses must validate against.
+
+    It is not ours to ship: it is read from ``JSM_OPENAPI`` or from the project's shared reference
+    folder beside the repository (``shared/reference/jsm-openapi.json`` in any parent folder).
+    """
+    import json
+    from pathlib import Path
+
+    candidates = [os.environ.get("JSM_OPENAPI", "")]
+    candidates += [str(p / "shared" / "reference" / "jsm-openapi.json") for p in Path(__file__).resolve().parents]
+    candidates += [str(p / "shared" / "reference" / "jsm-openapi.json") for p in Path.cwd().resolve().parents]
+    path = next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+    if path is None:
+        unavailable("jsm-openapi.json not found in a shared/reference folder beside the repository (set JSM_OPENAPI)")
+    return json.loads(path.read_text())

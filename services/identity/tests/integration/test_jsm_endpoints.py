@@ -1,19 +1,15 @@
 """JSM-compatible organisation and customer endpoints; responses validate against Atlassian's OpenAPI document."""
-import json
-from pathlib import Path
-
 import jsonschema
 import pytest
 
-SPEC_PATH = Path("/work/shared/reference/jsm-openapi.json")
+from common.testing import jsm_openapi_document
+
 BASE = "/rest/servicedeskapi"
 
 
 @pytest.fixture(scope="module")
 def check():
-    if not SPEC_PATH.exists():
-        pytest.skip("the JSM OpenAPI document is not available on this machine")
-    spec = json.loads(SPEC_PATH.read_text())
+    spec = jsm_openapi_document()
 
     def validate(body, schema_name: str) -> None:
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}

@@ -6,32 +6,16 @@ Error bodies under /rest/ are JSM's strict ``ErrorResponse`` and are checked too
 """
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
 
-from common.testing import in_ci
+from common.testing import jsm_openapi_document
 
 API = "/rest/servicedeskapi"
 
 
-def _document_path() -> Path | None:
-    candidates = [os.environ.get("JSM_OPENAPI", "")]
-    here = Path(__file__).resolve()
-    candidates += [str(p / "shared" / "reference" / "jsm-openapi.json") for p in here.parents]
-    return next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-
-
 @pytest.fixture(scope="module")
 def document() -> dict:
-    path = _document_path()
-    if path is None:
-        if in_ci():
-            pytest.fail("jsm-openapi.json not found beside the repository (set JSM_OPENAPI)")
-        pytest.skip("SKIPPED: jsm-openapi.json not found beside the repository (set JSM_OPENAPI)")
-    document = json.loads(path.read_text())
+    document = jsm_openapi_document()
     document["servers"] = [{"url": "http://localhost"}]
     return document
 
