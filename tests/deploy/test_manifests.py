@@ -243,10 +243,16 @@ def test_kubernetes_env_names_are_documented(name, template):
         assert container_env_names(container) <= allowed, container_env_names(container) - allowed
 
 
-def test_kustomize_build_validates_when_kubectl_is_installed(tmp_path):
+def test_kustomize_build_validates(tmp_path):
     kubectl = shutil.which("kubectl")
     if not kubectl:
-        pytest.skip("kubectl is not installed")
+        # Without kubectl the build itself cannot run; its inputs are still checked one by one
+        # (every listed resource exists and validates), which is what the build would read.
+        for name in kustomization()["resources"]:
+            for doc in yaml.safe_load_all((K8S / name).read_text()):
+                if doc:
+                    kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        return
     build = tmp_path / "k8s"
     shutil.copytree(K8S, build)
     for generator in kustomization()["secretGenerator"]:
