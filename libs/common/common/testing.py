@@ -7,6 +7,7 @@ service fails the run instead: CI must never pass by skipping.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from contextlib import contextmanager
@@ -39,9 +40,6 @@ def _docker_available() -> bool:
         return False
 
 
-_containers: list = []
-
-
 def postgres_server_url() -> str:
     """A PostgreSQL server URL (any database on it; throwaway ones are created beside it)."""
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
@@ -52,7 +50,7 @@ def postgres_server_url() -> str:
 
         container = PostgresContainer("postgres:16")
         container.start()
-        _containers.append(container)
+        atexit.register(container.stop)
         return normalise_url(container.get_connection_url())
     unavailable("no TEST_DATABASE_URL/DATABASE_URL (PostgreSQL) and no Docker engine for testcontainers")
     raise AssertionError("unreachable")
@@ -67,7 +65,7 @@ def amqp_server_url() -> str:
 
         container = RabbitMqContainer("rabbitmq:3.13")
         container.start()
-        _containers.append(container)
+        atexit.register(container.stop)
         host, port = container.get_container_host_ip(), container.get_exposed_port(5672)
         return f"amqp://guest:guest@{host}:{port}//"
     unavailable("no TEST_AMQP_URL/AMQP_URL (RabbitMQ) and no Docker engine for testcontainers")

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from common.errors import TooManyRequests
+from common.testing import unavailable
 from identity.ratelimit import RateLimiter, RedisCounters
 
 
@@ -33,7 +34,7 @@ def redis_url():
     try:
         counters.ping()
     except Exception as exc:
-        pytest.skip(f"SKIPPED, Redis at {url} does not answer: {exc}")
+        unavailable(f"Redis at {url} does not answer: {exc}")
     return url
 
 
