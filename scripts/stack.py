@@ -52,9 +52,11 @@ class Stack:
                                                 cwd=ROOT, start_new_session=True)
 
     def _gunicorn(self, name: str, svc: str, port: int) -> None:
-        self._spawn(name, [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                           "--workers", self.env.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-",
-                           "--worker-tmp-dir", "/dev/shm", f"{svc}.app:create_app()"])
+        # The service's own gunicorn settings (log format, timeouts), bound to loopback here.
+        conf = ROOT / "services" / svc / "gunicorn.conf.py"
+        config = ["-c", str(conf)] if conf.exists() else ["--access-logfile", "-", "--worker-tmp-dir", "/dev/shm"]
+        self._spawn(name, [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}",
+                           "--workers", self.env.get("WEB_CONCURRENCY", "2"), f"{svc}.app:create_app()"])
 
     def migrate(self) -> None:
         for svc in ("identity", "tickets", "notifier"):

@@ -62,10 +62,10 @@ def from_response(response: httpx.Response, upstream: str) -> errors.ApiError:
         return unavailable(upstream)
     message = message_of(body, status)
     field_errors = body.get("errors") if isinstance(body, dict) and isinstance(body.get("errors"), dict) else None
-    cls = _BY_STATUS.get(status)
-    if cls is errors.TooManyRequests or status == 429:
+    if status == 429:
         retry = response.headers.get("Retry-After", "5")
         return errors.TooManyRequests(message, retry_after=int(retry) if retry.isdigit() else 5)
+    cls = _BY_STATUS.get(status)
     if cls is None:
         exc = errors.ApiError(message, errors=field_errors)
         exc.status = status

@@ -19,14 +19,17 @@ S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NS = {"type": "string", "nullable": True}
 
 
-def _op(summary: str, body: dict | None = None, ok: int = 200, result: dict | None = None, auth: bool = True) -> dict:
+def _op(summary: str, body: dict | None = None, ok: int = 200, result: dict | None = None, auth: bool = True,
+        errors: tuple[int, ...] = ()) -> dict:
+    """One operation; ``errors`` are its statuses beyond 400 (and 401, 403 when it needs a token)."""
     op: dict[str, Any] = {"summary": summary, "responses": {
         str(ok): {"description": "OK"} if result is None else
         {"description": "OK", "content": {"application/json": {"schema": result}}},
-        "400": {"$ref": "#/components/responses/Error"},
     }}
+    codes = {400, *errors} | ({401, 403} if auth else set())
+    for code in sorted(codes):
+        op["responses"][str(code)] = {"$ref": "#/components/responses/Error"}
     if auth:
-        op["responses"]["401"] = {"$ref": "#/components/responses/Error"}
         op["security"] = [{"bearer": []}]
     else:
         op["security"] = []
@@ -42,7 +45,8 @@ def _query(op: dict, **params: dict) -> dict:
     return op
 
 
-PAGING = {"start": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1, "maximum": 100}}
+PAGING = {"start": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+          "limit": {"type": "integer", "minimum": 1, "maximum": 100}}
 LANGUAGE = {"type": "string", "enum": ["en", "fr"],
             "description": "Recipient's language; else Accept-Language decides (else the inviter's, for invitations)"}
 ACCOUNT = {"$ref": "#/components/schemas/Account"}
@@ -64,13 +68,13 @@ def document() -> dict:
     """The OpenAPI document as a dict."""
     paths = {
         f"{P}/login": {"post": _op("Log in with email and password", _obj(["email", "password"], email=S, password=S),
-                                   result=TOKENS, auth=False)},
+                                   result=TOKENS, auth=False, errors=(401, 429))},
         f"{P}/refresh": {"post": _op("Rotate a refresh token", _obj(["refresh_token"], refresh_token=S),
-                                     result=TOKENS, auth=False)},
+                                     result=TOKENS, auth=False, errors=(401,))},
         f"{P}/logout": {"post": _op("End one session (refresh_token) or all of the caller's", _obj(
             None, refresh_token=S), ok=204)},
         f"{P}/tokens/exchange": {"post": _op("Swap Basic email:api_token for an access token", result=TOKENS,
-                                             auth=False)},
+                                             auth=False, errors=(401, 429))},
         f"{P}/.well-known/jwks.json": {"get": _op("Public keys that verify access tokens", auth=False)},
         f"{P}/invitations": {
             "post": _op("Invite internal customers (agents)", _obj(["emails"], emails={"type": "array", "items": S},
@@ -78,16 +82,17 @@ def document() -> dict:
                         result=_obj(None, invitations={"type": "array", "items": INVITATION})),
             "get": _query(_op("Invitations and their state (agents)", result=PAGE), **PAGING,
                           state={"type": "string", "enum": ["pending", "accepted", "expired"]})},
-        f"{P}/invitations/{{accountId}}/resend": {"post": _op("Send a new invitation link", result=INVITATION)},
+        f"{P}/invitations/{{accountId}}/resend": {"post": _op("Send a new invitation link", result=INVITATION, errors=(404,))},
         f"{P}/invitations/accept": {"post": _op("Accept an invitation", TOKEN_PASSWORD, result=ACCOUNT,
-                                                auth=False)},
+                                                auth=False, errors=(403,))},
         f"{P}/signup": {"post": _op("Start an external sign-up", _obj(["email"], email=S, language=LANGUAGE), ok=202,
-                                    result=MESSAGE, auth=False)},
-        f"{P}/signup/confirm": {"post": _op("Confirm a sign-up", TOKEN_PASSWORD, result=ACCOUNT, auth=False)},
+                                    result=MESSAGE, auth=False, errors=(404, 429))},
+        f"{P}/signup/confirm": {"post": _op("Confirm a sign-up", TOKEN_PASSWORD, result=ACCOUNT, auth=False,
+                                            errors=(403,))},
         f"{P}/password/forgot": {"post": _op("Ask for a reset link", _obj(["email"], email=S, language=LANGUAGE), ok=202,
-                                             result=MESSAGE, auth=False)},
+                                             result=MESSAGE, auth=False, errors=(429,))},
         f"{P}/password/reset": {"post": _op("Reset the password", _obj(["token", "password"], token=S, password=S),
-                                            ok=204, auth=False)},
+                                            ok=204, auth=False, errors=(403,))},
         f"{P}/me": {"get": _op("The caller's account", result=ACCOUNT),
                     "patch": _op("Change name, language, time zone", _obj(
                         None, displayName=S, language={"type": "string", "enum": ["en", "fr"]}, timeZone=NS),
@@ -97,23 +102,26 @@ def document() -> dict:
         f"{P}/me/tokens": {"get": _op("API tokens", result=_obj(None, values={"type": "array", "items": API_TOKEN})),
                            "post": _op("Create an API token (shown once)", _obj(["label"], label=S), ok=201,
                                        result=API_TOKEN)},
-        f"{P}/me/tokens/{{id}}": {"delete": _op("Revoke an API token", ok=204)},
+        f"{P}/me/tokens/{{id}}": {"delete": _op("Revoke an API token", ok=204, errors=(404,))},
         f"{P}/accounts": {"get": _query(
             _op("List or search accounts (agents), paged like JSM", result=PAGE), **PAGING,
             query={"type": "string", "description": "part of the name or email"},
             role={"type": "string", "description": "customer (default), agent, admin; several comma-separated"},
             kind={"type": "string", "enum": ["internal", "external"]}, active=B)},
-        f"{P}/accounts/{{accountId}}": {"get": _op("One account (agents)", result=ACCOUNT)},
-        f"{P}/accounts/{{accountId}}/deactivate": {"post": _op("Deactivate an account", result=ACCOUNT)},
-        f"{P}/accounts/{{accountId}}/activate": {"post": _op("Reactivate an account", result=ACCOUNT)},
+        f"{P}/accounts/{{accountId}}": {"get": _op("One account (agents)", result=ACCOUNT, errors=(404,))},
+        f"{P}/accounts/{{accountId}}/deactivate": {"post": _op("Deactivate an account", result=ACCOUNT, errors=(404,))},
+        f"{P}/accounts/{{accountId}}/activate": {"post": _op("Reactivate an account", result=ACCOUNT, errors=(404,))},
         f"{P}/organisations": {"get": _op("Organisations (customers: their own)", result=PAGE),
-                               "post": _op("Create an organisation", _obj(["name"], name=S), ok=201, result=ORG)},
-        f"{P}/organisations/{{id}}": {"patch": _op("Rename", _obj(["name"], name=S), result=ORG),
-                                      "delete": _op("Delete", ok=204)},
-        f"{P}/organisations/{{id}}/members": {"get": _op("Members", result=PAGE),
-                                              "post": _op("Add members", MEMBERS, ok=204),
-                                              "delete": _op("Remove members", MEMBERS, ok=204)},
+                               "post": _op("Create an organisation", _obj(["name"], name=S), ok=201, result=ORG,
+                                           errors=(409,))},
+        f"{P}/organisations/{{id}}": {"patch": _op("Rename", _obj(["name"], name=S), result=ORG, errors=(404, 409)),
+                                      "delete": _op("Delete", ok=204, errors=(404,))},
+        f"{P}/organisations/{{id}}/members": {"get": _op("Members", result=PAGE, errors=(404,)),
+                                              "post": _op("Add members", MEMBERS, ok=204, errors=(404,)),
+                                              "delete": _op("Remove members", MEMBERS, ok=204, errors=(404,))},
     }
+    # Without a body, logout ends every session of the caller.
+    paths[f"{P}/logout"]["post"]["requestBody"]["required"] = False
     return {
         "openapi": "3.0.3",
         "info": {"title": "Service desk identity API", "version": "1",

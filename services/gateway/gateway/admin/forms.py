@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from ..portal.presenters import field_kind
+
 SETTINGS = ("active", "restricted", "allowParticipantInvites")
 FIELD_TYPES = ("text", "textarea", "select")
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -53,16 +55,8 @@ def field_rows(fields: list[dict]) -> list[dict]:
     for f in fields:
         if f.get("fieldId") == "organizations":
             continue
-        schema = f.get("jiraSchema") or {}
-        if f.get("validValues"):
-            kind = "select"
-        elif f.get("fieldId") == "description" or schema.get("system") == "description" \
-                or "textarea" in str(schema.get("custom", "")):
-            kind = "textarea"
-        else:
-            kind = "text"
         rows.append({"fieldId": f.get("fieldId", ""), "name": f.get("name", ""), "required": bool(f.get("required")),
-                     "type": kind, "options": format_options(f.get("validValues"))})
+                     "type": field_kind(f), "options": format_options(f.get("validValues"))})
     return rows
 
 

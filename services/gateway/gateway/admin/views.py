@@ -6,7 +6,6 @@ them most likely means the tickets service does not offer it (yet): the page say
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -15,15 +14,13 @@ from common.errors import ApiError
 from ..agent.access import admin_required, form_error
 from ..i18n import _
 from ..portal import api
-from ..portal.forms import GENERAL, errors_from
+from ..portal.forms import GENERAL, email_list, errors_from
 from ..portal.presenters import paged_values
 from . import forms
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def missing(method: str, path: str) -> str:
@@ -46,13 +43,13 @@ class Missing(Exception):
     """An administration endpoint answered 404."""
 
 
-def _form_problem(exc: Exception, field_map: dict | None = None) -> dict[str, str] | None:
-    """Form errors for a refused change, or None when the error page should be shown."""
+def _refusal(exc: Exception, field_map: dict | None = None) -> tuple[dict[str, str], int]:
+    """Form errors and status for a refused change; re-raises ``exc`` when the error page should show."""
     if isinstance(exc, Missing):
-        return {GENERAL: str(exc)}
+        return {GENERAL: str(exc)}, 501
     if isinstance(exc, ApiError) and form_error(exc):
-        return errors_from(exc, field_map)
-    return None
+        return errors_from(exc, field_map), 400
+    raise exc
 
 
 # Desks ----------------------------------------------------------------------------------------
@@ -86,10 +83,8 @@ def create_desk():
     try:
         desk = _call("POST", "/api/tickets/desks", values) or {}
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc, {"key": "key", "name": "name", "description": "description"})
-        if problem is None:
-            raise
-        return _render_desks(problem, values, 501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc, {"key": "key", "name": "name", "description": "description"})
+        return _render_desks(errors, values, status)
     flash(_("The service desk %(name)s has been created.", name=values["name"]), "success")
     return redirect(url_for("admin.desk", desk_id=desk.get("id")) if desk.get("id") else url_for("admin.desks"))
 
@@ -127,10 +122,8 @@ def edit_desk(desk_id: str):
     try:
         _call("PATCH", f"/api/tickets/desks/{desk_id}", changes)
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc, {"name": "name", "description": "description"})
-        if problem is None:
-            raise
-        return _render_desk(desk_id, problem, dict(request.form), 501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc, {"name": "name", "description": "description"})
+        return _render_desk(desk_id, errors, dict(request.form), status)
     flash(_("The service desk has been saved."), "success")
     return redirect(url_for("admin.desk", desk_id=desk_id))
 
@@ -139,22 +132,16 @@ def edit_desk(desk_id: str):
 @admin_required
 def add_agents(desk_id: str):
     """Make people agents of the desk, by email."""
-    raw = request.form.get("emails", "")
-    emails = [e.strip() for e in re.split(r"[\s,;]+", raw) if e.strip()]
-    bad = [e for e in emails if not EMAIL.match(e)]
-    form = {"emails": raw}
-    if not emails:
-        return _render_desk(desk_id, {"emails": _("Enter at least one email address.")}, form, 400)
-    if bad:
-        return _render_desk(desk_id, {"emails": _("These are not email addresses: %(list)s", list=", ".join(bad))},
-                            form, 400)
+    form = {"emails": request.form.get("emails", "")}
+    errors: dict[str, str] = {}
+    emails = email_list(request.form, errors)
+    if errors:
+        return _render_desk(desk_id, errors, form, 400)
     try:
         _call("POST", f"/api/tickets/desks/{desk_id}/agents", {"emails": emails})
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc, {"emails": "emails"})
-        if problem is None:
-            raise
-        return _render_desk(desk_id, problem, form, 501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc, {"emails": "emails"})
+        return _render_desk(desk_id, errors, form, status)
     flash(_("Agents added: %(list)s.", list=", ".join(emails)), "success")
     return redirect(url_for("admin.desk", desk_id=desk_id))
 
@@ -167,10 +154,8 @@ def remove_agent(desk_id: str):
     try:
         _call("DELETE", f"/api/tickets/desks/{desk_id}/agents", {"accountIds": [account_id]})
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc)
-        if problem is None:
-            raise
-        return _render_desk(desk_id, problem, status=501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc)
+        return _render_desk(desk_id, errors, status=status)
     flash(_("The agent has been removed from this service desk."), "success")
     return redirect(url_for("admin.desk", desk_id=desk_id))
 
@@ -186,10 +171,8 @@ def add_request_type(desk_id: str):
     try:
         created = _call("POST", f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype", body) or {}
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc, {"name": "rt_name", "description": "rt_description", "helpText": "rt_help"})
-        if problem is None:
-            raise
-        return _render_desk(desk_id, problem, values, 501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc, {"name": "rt_name", "description": "rt_description", "helpText": "rt_help"})
+        return _render_desk(desk_id, errors, values, status)
     flash(_("The request type %(name)s has been added.", name=values["rt_name"]), "success")
     if created.get("id"):
         return redirect(url_for("admin.fields", desk_id=desk_id, type_id=created["id"]))
@@ -240,9 +223,7 @@ def save_fields(desk_id: str, type_id: str):
     try:
         _call("PUT", f"/api/tickets/requesttypes/{type_id}/fields", parsed)
     except (Missing, ApiError) as exc:
-        problem = _form_problem(exc)
-        if problem is None:
-            raise
-        return _render_fields(desk_id, type_id, rows, problem, 501 if isinstance(exc, Missing) else 400)
+        errors, status = _refusal(exc)
+        return _render_fields(desk_id, type_id, rows, errors, status)
     flash(_("The fields have been saved."), "success")
     return redirect(url_for("admin.fields", desk_id=desk_id, type_id=type_id))

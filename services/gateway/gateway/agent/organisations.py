@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -10,7 +9,7 @@ from common.errors import ApiError
 
 from ..i18n import _
 from ..portal import api, directory
-from ..portal.forms import GENERAL, errors_from
+from ..portal.forms import GENERAL, email_list, errors_from
 from ..portal.presenters import paged_values
 from .access import agent_required, form_error
 
@@ -19,11 +18,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("organisations", __name__, url_prefix="/agent/organisations")
 
 BASE = "/api/identity/organisations"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _emails(raw: str) -> list[str]:
-    return [e.strip() for e in re.split(r"[\s,;]+", raw or "") if e.strip()]
 
 
 def _render_list(errors: dict | None = None, name: str = "", status: int = 200):
@@ -118,13 +112,10 @@ def delete(org_id: str):
 def add_members(org_id: str):
     """Add customers to the organisation by email."""
     raw = request.form.get("emails", "")
-    emails = _emails(raw)
-    bad = [e for e in emails if not EMAIL.match(e)]
-    if not emails:
-        return _render_org(org_id, {"emails": _("Enter at least one email address.")}, raw, status=400)
-    if bad:
-        return _render_org(org_id, {"emails": _("These are not email addresses: %(list)s", list=", ".join(bad))},
-                           raw, status=400)
+    errors: dict[str, str] = {}
+    emails = email_list(request.form, errors)
+    if errors:
+        return _render_org(org_id, errors, raw, status=400)
     try:
         api.post(f"{BASE}/{org_id}/members", {"emails": emails})
     except ApiError as exc:

@@ -3,7 +3,7 @@ assignment, invitations."""
 from __future__ import annotations
 
 import logging
-import re
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -13,7 +13,7 @@ from common.jsm import parse_int
 from ..i18n import _
 from ..portal import api, directory
 from ..portal import session as auth
-from ..portal.forms import GENERAL, errors_from
+from ..portal.forms import GENERAL, email_list, errors_from
 from ..portal.presenters import page_window, paged_values
 from ..portal.views_request import load_detail
 from .access import agent_required, form_error
@@ -25,7 +25,6 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 QUEUES = ("open", "unassigned", "mine", "waiting", "all")
 PAGE_SIZE = 25
 COUNT_LIMIT = 100
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def queue_labels() -> dict[str, str]:
@@ -51,7 +50,8 @@ def home():
         items = paged_values(answer)
         window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
     return render_template("agent/home.html", desks=desks, desk=desk, queue=queue, queues=queue_labels(),
-                           items=items, window=window, counts=queue_counts(desk) if desk else {})
+                           items=items, window=window, counts=queue_counts(desk) if desk else {},
+                           page_args=lambda at: urlencode({"desk": desk, "queue": queue, "start": at}))
 
 
 def queue_counts(desk: str) -> dict[str, str]:
@@ -149,7 +149,7 @@ def transition(key: str):
     try:
         api.post(f"/rest/servicedeskapi/request/{key}/transition", {"id": transition_id})
     except ApiError as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
+        if not form_error(exc):
             raise
         return _render_ticket(key, {GENERAL: exc.message}, status=400)
     flash(_("The status has been changed."), "success")
@@ -163,13 +163,8 @@ def invite():
     if request.method == "GET":
         return render_template("agent/invite.html", errors={}, emails="")
     raw = request.form.get("emails", "")
-    emails = [e.strip() for e in re.split(r"[\s,;]+", raw) if e.strip()]
     errors: dict[str, str] = {}
-    bad = [e for e in emails if not EMAIL.match(e)]
-    if not emails:
-        errors["emails"] = _("Enter at least one email address.")
-    elif bad:
-        errors["emails"] = _("These are not email addresses: %(list)s", list=", ".join(bad))
+    emails = email_list(request.form, errors)
     if not errors:
         try:
             api.post("/api/identity/invitations", {"emails": emails})

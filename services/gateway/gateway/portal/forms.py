@@ -1,11 +1,15 @@
 """Form checking shared by the pages: errors keyed by field id, for the summary and the fields."""
 from __future__ import annotations
 
+import re
+
 from common.errors import ApiError
 
 from ..i18n import _
 
 GENERAL = "_form"
+# Only catches typing slips before a round trip; identity decides what an acceptable address is.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def first_message(value) -> str:
@@ -49,3 +53,19 @@ def new_password(form, errors: dict[str, str], field: str = "password", confirm:
     elif password != (form.get(confirm) or ""):
         errors[confirm] = _("The two passwords do not match.")
     return password
+
+
+def email_list(form, errors: dict[str, str], field: str = "emails") -> list[str]:
+    """The addresses typed in ``field`` (separated by spaces, commas or semicolons); records an error."""
+    emails = [e.strip() for e in re.split(r"[\s,;]+", form.get(field) or "") if e.strip()]
+    bad = [e for e in emails if not EMAIL.match(e)]
+    if not emails:
+        errors[field] = _("Enter at least one email address.")
+    elif bad:
+        errors[field] = _("These are not email addresses: %(list)s", list=", ".join(bad))
+    return emails
+
+
+def link_expired_message() -> str:
+    """The message for a one-time link (invitation, sign-up, reset) identity no longer accepts."""
+    return _("This link is no longer valid: it was already used or has expired. Ask for a new one.")

@@ -122,9 +122,13 @@ def refresh() -> None:
 
 def safe_next(target: str | None, default: str) -> str:
     """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    # Browsers drop tabs and line breaks inside a URL ("/\t/evil.example" becomes "//evil.example")
+    # and some treat other control characters loosely: a same-site path never needs them raw.
+    if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    return target
 
 
 def login_required(view):

@@ -10,7 +10,7 @@ from common.errors import ApiError, NotFound, TooManyRequests, Unauthorized
 from ..i18n import LANGUAGES, _
 from . import api
 from . import session as auth
-from .forms import GENERAL, errors_from, new_password, require
+from .forms import GENERAL, errors_from, link_expired_message, new_password, require
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +71,13 @@ def language():
     return redirect(auth.safe_next(request.form.get("next"), url_for("account.login")))
 
 
-def _finish_with_password(path: str, token: str, form_errors_template: str, extra: dict):
-    """Shared POST half of invitation accept and sign-up confirm: set a password, then log in."""
+def _password_link_page(path: str, template: str, incomplete_title: str, incomplete_message: str):
+    """Invitation accept and sign-up confirm: the emailed link's form, then set a password and log in."""
+    token = request.values.get("token", "")
+    if not token:
+        return render_template("portal/message.html", title=incomplete_title, message=incomplete_message), 400
+    if request.method == "GET":
+        return render_template(template, errors={}, token=token, display_name="")
     errors: dict[str, str] = {}
     display_name = require(request.form, errors, "display_name", _("Enter your name."))
     password = new_password(request.form, errors)
@@ -84,29 +89,27 @@ def _finish_with_password(path: str, token: str, form_errors_template: str, extr
             if exc.status >= 500:
                 raise
             if exc.status in (404, 410):
-                errors[GENERAL] = _("This link is no longer valid: it was already used or has expired. "
-                                    "Ask for a new one.")
+                errors[GENERAL] = link_expired_message()
             else:
                 errors = errors_from(exc, {"password": "password", "displayName": "display_name"})
         else:
             return _sign_in_after_password(answer, password)
-    return render_template(form_errors_template, errors=errors, token=token, display_name=display_name,
-                           **extra), 400
+    return render_template(template, errors=errors, token=token, display_name=display_name), 400
 
 
 def _sign_in_after_password(answer: dict, password: str):
-    if answer.get("access_token"):
-        auth.sign_in(answer)
-    elif answer.get("email"):
+    # Identity may answer with tokens, or only the account's email: then log in with the new password.
+    tokens = answer if answer.get("access_token") else None
+    if tokens is None and answer.get("email"):
         try:
-            auth.sign_in(api.post("/api/identity/login", {"email": answer["email"], "password": password},
-                                  anonymous=True))
+            tokens = api.post("/api/identity/login", {"email": answer["email"], "password": password},
+                              anonymous=True)
         except ApiError:
-            flash(_("Your password is set. Log in to continue."), "success")
-            return redirect(url_for("account.login"))
-    else:
+            tokens = None
+    if not tokens:
         flash(_("Your password is set. Log in to continue."), "success")
         return redirect(url_for("account.login"))
+    auth.sign_in(tokens)
     flash(_("Welcome! Your account is ready."), "success")
     return redirect(auth.landing_page())
 
@@ -114,14 +117,9 @@ def _sign_in_after_password(answer: dict, password: str):
 @bp.route("/invitation", methods=["GET", "POST"])
 def invitation():
     """An invited customer chooses a name and password, then is logged in."""
-    token = request.values.get("token", "")
-    if not token:
-        return render_template("portal/message.html", title=_("Invitation link incomplete"),
-                               message=_("This link has no invitation code. Open the link from your "
-                                         "invitation email again.")), 400
-    if request.method == "GET":
-        return render_template("portal/invitation.html", errors={}, token=token, display_name="")
-    return _finish_with_password("/api/identity/invitations/accept", token, "portal/invitation.html", {})
+    return _password_link_page(
+        "/api/identity/invitations/accept", "portal/invitation.html", _("Invitation link incomplete"),
+        _("This link has no invitation code. Open the link from your invitation email again."))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -150,14 +148,9 @@ def signup():
 @bp.route("/signup/confirm", methods=["GET", "POST"])
 def signup_confirm():
     """The sign-up link: choose a name and password, then log in."""
-    token = request.values.get("token", "")
-    if not token:
-        return render_template("portal/message.html", title=_("Sign-up link incomplete"),
-                               message=_("This link has no sign-up code. Open the link from your email "
-                                         "again.")), 400
-    if request.method == "GET":
-        return render_template("portal/signup_confirm.html", errors={}, token=token, display_name="")
-    return _finish_with_password("/api/identity/signup/confirm", token, "portal/signup_confirm.html", {})
+    return _password_link_page(
+        "/api/identity/signup/confirm", "portal/signup_confirm.html", _("Sign-up link incomplete"),
+        _("This link has no sign-up code. Open the link from your email again."))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -202,8 +195,7 @@ def reset_password():
             if exc.status >= 500:
                 raise
             if exc.status in (404, 410):
-                errors[GENERAL] = _("This link is no longer valid: it was already used or has expired. "
-                                    "Ask for a new one.")
+                errors[GENERAL] = link_expired_message()
             else:
                 errors = errors_from(exc, {"password": "password"})
         else:

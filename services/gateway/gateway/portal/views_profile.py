@@ -8,7 +8,7 @@ from common.errors import ApiError
 from ..i18n import LANGUAGES, _
 from . import api
 from . import session as auth
-from .forms import errors_from, require
+from .forms import errors_from, new_password, require
 from .presenters import paged_values
 
 bp = Blueprint("profile", __name__, url_prefix="/portal/profile")
@@ -60,11 +60,7 @@ def password():
     current = request.form.get("current_password") or ""
     if not current:
         errors["current_password"] = _("Enter your current password.")
-    new = request.form.get("new_password") or ""
-    if not new:
-        errors["new_password"] = _("Enter a password.")
-    elif new != request.form.get("new_password_confirm"):
-        errors["new_password_confirm"] = _("The two passwords do not match.")
+    new = new_password(request.form, errors, "new_password", "new_password_confirm")
     if errors:
         return _page(errors, status=400)
     try:

@@ -104,3 +104,16 @@ def test_console_home_shows_queue_counts(client, desk_data):
     assert 'All open <span class="count">(3)</span>' in html
     assert '<span class="count">(100+)</span>' in html
     assert 'Assigned to me <span class="count">(0)</span>' in html
+
+
+def test_console_queue_pages_keep_the_desk_and_queue(client, desk_data):
+    _, tickets = desk_data
+    page = paged([request_dto(f"AM-{i}") for i in range(25)])
+    page["isLastPage"] = False
+    tickets.on("GET", "/api/tickets/queues", page)
+    log_in(client, "agent@example.com")
+
+    html = client.get("/agent?desk=1&queue=mine").get_data(as_text=True)
+
+    assert 'href="?desk=1&amp;queue=mine&amp;start=25" rel="next"' in html
+    assert 'rel="prev"' not in html

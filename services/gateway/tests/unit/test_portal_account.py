@@ -60,6 +60,15 @@ def test_login_follows_a_local_next_but_never_an_external_one(client, desk_data)
     assert evil.headers["Location"] == "/"
 
 
+def test_safe_next_refuses_paths_a_browser_would_read_as_another_site():
+    from gateway.portal.session import safe_next
+
+    assert safe_next("/portal/requests/AM-1?x=1", "/") == "/portal/requests/AM-1?x=1"
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example",
+                   "/\r\n/evil.example", " //evil.example", "/\x00/evil.example", "", None):
+        assert safe_next(target, "/home") == "/home", repr(target)
+
+
 def test_wrong_password_shows_an_error_summary(client, identity):
     identity.on("POST", "/api/identity/login", {"errorMessage": "Invalid credentials"}, status=401)
 

@@ -26,9 +26,8 @@ def refresh():
 
 @bp.post("/logout")
 def logout():
-    body = request.get_json(silent=True) or {}
-    sessions.logout(deps(), refresh_token=body.get("refresh_token") if isinstance(body, dict) else None,
-                    actor=optional_principal())
+    body = json_body() if request.get_data() else {}
+    sessions.logout(deps(), refresh_token=body.get("refresh_token"), actor=optional_principal())
     return "", 204
 
 

@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from common.auth import Principal
-from common.errors import Unauthorized
+from common.errors import Unauthorized, ValidationFailed
 
 from ..domain.errors import TokenRejected
 from ..domain.model import Account, InvalidEmail, normalise_email
@@ -106,9 +106,13 @@ def _sibling_pair(deps: Deps, uow: UnitOfWork, current: RefreshToken) -> dict:
 
 def logout(deps: Deps, *, refresh_token: object, actor: Principal | None) -> None:
     """End the session of ``refresh_token``, or every session of the caller when none is given."""
+    # A malformed token must not fall through to "end all sessions": that would sign the caller out everywhere.
+    if refresh_token is not None and not (isinstance(refresh_token, str) and refresh_token.strip()):
+        raise ValidationFailed("refresh_token must be the refresh token you received at login, or be left out "
+                               "to end all your sessions.", errors={"refresh_token": ["Must be a non-empty string."]})
     with deps.uow() as uow:
         now = deps.now()
-        if isinstance(refresh_token, str) and refresh_token.strip():
+        if refresh_token is not None:
             current = uow.repo.refresh_token(hash_secret(refresh_token.strip()))
             if current is not None:
                 uow.repo.revoke_refresh_tokens(now, family_id=current.family_id)

@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 
 from common.events import CloudEvent, event_type
 from notifier.domain.recipients import UnknownAccounts
+from notifier.handlers import IDENTITY_EVENTS, TICKET_EVENTS
 from notifier.settings import Settings
 from notifier.store.tables import metadata
 from notifier.worker import build_worker
@@ -277,3 +278,7 @@ def test_sharing_does_not_tell_the_reporter_or_participants_who_already_follow_i
                          organizations=[{"id": "3", "name": "Acme Media"}]))
     assert [r for _, r in world.channel.sent] == [["cust-3@example.com"]]
     assert "Acme Media" in world.channel.sent[0][0]["Subject"]
+
+
+def test_every_bound_event_has_a_handler_and_no_handler_is_unbound(world):
+    assert set(world.worker.handlers) == set(IDENTITY_EVENTS) | set(TICKET_EVENTS)
