@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
 import threading
-import time
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,28 +23,13 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from common.db import drop_database  # noqa: E402
 from common.faultproxy import FaultProxy  # noqa: E402
-from common.testing import amqp_server_url, check_reachable, postgres_server_url, unique_name  # noqa: E402
+from common.testing import (  # noqa: E402
+    amqp_server_url, check_reachable, free_port, postgres_server_url, unique_name, wait_for,
+)
 from stack import Stack, database_urls, stack_env  # noqa: E402
 
 AGENT_EMAIL = "agent@example.com"
 AGENT_PASSWORD = "agent-password-e2e-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy; fail with ``message`` on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {message}")
 
 
 class Mailbox:
@@ -162,7 +145,7 @@ def new_customer(api: httpx.Client, agent_headers: dict, mailbox: Mailbox, label
     email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
     response = api.post("/api/identity/invitations", json={"emails": [email]}, headers=agent_headers)
     assert response.status_code in (200, 201), response.text
-    token = Mailbox.link_token(eventually(lambda: mailbox.to(email), message=f"invitation to {email}")[0])
+    token = Mailbox.link_token(wait_for(lambda: mailbox.to(email), what=f"invitation to {email}")[0])
     accepted = api.post("/api/identity/invitations/accept",
                         json={"token": token, "password": password, "displayName": label.title()})
     assert accepted.status_code in (200, 201), accepted.text

@@ -10,7 +10,7 @@ import pytest
 from common.contracts import validate_payload
 from common.events import CloudEvent, validate
 from common.testing import amqp_server_url
-from conftest import eventually
+from common.testing import wait_for
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_published_events_are_cloudevents_with_registered_schemas(api, agent_hea
     def invited():
         return [m for m in subscriber() if m[0].routing_key == "customer.invited.v1"]
 
-    eventually(invited, message="customer.invited.v1 on the identity exchange")
+    wait_for(invited, what="customer.invited.v1 on the identity exchange")
     time.sleep(0.5)
     messages = subscriber()
     assert messages

@@ -2,7 +2,7 @@
 import time
 import uuid
 
-from conftest import eventually
+from common.testing import wait_for
 
 
 def test_invitation_email_arrives_once_after_the_broker_returns(api, agent_headers, mailbox, broker_proxy):
@@ -16,6 +16,6 @@ def test_invitation_email_arrives_once_after_the_broker_returns(api, agent_heade
         assert mailbox.to(email) == []
     finally:
         proxy.restore()
-    eventually(lambda: mailbox.to(email), timeout=60, message="the invitation email after the broker came back")
+    wait_for(lambda: mailbox.to(email), timeout=60, what="the invitation email after the broker came back")
     time.sleep(3)
     assert len(mailbox.to(email)) == 1

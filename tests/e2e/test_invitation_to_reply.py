@@ -7,7 +7,8 @@ Waiting for customer -> the customer gets the status email.
 import re
 import uuid
 
-from conftest import Mailbox, eventually, login
+from common.testing import wait_for
+from conftest import Mailbox, login
 
 
 def test_invited_customer_raises_a_request_and_hears_back(api, agent_headers, mailbox):
@@ -16,7 +17,7 @@ def test_invited_customer_raises_a_request_and_hears_back(api, agent_headers, ma
     response = api.post("/api/identity/invitations", json={"emails": [email]}, headers=agent_headers)
     assert response.status_code in (200, 201), response.text
 
-    invitation = eventually(lambda: mailbox.to(email), message=f"the invitation email to {email}")[0]
+    invitation = wait_for(lambda: mailbox.to(email), what=f"the invitation email to {email}")[0]
     token = Mailbox.link_token(invitation)
     assert "/portal/invitation?token=" in Mailbox.text(invitation)
 
@@ -51,6 +52,6 @@ def test_invited_customer_raises_a_request_and_hears_back(api, agent_headers, ma
     assert status.status_code == 200, status.text
     assert status.json()["values"][0]["status"] == "Waiting for customer"
 
-    mails = eventually(lambda: mailbox.to(email, key), message=f"an email about {key} to the customer")
+    mails = wait_for(lambda: mailbox.to(email, key), what=f"an email about {key} to the customer")
     assert any("Waiting for customer" in str(m["Subject"]) + Mailbox.text(m) for m in mails)
     assert f"/portal/requests/{key}" in Mailbox.text(mails[-1])

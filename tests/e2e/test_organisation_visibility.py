@@ -6,7 +6,8 @@ organisation's tickets. The measured delay is printed.
 import time
 import uuid
 
-from conftest import eventually, new_customer
+from common.testing import wait_for
+from conftest import new_customer
 
 
 def test_removed_member_loses_the_view_within_five_seconds(api, agent_headers, mailbox):
@@ -31,9 +32,9 @@ def test_removed_member_loses_the_view_within_five_seconds(api, agent_headers, m
             "requestFieldValues": {"summary": "Shared with my organisation", "organizations": [int(org_id)]}})
         return response if response.status_code == 201 else None
 
-    key = eventually(create_shared, message="alice's membership to reach the tickets service").json()["issueKey"]
-    eventually(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=bob).status_code == 200,
-               message="bob to see the organisation's request")
+    key = wait_for(create_shared, what="alice's membership to reach the tickets service").json()["issueKey"]
+    wait_for(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=bob).status_code == 200,
+               what="bob to see the organisation's request")
     listed = api.get("/rest/servicedeskapi/request", params={"requestOwnership": "ALL_ORGANIZATIONS"}, headers=bob)
     assert key in {r["issueKey"] for r in listed.json()["values"]}
 
@@ -41,8 +42,8 @@ def test_removed_member_loses_the_view_within_five_seconds(api, agent_headers, m
                           json={"usernames": [bob_email]}, headers=agent_headers)
     assert removed.status_code == 204, removed.text
     acknowledged = time.monotonic()
-    eventually(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=bob).status_code == 404,
-               timeout=5, interval=0.05, message="bob to lose the view within 5 s")
+    wait_for(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=bob).status_code == 404,
+               timeout=5, interval=0.05, what="bob to lose the view within 5 s")
     delay = time.monotonic() - acknowledged
     print(f"\nremoved member lost the view {delay * 1000:.0f} ms after the removal was acknowledged")
     listed = api.get("/rest/servicedeskapi/request", params={"requestOwnership": "ALL_ORGANIZATIONS"}, headers=bob)

@@ -1,7 +1,8 @@
 """Sharing a request with someone who has no account yet, across tickets, identity and notifier."""
 import uuid
 
-from conftest import Mailbox, eventually, login, new_customer
+from common.testing import wait_for
+from conftest import Mailbox, login, new_customer
 
 
 def test_an_unknown_email_added_as_participant_is_invited_and_then_sees_the_request(api, agent_headers, mailbox):
@@ -20,14 +21,14 @@ def test_an_unknown_email_added_as_participant_is_invited_and_then_sees_the_requ
     added = api.post(f"/rest/servicedeskapi/request/{key}/participant", json={"usernames": [guest]}, headers=reporter)
     assert added.status_code == 200, added.text
 
-    invitation = eventually(lambda: mailbox.to(guest), message=f"an invitation to {guest}")[0]
+    invitation = wait_for(lambda: mailbox.to(guest), what=f"an invitation to {guest}")[0]
     token = Mailbox.link_token(invitation)
     accepted = api.post("/api/identity/invitations/accept",
                         json={"token": token, "password": "guest-password-123", "displayName": "Guest"})
     assert accepted.status_code in (200, 201), accepted.text
     guest_headers = login(api, guest, "guest-password-123")
 
-    eventually(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=guest_headers).status_code == 200,
-               message="the invited participant to see the request")
+    wait_for(lambda: api.get(f"/rest/servicedeskapi/request/{key}", headers=guest_headers).status_code == 200,
+               what="the invited participant to see the request")
     participants = api.get(f"/rest/servicedeskapi/request/{key}/participant", headers=reporter).json()["values"]
     assert guest in {p["emailAddress"] for p in participants}

@@ -140,3 +140,25 @@ def jsm_openapi_document() -> dict:
     if path is None:
         unavailable("jsm-openapi.json not found in a shared/reference folder beside the repository (set JSM_OPENAPI)")
     return json.loads(path.read_text())
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy and return that; fail naming ``what``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now (for servers that cannot take port 0)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

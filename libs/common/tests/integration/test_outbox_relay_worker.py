@@ -15,15 +15,7 @@ from common.events import CloudEvent, event_type
 from common.faultproxy import FaultProxy
 from common.inbox import Inbox, inbox_table
 from common.outbox import Outbox, Relay, outbox_table
-
-
-def eventually(predicate, timeout=15.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+from common.testing import wait_for
 
 
 @pytest.fixture
@@ -87,7 +79,7 @@ def test_events_written_with_the_state_reach_the_consumer_once(world):
         relay = Relay(world["engine"], world["outbox"], Publisher(world["amqp_url"]).publish)
         assert relay.run_once() == 3
         assert relay.pending() == 0
-        assert eventually(lambda: count_notes(world) == 3)
+        assert wait_for(lambda: count_notes(world) == 3)
     finally:
         stop(worker, thread)
 
@@ -99,7 +91,7 @@ def test_a_redelivered_event_is_processed_once(world):
         publisher = Publisher(world["amqp_url"])
         for _ in range(3):
             publisher.publish(world["exchange"], event.routing_key, event.to_json(), event.id)
-        assert eventually(lambda: count_notes(world) >= 1)
+        assert wait_for(lambda: count_notes(world) >= 1)
         time.sleep(0.5)
         assert count_notes(world) == 1
     finally:
@@ -117,11 +109,11 @@ def test_a_failing_handler_is_retried_then_dead_lettered(world):
     try:
         write_events(world, ["poison"])
         Relay(world["engine"], world["outbox"], Publisher(world["amqp_url"]).publish).run_once()
-        assert eventually(lambda: len(calls) == 3)  # first try + two retries
+        assert wait_for(lambda: len(calls) == 3)  # first try + two retries
         with Connection(world["amqp_url"]) as conn:
             def dead_count():
                 return conn.default_channel.queue_declare(topology.dead_letter_name, passive=True).message_count
-            assert eventually(lambda: dead_count() == 1)
+            assert wait_for(lambda: dead_count() == 1)
     finally:
         stop(worker, thread)
 
@@ -138,13 +130,13 @@ def test_a_broker_outage_loses_nothing(world):
     try:
         relay_thread.start()
         write_events(world, ["before"])
-        assert eventually(lambda: count_notes(world) == 1)
+        assert wait_for(lambda: count_notes(world) == 1)
         proxy.cut()
         write_events(world, ["during-1", "during-2"])
         time.sleep(1.5)
         assert relay.pending() == 2 and count_notes(world) == 1
         proxy.restore()
-        assert eventually(lambda: count_notes(world) == 3)
+        assert wait_for(lambda: count_notes(world) == 3)
         assert relay.pending() == 0
         time.sleep(0.5)
         assert count_notes(world) == 3

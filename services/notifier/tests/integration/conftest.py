@@ -1,9 +1,7 @@
 """Integration fixtures: PostgreSQL (throwaway database), RabbitMQ (unique BUS_PREFIX), an aiosmtpd server."""
 from __future__ import annotations
 
-import socket
 import threading
-import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,21 +12,12 @@ from sqlalchemy import create_engine, text
 from common.bus.topology import events_exchange
 from common.db import normalise_url
 from common.events import CONTENT_TYPE, CloudEvent
-from common.testing import amqp_server_url, check_reachable, postgres_server_url, throwaway_database, unique_name
+from common.testing import (  # noqa: F401  (wait_for is imported by the test modules from here)
+    amqp_server_url, check_reachable, free_port, postgres_server_url, throwaway_database, unique_name, wait_for,
+)
 from notifier.cli import migrate
 from notifier.settings import Settings
 from notifier.worker import build_worker
-
-
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05, what: str = "condition"):
-    """Poll until ``predicate()`` is truthy; return its value or fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 class SmtpSink(Message):
@@ -46,12 +35,6 @@ class SmtpSink(Message):
     def to(self, address: str):
         with self.lock:
             return [m for m in self.messages if m["To"] and address in m["To"]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 
 from kombu import Connection, Exchange, Queue
@@ -12,17 +11,8 @@ from sqlalchemy import text
 from common.bus.publisher import Publisher
 from common.events import CloudEvent, event_type
 from tickets.relay import build_relay
+from common.testing import wait_for
 from tickets.worker import build_worker
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_the_worker_applies_an_identity_event_to_the_replica(bus_settings, app):
