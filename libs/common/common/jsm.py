@@ -10,6 +10,8 @@ from .errors import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+# Ids and offsets fit PostgreSQL's integer; a page starting past this is empty anyway.
+MAX_INT = 2**31 - 1
 
 
 def parse_bool(value: str | None, default: bool, name: str) -> bool:
@@ -38,9 +40,9 @@ def parse_int(value: str | None, default: int, name: str, minimum: int = 0, maxi
 
 
 def paging(args: Mapping[str, str] | None = None) -> tuple[int, int]:
-    """Read ``start`` (0-based) and ``limit`` (default 50, at most 100) from the query string."""
+    """Read ``start`` (0-based, below 2**31) and ``limit`` (default 50, at most 100) from the query string."""
     args = request.args if args is None else args
-    start = parse_int(args.get("start"), 0, "start")
+    start = parse_int(args.get("start"), 0, "start", maximum=MAX_INT)
     limit = parse_int(args.get("limit"), DEFAULT_LIMIT, "limit", minimum=1, maximum=MAX_LIMIT)
     return start, limit
 

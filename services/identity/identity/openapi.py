@@ -40,7 +40,8 @@ def _op(summary: str, body: dict | None = None, ok: int = 200, result: dict | No
 
 def _query(op: dict, **params: dict) -> dict:
     """Add query parameters to an operation."""
-    op["parameters"] = [{"name": name, "in": "query", "required": False, "schema": schema}
+    # An empty value (``?start=``) means the default, as an absent parameter does.
+    op["parameters"] = [{"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema}
                         for name, schema in params.items()]
     return op
 
@@ -120,8 +121,9 @@ def document() -> dict:
                                               "post": _op("Add members", MEMBERS, ok=204, errors=(404,)),
                                               "delete": _op("Remove members", MEMBERS, ok=204, errors=(404,))},
     }
-    # Without a body, logout ends every session of the caller.
+    # Logout takes a refresh token, a bearer token or both; without a body it ends every session of the caller.
     paths[f"{P}/logout"]["post"]["requestBody"]["required"] = False
+    paths[f"{P}/logout"]["post"]["security"] = [{"bearer": []}, {}]
     return {
         "openapi": "3.0.3",
         "info": {"title": "Service desk identity API", "version": "1",

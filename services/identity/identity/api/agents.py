@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from common.auth import require_auth
-from common.jsm import json_body, parse_bool
+from common.jsm import json_body, paging, parse_bool
 
 from ..services import accounts, invitations, organisations
 from . import account_json, deps, requested_language
-from .params import paging
 
 bp = Blueprint("identity_agents", __name__, url_prefix="/api/identity")
 AGENTS = ("agent", "admin")

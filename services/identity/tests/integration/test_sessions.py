@@ -80,6 +80,27 @@ def test_logout_with_a_bearer_token_ends_every_session(api):
     assert api.call("POST", "/api/identity/refresh", {"refresh_token": two["refresh_token"]}).status_code == 401
 
 
+def test_a_malformed_refresh_token_on_logout_is_a_400_and_ends_no_session(api):
+    api.user("alice@example.com")
+    tokens = api.login("alice@example.com")
+    for value in (0, "  ", [], {"a": 1}):
+        response = api.call("POST", "/api/identity/logout", {"refresh_token": value}, token=tokens["access_token"])
+        assert response.status_code == 400, value
+        assert "refresh_token" in response.get_json()["errors"]
+    assert api.call("POST", "/api/identity/logout", [1], token=tokens["access_token"]).status_code == 400
+    assert api.call("POST", "/api/identity/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 200
+
+
+def test_nul_characters_and_oversized_numbers_are_400s_naming_the_input(api):
+    token = api.token_for("agent@example.com", "agent")
+    login = api.call("POST", "/api/identity/login", {"email": "a\u0000@example.com", "password": "x"})
+    assert login.status_code == 400 and login.get_json()["errors"] == {"email": ["Contains a NUL character (\\u0000)."]}
+    search = api.call("GET", "/api/identity/accounts?query=a%00b", token=token)
+    assert search.status_code == 400 and "'query'" in search.get_json()["errorMessage"]
+    page = api.call("GET", "/api/identity/invitations?start=10000000000000000001", token=token)
+    assert page.status_code == 400 and "'start'" in page.get_json()["errorMessage"]
+
+
 def test_wrong_password_and_unknown_email_get_the_same_answer(api):
     api.user("alice@example.com")
     wrong = api.call("POST", "/api/identity/login", {"email": "alice@example.com", "password": "not the password"})

@@ -214,3 +214,22 @@ def test_the_history_keeps_every_change_and_hides_internal_notes_from_customers(
     assert kinds(agent) == [("created", None), ("status", "Waiting for support"), ("comment", "internal"),
                             ("comment", "public"), ("status", "Waiting for customer")]
     assert ("comment", "internal") not in kinds(alice)
+
+
+def test_nul_characters_and_oversized_ids_are_400s_naming_the_input(api, person):
+    agent = person(role="agent")
+    created = api.create(agent, summary="Broken\u0000player")
+    assert created.status_code == 400
+    assert "requestFieldValues.summary" in created.get_json()["errorMessage"]
+    for desk in (7387677510, "99999999999"):
+        assert api.create(agent, desk=desk).status_code in (400, 404)
+    assert api.get("/rest/servicedeskapi/servicedesk/99999999999", agent).status_code == 404
+    assert api.get("/rest/servicedeskapi/request/1/comment/99999999999", agent).status_code == 404
+    search = api.get("/rest/servicedeskapi/request?searchTerm=a%00b", agent)
+    assert search.status_code == 400 and "'searchTerm'" in search.get_json()["errorMessage"]
+    for path in ("/api/tickets/queues?serviceDeskId=17362996424309326",
+                 "/rest/servicedeskapi/request?organizationId=99999999999",
+                 "/rest/servicedeskapi/request?start=10000000000000000001"):
+        response = api.get(path, agent)
+        assert response.status_code == 400, path
+        assert "between" in response.get_json()["errorMessage"], path

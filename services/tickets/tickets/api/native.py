@@ -12,6 +12,7 @@ from ..services import requests as svc
 from ..store.queries import QUEUES, queue_filter
 from . import dto
 from .caller import caller, uow
+from .params import parse_id
 from .schemas import AssignIn, EditIn, ShareIn
 
 bp = Blueprint("native", __name__, url_prefix="/api/tickets")
@@ -26,7 +27,7 @@ def queues():
         raise BadRequest(f"queue '{name}' is not one of {', '.join(QUEUES)}.")
     if not request.args.get("serviceDeskId"):
         raise BadRequest("Query parameter 'serviceDeskId' is required.")
-    desk_id = parse_int(request.args.get("serviceDeskId"), 0, "serviceDeskId", minimum=1)
+    desk_id = parse_id(request.args.get("serviceDeskId"), "serviceDeskId", minimum=1)
     found, last = svc.queue(uow(), principal, queue_filter(name, desk_id, principal.id), start, limit)
     return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from common.errors import BadRequest
-from common.jsm import json_body, paged, paging, parse_int
+from common.jsm import json_body, paged, paging
 
 from ..services import requests as svc
 from ..services.common import EXPANDS
 from ..store.queries import DEFAULT_OWNERSHIP, OWNERSHIPS, STATUSES, RequestFilter
 from . import dto
 from .caller import caller, uow
+from .params import parse_id
 from .schemas import CreateRequestIn, TransitionIn
 
 bp = Blueprint("jsm_requests", __name__, url_prefix="/rest/servicedeskapi")
@@ -38,14 +39,14 @@ def request_filter() -> RequestFilter:
     for value in ownership:
         if value not in OWNERSHIPS:
             raise BadRequest(f"requestOwnership '{value}' is not one of {', '.join(OWNERSHIPS)}.")
-    org = parse_int(args.get("organizationId"), None, "organizationId") if args.get("organizationId") else None
+    org = parse_id(args.get("organizationId"), "organizationId")
     if "ORGANIZATION" in ownership and org is None:
         raise BadRequest("requestOwnership=ORGANIZATION needs an organizationId.")
     status = args.get("requestStatus") or "ALL_REQUESTS"
     if status not in STATUSES:
         raise BadRequest(f"requestStatus '{status}' is not one of {', '.join(STATUSES)}.")
-    desk = parse_int(args.get("serviceDeskId"), None, "serviceDeskId") if args.get("serviceDeskId") else None
-    rt = parse_int(args.get("requestTypeId"), None, "requestTypeId") if args.get("requestTypeId") else None
+    desk = parse_id(args.get("serviceDeskId"), "serviceDeskId")
+    rt = parse_id(args.get("requestTypeId"), "requestTypeId")
     return RequestFilter(ownership=ownership, organization_id=org, status=status,
                          search=args.get("searchTerm") or None, desk_id=desk, request_type_id=rt)
 

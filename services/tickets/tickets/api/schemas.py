@@ -1,7 +1,12 @@
 """Input schemas of the JSM-compatible API; unknown keys are ignored, as JSM clients send extras."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..domain.ids import MAX_ID
+
+
+_ORG_ID = validate.Range(min=0, max=MAX_ID, error=f"Give an organisation id (0 to {MAX_ID}).")
 
 
 class _In(Schema):
@@ -65,8 +70,8 @@ class AssignIn(_In):
 
 
 class ShareIn(_In):
-    add = fields.List(fields.Integer(), load_default=list)
-    remove = fields.List(fields.Integer(), load_default=list)
+    add = fields.List(fields.Integer(validate=_ORG_ID), load_default=list)
+    remove = fields.List(fields.Integer(validate=_ORG_ID), load_default=list)
 
 
 class DeskPeopleIn(_In):

@@ -10,6 +10,7 @@ from ..demo import add_desk
 from ..domain import admin as rules
 from ..domain.catalog import Account, Desk, RequestType
 from ..domain.defaults import SUMMARY, description_field
+from ..domain.ids import as_id
 from ..store.tables import desk_agents, desk_customers
 from ..store.uow import UnitOfWork
 from .desks import agent_desk
@@ -161,7 +162,7 @@ def set_fields(uow: UnitOfWork, principal: Principal, rt_ref, values) -> Request
     if errors:
         raise _invalid("field list", errors)
     with uow:
-        rt = uow.desks.request_type_by_id(int(rt_ref)) if str(rt_ref).isdigit() else None
+        rt = uow.desks.request_type_by_id(ident) if (ident := as_id(rt_ref)) is not None else None
         if rt is None:
             raise NotFound(f"Request type '{rt_ref}' does not exist.")
         uow.desks.replace_fields(rt.id, specs)

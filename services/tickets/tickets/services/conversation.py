@@ -6,6 +6,7 @@ from common.errors import NotFound, ValidationFailed
 from marshmallow import validate as mv
 
 from ..domain.catalog import Account
+from ..domain.ids import as_id
 from ..domain.model import Comment
 from ..store.uow import UnitOfWork
 from .common import actor_for, domain_errors, load_visible, now, save_and_publish, viewer_for
@@ -28,7 +29,7 @@ def get_comment(uow: UnitOfWork, principal: Principal, ref: str, comment_id: str
     with uow:
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref)
-        comment = uow.tickets.comment(ticket.id, int(comment_id)) if str(comment_id).isdigit() else None
+        comment = uow.tickets.comment(ticket.id, ident) if (ident := as_id(comment_id)) is not None else None
         if comment is None or (not comment.public and not viewer.is_agent_for(ticket.desk_id)):
             raise NotFound(f"Comment '{comment_id}' does not exist on request {ticket.key}.")
         return comment, uow.accounts.many([comment.author_id])

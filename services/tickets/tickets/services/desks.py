@@ -5,6 +5,7 @@ from common.auth import Principal
 from common.errors import BadRequest, Forbidden, NotFound
 
 from ..domain.catalog import Desk, RequestType
+from ..domain.ids import as_id
 from ..domain.visibility import Viewer, can_use_desk
 from ..store.uow import UnitOfWork
 from .common import viewer_for
@@ -79,10 +80,9 @@ def desk_organizations(uow: UnitOfWork, principal: Principal, desk_ref) -> dict[
 
 def link_organization(uow: UnitOfWork, principal: Principal, desk_ref, org_id, link: bool) -> None:
     """Link an organisation to a desk, or unlink it (its agents; linking twice is a no-op)."""
-    try:
-        org = int(str(org_id))
-    except (TypeError, ValueError):
-        raise BadRequest(f"'organizationId' must be an organisation id, not '{org_id}'.") from None
+    org = as_id(org_id)
+    if org is None:
+        raise BadRequest(f"'organizationId' must be an organisation id, not '{org_id}'.")
     with uow:
         desk = agent_desk(uow, principal, desk_ref, "link organisations to it")
         if link:

@@ -8,6 +8,7 @@ from common.auth import Principal
 from common.errors import BadRequest, Forbidden, ValidationFailed
 
 from ..domain.fields import validate_values
+from ..domain.ids import as_id
 from ..domain.model import Ticket
 from ..domain.status import Transition
 from ..domain.visibility import can_use_desk
@@ -28,10 +29,11 @@ def _org_ids(raw: Any, errors: dict) -> set[int] | None:
     out = set()
     for item in items:
         value = item.get("id") if isinstance(item, dict) else item
-        try:
-            out.add(int(str(value)))
-        except (TypeError, ValueError):
+        org = as_id(value)
+        if org is None:
             errors.setdefault("organizations", []).append(f"'{value}' is not an organisation id.")
+        else:
+            out.add(org)
     return out
 
 

@@ -8,6 +8,7 @@ from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
 from ..domain.fields import FieldSpec, Option
+from ..domain.ids import as_id
 from .tables import (
     accounts, desk_agents, desk_customers, desk_organizations, desk_pending_agents, organization_members,
     request_type_fields, request_types, service_desks,
@@ -119,7 +120,8 @@ class DeskRepository:
     def get(self, ref) -> Desk | None:
         """A desk by id (int or numeric string) or by key."""
         ref = str(ref).strip()
-        cond = service_desks.c.id == int(ref) if ref.isdigit() else service_desks.c.key == ref.upper()
+        ident = as_id(ref)
+        cond = service_desks.c.id == ident if ident is not None else service_desks.c.key == ref.upper()
         row = self.session.execute(select(service_desks).where(cond)).first()
         return _desk(row) if row else None
 
@@ -154,7 +156,8 @@ class DeskRepository:
     def request_type(self, desk_id: int, ref) -> RequestType | None:
         """A request type of the desk by id (int or numeric string) or by exact name."""
         ref = str(ref).strip()
-        cond = request_types.c.id == int(ref) if ref.isdigit() else request_types.c.name == ref
+        ident = as_id(ref)
+        cond = request_types.c.id == ident if ident is not None else request_types.c.name == ref
         row = self.session.execute(
             select(request_types).where(request_types.c.desk_id == desk_id, cond)).first()
         if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..domain.ids import as_id
 from ..domain.model import Comment, HistoryEntry, Ticket
 from ..domain.status import Status
 from ..domain.visibility import Viewer
@@ -34,7 +35,8 @@ class TicketRepository:
     def get(self, key_or_id: str, for_update: bool = False) -> Ticket | None:
         """A ticket by key (``AM-1``, any case) or numeric id, with its participants, shares and mutes."""
         ref = str(key_or_id).strip()
-        cond = tickets.c.id == int(ref) if ref.isdigit() else tickets.c.key == ref.upper()
+        ident = as_id(ref)
+        cond = tickets.c.id == ident if ident is not None else tickets.c.key == ref.upper()
         query = select(tickets).where(cond)
         if for_update:
             # Serialise concurrent writers of one ticket so a status move is never lost.
