@@ -1,47 +1,12 @@
-"""Every operation of the OpenAPI document, fed generated input: never a server error, always as documented.
-
-The example budget is small and the generation derandomized, so the run is bounded and repeatable;
-``FUZZ_EXAMPLES`` raises the budget for an exploratory run.
-"""
+"""Every operation of the tickets OpenAPI document, fed generated input (see common.fuzzing)."""
 from __future__ import annotations
 
-import os
-
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies as st
-from schemathesis import GenerationMode
-from schemathesis.config import SchemathesisConfig
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance, negative_data_rejection, response_schema_conformance, status_code_conformance,
-)
 
+from common.fuzzing import fuzz, operations
 from tickets.api.desks import openapi_document
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
-# Unknown query parameters are ignored, as JSM does; generating them would only flag that choice.
-CONFIG = SchemathesisConfig.from_dict({"generation": {"allow-extra-parameters": False}})
-CHECKS = [not_a_server_error, negative_data_rejection, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
-OPERATIONS = [(op.method, op.path) for op in (r.ok() for r in schemathesis.openapi.from_dict(openapi_document())
-                                               .get_all_operations())]
-
-
-def fuzz(app, method: str, path: str, token: str) -> None:
-    """Call one operation with generated input as the token's owner and check every answer."""
-    operation = schemathesis.openapi.from_wsgi("/rest/servicedeskapi/openapi.json", app, config=CONFIG)[path][method]
-
-    @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    def run(case):
-        # A generated bearer token stands for a valid one; a missing or malformed one must get a 401.
-        if case.headers and str(case.headers.get("Authorization", "")).startswith("Bearer "):
-            case.headers["Authorization"] = f"Bearer {token}"
-        case.call_and_validate(checks=CHECKS)
-
-    run()
+OPERATIONS = operations(openapi_document())
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m.upper()} {p}" for m, p in OPERATIONS])
@@ -50,4 +15,4 @@ def test_operation_answers_as_documented(app, api, person, role, method, path):
     caller = person(f"fuzz-{role}@example.com", role)
     # A request on the first desk gives keys, comments and participants something to find.
     assert api.create(caller).status_code == 201
-    fuzz(app, method, path, caller.token)
+    fuzz(app, "/rest/servicedeskapi/openapi.json", method, path, caller.token)
