@@ -13,7 +13,6 @@ from .log import REQUEST_ID_HEADER, new_correlation_id, set_correlation_id
 def init_service_app(app: Flask, readiness: dict[str, Check]) -> None:
     """Wire the shared middleware into ``app``; call once from each ``create_app``."""
     register_error_handlers(app)
-    app.before_request(reject_nul_characters)
     app.register_blueprint(health_blueprint(readiness))
     app.json.sort_keys = False
 
@@ -56,7 +55,11 @@ def _nul_in(value: Any, where: str) -> str | None:
 
 
 def reject_nul_characters() -> None:
-    """Refuse NUL characters in the path, query string or JSON body (run before every request)."""
+    """Refuse NUL characters in the path, query string or JSON body.
+
+    Services that store what they receive register it with ``app.before_request``; the gateway
+    does not, as reading the body there would consume the stream it forwards.
+    """
     # PostgreSQL cannot store NUL in text, and no address, name or comment needs one.
     if "\x00" in request.path:
         raise BadRequest("The path contains a NUL character (\\u0000); remove it.")

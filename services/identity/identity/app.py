@@ -11,7 +11,7 @@ from common.bus.topology import events_exchange
 from common.db import make_engine, make_session_factory, ping
 from common.errors import Unauthorized
 from common.outbox import Outbox
-from common.web import init_service_app
+from common.web import init_service_app, reject_nul_characters
 
 from .api import agents, auth, jsm, me
 from .hashing import Passwords
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if isinstance(deps.limiter.counters, RedisCounters):
         readiness["redis"] = deps.limiter.counters.ping
     init_service_app(app, readiness)
+    app.before_request(reject_nul_characters)
     for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,7 +9,7 @@ from flask import Flask
 from common.auth import TokenVerifier
 from common.db import make_engine, make_session_factory, ping
 from common.outbox import Outbox
-from common.web import init_service_app
+from common.web import init_service_app, reject_nul_characters
 
 from . import api
 from .api.caller import refuse_deactivated
@@ -52,5 +52,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["token_verifier"] = token_verifier(settings)
     app.extensions["principal_check"] = refuse_deactivated
     init_service_app(app, readiness={"database": lambda: ping(engine)})
+    app.before_request(reject_nul_characters)
     api.register(app)
     return app
