@@ -8,7 +8,7 @@ from common.auth import Principal
 from common.errors import Forbidden, Unauthorized, ValidationFailed
 
 from .. import integration_events as ev
-from ..domain.model import Account, InvalidEmail, normalise_email
+from ..domain.model import Account, normalise_email
 from ..domain.passwords import check_password
 from ..domain.tokens import RESET
 from . import tokens
@@ -24,10 +24,8 @@ def forgot(deps: Deps, *, email: object, address: str | None, language: object =
 
     ``language`` (the form's choice) decides the email's language for this once; else the account's own.
     """
-    try:
+    with rules("email"):
         address_email = normalise_email(email)
-    except InvalidEmail as exc:
-        raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
     language = chosen_language(language)
     deps.limiter.hit("forgot", address_email, address, deps.settings.forgot_limit)
     with deps.uow() as uow:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from common.errors import NotFound, ValidationFailed
+from common.errors import NotFound
 
 from .. import integration_events as ev
-from ..domain.model import EXTERNAL, Account, InvalidEmail, normalise_email
+from ..domain.model import EXTERNAL, Account, normalise_email
 from ..domain.tokens import INVITE, RESET, SIGNUP
 from . import invitations, tokens
-from .base import Deps, chosen_language
+from .base import Deps, chosen_language, rules
 
 logger = logging.getLogger(__name__)
 SIGNUP_ANSWER = {"message": "Check your inbox: we have sent a link to finish creating your account."}
@@ -22,10 +22,8 @@ def signup(deps: Deps, *, email: object, language: object, address: str | None) 
     """
     if not deps.settings.signup_enabled:
         raise NotFound("Sign-up is turned off: ask the support team for an invitation.")
-    try:
+    with rules("email"):
         address_email = normalise_email(email)
-    except InvalidEmail as exc:
-        raise ValidationFailed(str(exc), errors={"email": [str(exc)]}) from exc
     lang = chosen_language(language)
     deps.limiter.hit("signup", address_email, address, deps.settings.signup_limit)
     with deps.uow() as uow:
