@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from common.db import normalise_url  # noqa: E402
 from devkeys import ensure_keys  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -28,8 +29,7 @@ AMQP_DEFAULT = "amqp://guest:guest@127.0.0.1:5672//"
 
 def database_urls(server_url: str, prefix: str = "servicedesk_") -> dict[str, str]:
     """One database per service on the given PostgreSQL server."""
-    base = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1)
-                    if server_url.startswith("postgresql://") else server_url)
+    base = make_url(normalise_url(server_url))
     return {svc: base.set(database=f"{prefix}{svc}").render_as_string(hide_password=False)
             for svc in ("identity", "tickets", "notifier")}
 
