@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: install run run-stack test test-unit test-integration test-e2e clean
+.PHONY: install prerequisites run run-stack test test-unit test-integration test-e2e clean
 
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,22 +20,26 @@ $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-test.txt
 
 install: $(STAMP)
 
+# Debian packages the suites use (Chromium, docker-compose), installed when missing; see the script.
+prerequisites:
+	scripts/prerequisites.sh
+
 run: $(STAMP)
 	$(PY) scripts/embedded.py
 
 run-stack: $(STAMP)
 	$(PY) scripts/stack.py
 
-test: $(STAMP)
+test: prerequisites $(STAMP)
 	$(PY) scripts/run_tests.py all
 
 test-unit: $(STAMP)
 	$(PY) scripts/run_tests.py unit
 
-test-integration: $(STAMP)
+test-integration: prerequisites $(STAMP)
 	$(PY) scripts/run_tests.py integration
 
-test-e2e: $(STAMP)
+test-e2e: prerequisites $(STAMP)
 	$(PY) scripts/run_tests.py e2e
 
 clean:

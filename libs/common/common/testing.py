@@ -11,12 +11,16 @@ import atexit
 import os
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from .auth import Principal, TokenIssuer, TokenVerifier, generate_private_key_pem
 from .db import drop_database, ensure_database, normalise_url
+
+# libs/common/common/testing.py -> the repository (the package is installed in editable mode).
+REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 def in_ci() -> bool:
@@ -127,18 +131,16 @@ class TokenFactory:
 def jsm_openapi_document() -> dict:
     """Atlassian's OpenAPI document of the JSM API, which our JSM responses must validate against.
 
-    It is not ours to ship: it is read from ``JSM_OPENAPI`` or from the project's shared reference
-    folder beside the repository (``shared/reference/jsm-openapi.json`` in any parent folder).
+    The repository keeps a copy in ``tests/fixtures/jsm-openapi.json`` (its README says where it
+    comes from); ``JSM_OPENAPI`` names another copy to test against instead.
     """
     import json
     from pathlib import Path
 
-    candidates = [os.environ.get("JSM_OPENAPI", "")]
-    candidates += [str(p / "shared" / "reference" / "jsm-openapi.json") for p in Path(__file__).resolve().parents]
-    candidates += [str(p / "shared" / "reference" / "jsm-openapi.json") for p in Path.cwd().resolve().parents]
-    path = next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-    if path is None:
-        unavailable("jsm-openapi.json not found in a shared/reference folder beside the repository (set JSM_OPENAPI)")
+    override = os.environ.get("JSM_OPENAPI")
+    path = Path(override) if override else REPOSITORY / "tests" / "fixtures" / "jsm-openapi.json"
+    if not path.is_file():
+        pytest.fail(f"Atlassian's OpenAPI document is missing: {path}", pytrace=False)
     return json.loads(path.read_text())
 
 

@@ -1,7 +1,7 @@
 """Every response of every JSM endpoint we implement validates against Atlassian's OpenAPI document.
 
-The document lives in the project's shared reference folder beside the repository
-(``../shared/reference/jsm-openapi.json``); ``JSM_OPENAPI`` overrides the path.
+The repository keeps a copy of the document in ``tests/fixtures/jsm-openapi.json``;
+``JSM_OPENAPI`` overrides the path.
 Error bodies under /rest/ are JSM's strict ``ErrorResponse`` and are checked too.
 """
 from __future__ import annotations

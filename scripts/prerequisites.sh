@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The Debian packages the test suites use, installed when missing (as root, with apt-get), so that
+# `make test` works on a fresh machine with nothing done by hand. Without root or apt-get it stops at
+# once, naming the first missing package and the command that installs it.
+#
+# Each line: <what proves it is installed> <Debian package> <what needs it>. The proof is a path
+# (starting with /) or a command looked up on PATH.
+set -euo pipefail
+
+REQUIRED=(
+  "/usr/bin/chromium chromium for the portal's browser tests"
+  "docker-compose docker-compose for checking docker-compose.yml"
+)
+
+present() {
+  case "$1" in
+    /*) [ -e "$1" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
+missing=()
+purposes=()
+for line in "${REQUIRED[@]}"; do
+  read -r proof package purpose <<<"$line"
+  if ! present "$proof"; then
+    missing+=("$package")
+    purposes+=("$package ($purpose)")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  list=$(printf '%s, ' "${purposes[@]}")
+  echo "make test needs Debian packages that are missing: ${list%, }; install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing Debian packages the tests use: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for line in "${REQUIRED[@]}"; do
+  read -r proof package purpose <<<"$line"
+  present "$proof" || { echo "installing $package did not provide $proof" >&2; exit 1; }
+done
