@@ -88,6 +88,8 @@ def main() -> None:
     time.sleep(0.5)  # the in-memory broker drops events for queues not yet declared
     for relay in (identity.relay.build_relay(settings["identity"]), tickets.relay.build_relay(settings["tickets"])):
         threading.Thread(target=relay.run_forever, args=(stop,), daemon=True).start()
+    sweeper = tickets.relay.build_sweeper(settings["tickets"])  # expired temporary attachments
+    threading.Thread(target=sweeper.run_forever, args=(stop,), daemon=True).start()
 
     identity.demo.load(settings["identity"])
     tickets.demo.load(settings["tickets"])

@@ -31,6 +31,20 @@ def as_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+_SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2,
+               "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}
+
+
+def as_size(value: str) -> int:
+    """Parse a size in bytes: ``26214400``, ``25M``, ``25MB`` or ``25MiB`` (units are powers of 1024)."""
+    text = value.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGIB")
+    unit = text[len(number):]
+    if not number.isdigit() or unit not in _SIZE_UNITS:
+        raise ValueError(f"not a size: {value!r} (give bytes, or a number with K, M or G)")
+    return int(number) * _SIZE_UNITS[unit]
+
+
 class Env:
     """Reads settings from a mapping (``os.environ`` by default), optionally trying a prefix first.
 

@@ -12,6 +12,7 @@ from common.outbox import Outbox
 from common.web import init_service_app, reject_nul_characters
 
 from . import api
+from .attachments.runtime import build_files
 from .api.caller import refuse_deactivated
 from .services.lag import RETRY_DELAYS, UnknownReference
 from .settings import Settings
@@ -49,9 +50,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tickets.session_factory"] = session_factory
     app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box)
     app.extensions["tickets.known_accounts"] = set()
+    app.extensions["tickets.files"] = files = build_files(settings.attachments, engine)
     app.extensions["token_verifier"] = token_verifier(settings)
     app.extensions["principal_check"] = refuse_deactivated
-    init_service_app(app, readiness={"database": lambda: ping(engine)})
+    readiness = {"database": lambda: ping(engine), "attachments": files.storage.check}
+    if files.scanner is not None:
+        readiness["virus scanner"] = files.scanner.ping
+    init_service_app(app, readiness=readiness)
     app.before_request(reject_nul_characters)
     api.register(app)
     return app

@@ -1,4 +1,4 @@
-"""``python -m tickets.cli migrate | demo | desk-agent --desk AM --email x@example.com``."""
+"""``python -m tickets.cli migrate | demo | desk-agent --desk AM --email x@example.com | sweep-attachments``."""
 from __future__ import annotations
 
 import argparse
@@ -40,7 +40,7 @@ def desk_agent(settings: Settings, desk_ref: str, email: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tickets.cli")
-    parser.add_argument("command", choices=["migrate", "demo", "desk-agent"])
+    parser.add_argument("command", choices=["migrate", "demo", "desk-agent", "sweep-attachments"])
     parser.add_argument("--desk", help="desk key or id (desk-agent)")
     parser.add_argument("--email", help="the agent's email (desk-agent)")
     args = parser.parse_args(argv)
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
         from .demo import load
 
         load(settings)
+    elif args.command == "sweep-attachments":
+        from .attachments.sweeper import build_sweeper
+
+        print(f"removed {build_sweeper(settings).run_once()} expired temporary attachment(s)", file=sys.stdout)
     elif args.command == "desk-agent":
         outcome = desk_agent(settings, args.desk, args.email)
         print(f"{args.email} is an agent of {args.desk.upper()}"

@@ -34,6 +34,12 @@ def _base(ticket: Ticket, desk: Desk, event: ev.DomainEvent, agent_ids: list[str
     }
 
 
+def _attachment(attachment) -> dict:
+    """What subscribers learn of a file: never its content or where it is stored."""
+    return {"attachmentId": str(attachment.id), "filename": attachment.filename, "size": attachment.size,
+            "mimeType": attachment.mime_type}
+
+
 def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[str], watchers=()
              ) -> tuple[str, dict]:
     if isinstance(event, ev.ParticipantInvited):
@@ -50,8 +56,15 @@ def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[
     if isinstance(event, ev.Commented):
         c = event.comment
         data = _base(ticket, desk, event, agent_ids, public=c.public, watchers=watchers)
-        data.update(commentId=str(c.id), public=c.public, body=c.body)
+        data.update(commentId=str(c.id), public=c.public, body=c.body,
+                    attachments=[_attachment(a) for a in c.attachments])
         return "ticket.commented", data
+    if isinstance(event, ev.AttachmentsAdded):
+        # Who hears of it as of a comment: an internal one reaches no customer.
+        data = _base(ticket, desk, event, agent_ids, public=event.public, watchers=watchers)
+        data.update(public=event.public, commentId=str(event.comment.id) if event.comment else None,
+                    attachments=[_attachment(a) for a in event.attachments])
+        return "ticket.attachment_added", data
     if isinstance(event, ev.StatusChanged):
         data = _base(ticket, desk, event, agent_ids, watchers=watchers)
         data.update(fromStatus=event.from_status, toStatus=event.to_status, cause=event.cause)

@@ -1,5 +1,11 @@
-"""Outbox relay: ``python -m tickets.relay`` publishes committed ticket events with confirms."""
+"""Outbox relay: ``python -m tickets.relay`` publishes committed ticket events with confirms.
+
+The same process runs the sweeper of expired temporary attachments in a thread, so no deployment
+needs another process for it.
+"""
 from __future__ import annotations
+
+import threading
 
 from common.bus.publisher import Publisher
 from common.db import make_engine
@@ -7,6 +13,7 @@ from common.log import configure_logging
 from common.outbox import Relay
 from common.runtime import run_relay
 
+from .attachments.sweeper import build_sweeper
 from .settings import SERVICE, Settings
 from .store.tables import outbox
 
@@ -20,7 +27,13 @@ def build_relay(settings: Settings) -> Relay:
 def main() -> None:
     settings = Settings.from_env(require_jwt=False)
     configure_logging(SERVICE, settings.log_level, settings.log_json)
-    run_relay(build_relay(settings))
+    stop = threading.Event()
+    threading.Thread(target=build_sweeper(settings).run_forever, args=(stop,), name="attachment-sweeper",
+                     daemon=True).start()
+    try:
+        run_relay(build_relay(settings))
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":

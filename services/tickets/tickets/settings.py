@@ -1,10 +1,12 @@
 """Settings of the tickets service, read once from the environment."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from common.config import ConfigError, Env, as_bool
+
+from .attachments.settings import AttachmentSettings
 
 SERVICE = "tickets"
 
@@ -19,6 +21,7 @@ class Settings:
     jwt_jwks_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, require_jwt: bool = True) -> "Settings":
@@ -36,6 +39,7 @@ class Settings:
             jwt_jwks_url=env("JWT_JWKS_URL", default=None),
             log_level=env("LOG_LEVEL", default="INFO"),
             log_json=env("LOG_JSON", cast=as_bool, default=True),
+            attachments=AttachmentSettings.from_env(env),
         )
         if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "

@@ -37,11 +37,31 @@ class TicketCreatedV1(TicketFields):
     description = fields.String()
 
 
+class AttachmentFact(Payload):
+    """A file's id, name, size and type (never its content)."""
+
+    attachmentId = fields.String(required=True)
+    filename = fields.String(required=True)
+    size = fields.Integer(required=True)
+    mimeType = fields.String(required=True)
+
+
 @contract("ticket.commented")
 class TicketCommentedV1(TicketFields):
     commentId = fields.String(required=True)
     public = fields.Boolean(required=True)
     body = fields.String(required=True)
+    # Files that came with the comment (same visibility); absent from events published before attachments.
+    attachments = fields.List(fields.Nested(AttachmentFact))
+
+
+@contract("ticket.attachment_added")
+class TicketAttachmentAddedV1(TicketFields):
+    """Files were attached, public or internal (then the audience has no customers), maybe with a comment."""
+
+    public = fields.Boolean(required=True)
+    commentId = fields.String(allow_none=True, required=True)
+    attachments = fields.List(fields.Nested(AttachmentFact), required=True)
 
 
 @contract("ticket.status_changed")

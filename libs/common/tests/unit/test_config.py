@@ -1,6 +1,6 @@
 import pytest
 
-from common.config import ConfigError, Env, as_bool, as_list
+from common.config import ConfigError, Env, as_bool, as_list, as_size
 
 
 def test_missing_required_key_names_it():
@@ -38,3 +38,15 @@ def test_a_value_can_come_from_a_file(tmp_path):
 def test_an_unreadable_file_names_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="DATABASE_URL_FILE"):
         Env("", {"DATABASE_URL_FILE": str(tmp_path / "missing")})("DATABASE_URL")
+
+
+@pytest.mark.parametrize("raw,expected", [("1024", 1024), ("25M", 25 * 1024**2), ("25 MB", 25 * 1024**2),
+                                          ("2GiB", 2 * 1024**3), ("512k", 512 * 1024)])
+def test_sizes_take_binary_units(raw, expected):
+    assert as_size(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "ten", "5X", "-3", "1.5M"])
+def test_a_bad_size_is_refused(raw):
+    with pytest.raises(ValueError):
+        as_size(raw)

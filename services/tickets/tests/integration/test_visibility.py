@@ -2,7 +2,7 @@
 import pytest
 
 from common.db import transaction
-from tickets.domain.visibility import TRUTH_TABLE, Viewer
+from tickets.domain.visibility import REQUEST_CASES, Viewer
 from tickets.replica import HANDLERS
 from tickets.store.accounts import AccountRepository
 from tickets.store.desks import DeskRepository
@@ -30,7 +30,7 @@ def build_case(case, api, person, organizations):
     return viewer, created.json["issueKey"]
 
 
-@pytest.mark.parametrize("case", TRUTH_TABLE, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", REQUEST_CASES, ids=lambda c: c.name)
 def test_every_read_path_follows_the_truth_table(case, api, person, organizations):
     viewer, key = build_case(case, api, person, organizations)
     for suffix in READS:
@@ -47,7 +47,7 @@ def test_every_read_path_follows_the_truth_table(case, api, person, organization
             201 if case.visible else 404)
 
 
-@pytest.mark.parametrize("case", TRUTH_TABLE, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", REQUEST_CASES, ids=lambda c: c.name)
 def test_the_list_sql_follows_the_truth_table(case, api, app, person, organizations):
     viewer, key = build_case(case, api, person, organizations)
     with transaction(app.extensions["tickets.session_factory"]) as session:

@@ -20,13 +20,19 @@ def test_can_view_follows_the_truth_table(case):
         participant_ids=frozenset({"me"} if case.participant else {"another"}),
         organization_ids=ids(case.shared_with),
     )
-    assert can_view(viewer, ticket) is case.visible
+    assert can_view(viewer, ticket, internal=case.internal) is case.visible
 
 
 def test_the_table_covers_both_answers_and_every_role():
     assert {c.visible for c in TRUTH_TABLE} == {True, False}
     assert {c.role for c in TRUTH_TABLE} == {"customer", "agent", "admin"}
     assert any(c.role == "agent" and not c.desk_agent and not c.visible for c in TRUTH_TABLE)
+
+
+def test_nothing_added_internally_is_visible_to_a_customer():
+    internal = [c for c in TRUTH_TABLE if c.internal]
+    assert internal and all(c.visible is (c.role != "customer" and (c.desk_agent or c.role == "admin"))
+                            for c in internal)
 
 
 @pytest.mark.parametrize("role,desk_ids,active,restricted,customer,expected", [

@@ -4,7 +4,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Mount every blueprint of the service on ``app``."""
-    from . import admin, conversation, desks, jira, native, requests
+    from . import admin, attachments, conversation, desks, jira, native, requests
 
-    for module in (desks, requests, conversation, native, jira, admin):
+    for module in (desks, requests, conversation, attachments, native, jira, admin):
         app.register_blueprint(module.bp)
+    app.register_blueprint(attachments.native_bp)

@@ -123,8 +123,12 @@ def _expanded(view: RequestView, wanted: frozenset[str]) -> dict:
     if "status" in wanted:
         out["status"] = _page([status(s, at) for s, at in view.statuses], f"{API}/request/{t.key}/status")
     if "comment" in wanted:
-        out["comments"] = _page([comment(t.key, c, view.accounts) for c in view.comments],
+        with_files = "comment.attachment" in wanted
+        out["comments"] = _page([comment(t.key, c, view.accounts, view.comment_attachments.get(c.id, [])
+                                         if with_files else None) for c in view.comments],
                                 f"{API}/request/{t.key}/comment")
+    if "attachment" in wanted:
+        out["attachments"] = attachment_page(t.key, view.attachments, view.accounts)
     if "action" in wanted:
         out["actions"] = {name: {"allowed": allowed} for name, allowed in view.actions.items()}
     return out
@@ -153,14 +157,37 @@ def customer_request(view: RequestView, wanted: frozenset[str] = frozenset()) ->
     }
 
 
-def comment(key: str, c: Comment, accounts: dict[str, Account]) -> dict:
-    """CommentDTO."""
-    return {
+def comment(key: str, c: Comment, accounts: dict[str, Account], attachments: list | None = None) -> dict:
+    """CommentDTO (with its ``attachments`` page when they are given)."""
+    out = {
         "_expands": ["attachment", "renderedBody"],
         "id": str(c.id), "body": c.body, "public": c.public,
         "author": user(c.author_id, accounts), "created": date_dto(c.created_at),
         "_links": {"self": f"{base_url()}{API}/request/{key}/comment/{c.id}"},
     }
+    if attachments is not None:
+        out["attachments"] = attachment_page(key, attachments, accounts,
+                                             f"{API}/request/{key}/comment/{c.id}/attachment")
+    return out
+
+
+def attachment(key: str, a, accounts: dict[str, Account]) -> dict:
+    """AttachmentDTO: JSM's has no id, so clients find the file at ``_links.content``."""
+    content = f"{base_url()}{API}/request/{key}/attachment/{a.id}"
+    links = {"self": content, "content": content}
+    if a.has_thumbnail:
+        links["thumbnail"] = content + "/thumbnail"
+    return {"filename": a.filename, "author": user(a.author_id, accounts), "created": date_dto(a.created_at),
+            "size": a.size, "mimeType": a.mime_type, "_links": links}
+
+
+def attachment_page(key: str, items: list, accounts: dict[str, Account], path: str | None = None,
+                    start: int = 0, limit: int | None = None, last: bool = True) -> dict:
+    """PagedDTOAttachmentDTO."""
+    from common.jsm import paged
+
+    values = [attachment(key, a, accounts) for a in items]
+    return paged(values, start, limit or max(len(values), 1), last, path=path or f"{API}/request/{key}/attachment")
 
 
 def transition(t: Transition) -> dict:

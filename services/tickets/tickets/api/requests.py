@@ -52,8 +52,11 @@ def request_filter() -> RequestFilter:
 
 
 def expands() -> frozenset[str]:
-    """``expand=`` values we fill; others (sla, attachment) are ignored, as JSM ignores unknown ones."""
-    return frozenset(_multi("expand")) & EXPANDS
+    """``expand=`` values we fill; others (sla) are ignored, as JSM ignores unknown ones."""
+    wanted = frozenset(_multi("expand"))
+    if "comment.attachment" in wanted:
+        wanted |= {"comment"}  # a comment's attachments come with the comments
+    return wanted & EXPANDS
 
 
 @bp.get("/request")

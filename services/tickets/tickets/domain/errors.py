@@ -5,7 +5,8 @@ Hierarchy::
     DomainError
     ├── InvalidInput      (the request is malformed for this ticket: 400)
     ├── NotPermitted      (the caller's role may not do this: 403)
-    └── InvalidState      (not possible in the ticket's current status: 409)
+    ├── InvalidState      (not possible in the ticket's current status: 409)
+    └── TooLarge          (an upload past a size or count limit: 413)
 """
 
 
@@ -25,4 +26,8 @@ class NotPermitted(DomainError):
 
 
 class InvalidState(DomainError):
+    pass
+
+
+class TooLarge(DomainError):
     pass

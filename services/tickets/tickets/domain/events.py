@@ -55,3 +55,10 @@ class Updated(DomainEvent):
 class ParticipantInvited(DomainEvent):
     email: str = ""
     language: str = "en"  # the inviter's, for the invitation email
+
+
+@dataclass(frozen=True)
+class AttachmentsAdded(DomainEvent):
+    attachments: tuple = ()  # the Attachment records; their ids are known once saved
+    public: bool = True
+    comment: Any = None  # the Comment they came with, if any

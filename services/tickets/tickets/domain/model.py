@@ -34,11 +34,13 @@ class Comment:
     public: bool
     created_at: datetime
     id: int | None = None
+    # Attachments that came with the comment (filled when they are attached, for its event).
+    attachments: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    kind: str  # created, status, comment, participant_added, participant_removed, shared, unshared, assignee, field
+    kind: str  # created, status, comment, participant_added, participant_removed, shared, unshared, assignee, field, attachment
     actor_id: str
     at: datetime
     field: str | None = None
@@ -234,6 +236,19 @@ class Ticket:
         if changed:
             self.events.append(ev.Updated(actor.id, actor.is_agent, changed))
             self._touch(now)
+
+    def attach(self, actor: Actor, attachments: list, public: bool, now: datetime,
+               comment: Comment | None = None) -> None:
+        """Record files attached to the ticket (with ``comment``, they share its visibility)."""
+        if not public and not actor.is_agent:
+            raise NotPermitted("Customers can only add public attachments; internal ones are for agents.")
+        if comment is not None:
+            comment.attachments.extend(attachments)
+        for attachment in attachments:
+            self._record("attachment", actor, now, field=attachment.filename,
+                         to_value="public" if public else "internal")
+        self.events.append(ev.AttachmentsAdded(actor.id, actor.is_agent, tuple(attachments), public, comment))
+        self._touch(now)
 
     def mute(self, account_id: str) -> None:
         self.muted_ids.add(account_id)

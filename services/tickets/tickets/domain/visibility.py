@@ -3,8 +3,12 @@
 A ticket is visible to its reporter, its participants, the members of every organisation it is
 shared with (compared by exact id), the agents of its desk, and admins (every desk). An agent of
 another desk is, on that desk, just a customer: only the relations above count.
-``can_view`` is the rule for one ticket; ``tickets.store.queries.visible_to`` is the same rule as
-SQL for lists, searches and queues. Invisible tickets answer 404 and appear in no list or event.
+What belongs to a ticket (comments, attachments) is visible exactly when the ticket is, except
+what was added *internally* (internal notes and their attachments): only the desk's agents and
+admins see that, so a customer never gets it shown, listed, counted, thumbnailed or emailed.
+``can_view`` is the rule for one ticket or one thing on it; ``tickets.store.queries.visible_to`` is
+the same rule as SQL for lists, searches and queues. Invisible tickets answer 404 and appear in no
+list or event.
 """
 from __future__ import annotations
 
@@ -45,11 +49,11 @@ class TicketAccess:
     organization_ids: frozenset[int] = frozenset()
 
 
-def can_view(viewer: Viewer, ticket: TicketAccess) -> bool:
-    """True when ``viewer`` may see ``ticket`` (and so everything the ticket shows customers)."""
+def can_view(viewer: Viewer, ticket: TicketAccess, internal: bool = False) -> bool:
+    """True when ``viewer`` may see ``ticket`` or, with ``internal``, something added internally to it."""
     if viewer.is_agent_for(ticket.desk_id):
         return True
-    return (
+    return not internal and (
         viewer.account_id == ticket.reporter_id
         or viewer.account_id in ticket.participant_ids
         or not viewer.organization_ids.isdisjoint(ticket.organization_ids)
@@ -79,12 +83,21 @@ class Case:
     shared_with: frozenset[str] = frozenset()  # organisation labels the ticket is shared with
     visible: bool = False
     desk_agent: bool = True  # for agents: whether they belong to the ticket's desk
+    item: str = "request"  # what is looked at: the request, or one of its ATTACHMENTS
+
+    @property
+    def internal(self) -> bool:
+        return self.item == INTERNAL_ATTACHMENT
+
+
+PUBLIC_ATTACHMENT, INTERNAL_ATTACHMENT = "public attachment", "internal attachment"
+ATTACHMENTS = (PUBLIC_ATTACHMENT, INTERNAL_ATTACHMENT)
 
 
 def _c(name, role="customer", reporter=False, participant=False, member_of=(), shared_with=(), visible=False,
-       desk_agent=True):
+       desk_agent=True, item="request"):
     return Case(name, role, reporter, participant, frozenset(member_of), frozenset(shared_with), visible,
-                desk_agent)
+                desk_agent, item)
 
 
 # Organisation labels map to ids in tests; "org1" and "org12" get ids 1 and 12 so that an id
@@ -115,4 +128,25 @@ TRUTH_TABLE: tuple[Case, ...] = (
        shared_with={"org1"}, visible=True),
     _c("agent of another desk who reported it", role="agent", desk_agent=False, reporter=True, visible=True),
     _c("admin of no desk, private ticket", role="admin", desk_agent=False, visible=True),
+    # Attachments: a public one follows its request; one added with an internal note is agents' only.
+    _c("public attachment, reporter", reporter=True, visible=True, item=PUBLIC_ATTACHMENT),
+    _c("public attachment, member of the shared org", member_of={"org1"}, shared_with={"org1"}, visible=True,
+       item=PUBLIC_ATTACHMENT),
+    _c("public attachment, stranger", item=PUBLIC_ATTACHMENT),
+    _c("public attachment, member of org12, shared with org1", member_of={"org12"}, shared_with={"org1"},
+       item=PUBLIC_ATTACHMENT),
+    _c("public attachment, agent of another desk", role="agent", desk_agent=False, item=PUBLIC_ATTACHMENT),
+    _c("public attachment, agent", role="agent", visible=True, item=PUBLIC_ATTACHMENT),
+    _c("internal attachment, reporter", reporter=True, item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, participant", participant=True, item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, member of the shared org", member_of={"org1"}, shared_with={"org1"},
+       item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, stranger", item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, agent of another desk who reported it", role="agent", desk_agent=False,
+       reporter=True, item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, agent", role="agent", visible=True, item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, admin of no desk", role="admin", desk_agent=False, visible=True,
+       item=INTERNAL_ATTACHMENT),
 )
+REQUEST_CASES = tuple(c for c in TRUTH_TABLE if c.item == "request")
+ATTACHMENT_CASES = tuple(c for c in TRUTH_TABLE if c.item in ATTACHMENTS)

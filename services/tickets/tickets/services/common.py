@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from common.auth import Principal
-from common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from common.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from common.events import utc_now
 
 from ..domain.catalog import Account, Desk, RequestType
-from ..domain.errors import DomainError, InvalidInput, InvalidState, NotPermitted
+from ..domain.errors import DomainError, InvalidInput, InvalidState, NotPermitted, TooLarge
 from ..domain.model import Actor, Ticket
 from ..domain.visibility import TicketAccess, Viewer, can_view
 from ..integration_events import to_cloud_events
@@ -61,6 +61,8 @@ def domain_errors():
         raise Forbidden(exc.message) from exc
     except InvalidState as exc:
         raise Conflict(exc.message) from exc
+    except TooLarge as exc:
+        raise PayloadTooLarge(exc.message) from exc
     except DomainError as exc:  # pragma: no cover - every kind is listed above
         raise BadRequest(exc.message) from exc
 
@@ -94,9 +96,13 @@ class RequestView:
     statuses: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     actions: dict[str, bool] = field(default_factory=dict)
+    # ``expand=attachment`` and ``comment.attachment`` (services.attachments.expand fills them).
+    attachments: list = field(default_factory=list)
+    comment_attachments: dict = field(default_factory=dict)
 
 
-EXPANDS = frozenset({"serviceDesk", "requestType", "participant", "status", "action", "comment"})
+EXPANDS = frozenset({"serviceDesk", "requestType", "participant", "status", "action", "comment", "attachment",
+                     "comment.attachment"})
 EXPAND_PAGE = 50
 
 
@@ -113,8 +119,12 @@ def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: fr
             view.accounts.update(uow.accounts.many(c.author_id for c in view.comments))
         if "action" in wanted:
             manager = agent or t.is_involved_customer(viewer.account_id)
-            view.actions = {"addAttachment": False, "addComment": True, "addParticipant": manager,
+            view.actions = {"addAttachment": True, "addComment": True, "addParticipant": manager,
                             "removeParticipant": manager}
+    if wanted & {"attachment", "comment.attachment"}:
+        from . import attachments  # imports this module
+
+        attachments.expand(uow, viewer, found, wanted)
 
 
 def views(uow: UnitOfWork, tickets: list[Ticket]) -> list[RequestView]:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false,
+    JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table, Text,
+    UniqueConstraint, false,
 )
 
 from common.db import new_metadata
@@ -178,6 +179,47 @@ organization_members = Table(
     "organization_members", metadata,
     Column("organization_id", Integer, primary_key=True),
     Column("account_id", String(64), primary_key=True, index=True),
+)
+
+# Uploaded files not yet attached (JSM's temporary attachments): owned by their uploader on one desk,
+# swept away after ``expires_at`` with their blobs.
+temporary_attachments = Table(
+    "temporary_attachments", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime_type", String(255), nullable=False),
+    Column("blob_id", String(64), nullable=False),
+    Column("thumbnail_blob_id", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="SET NULL"), nullable=True, index=True),
+    Column("author_id", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mime_type", String(255), nullable=False),
+    # Content is addressed by a random id, never by the uploaded name.
+    Column("blob_id", String(64), nullable=False, unique=True),
+    Column("thumbnail_blob_id", String(64), nullable=True),
+    Column("public", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# File contents when ATTACHMENT_STORAGE=database: chunks of at most 1 MiB, so no query ever holds a
+# whole file, and a ticket and its files commit together.
+attachment_blobs = Table(
+    "attachment_blobs", metadata,
+    Column("blob_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 outbox = outbox_table(metadata)

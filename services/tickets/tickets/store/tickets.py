@@ -89,10 +89,11 @@ class TicketRepository:
         return [(r.to_value, r.at) for r in rows[:limit]], len(rows) <= limit
 
     def history(self, ticket_id: int, include_internal: bool) -> list[HistoryEntry]:
-        """Every recorded change, oldest first (internal-note entries only when asked for)."""
+        """Every recorded change, oldest first (internal notes and attachments only when asked for)."""
         query = select(ticket_history).where(ticket_history.c.ticket_id == ticket_id)
         if not include_internal:
-            query = query.where(~((ticket_history.c.kind == "comment") & (ticket_history.c.to_value == "internal")))
+            query = query.where(~(ticket_history.c.kind.in_(("comment", "attachment"))
+                                  & (ticket_history.c.to_value == "internal")))
         rows = self.session.execute(query.order_by(ticket_history.c.at, ticket_history.c.id)).all()
         return [HistoryEntry(kind=r.kind, actor_id=r.actor_id, at=r.at, field=r.field, from_value=r.from_value,
                              to_value=r.to_value) for r in rows]

@@ -9,6 +9,7 @@ from common.events import CloudEvent
 from common.outbox import Outbox
 
 from .accounts import AccountRepository
+from .attachments import AttachmentRepository
 from .desks import DeskRepository
 from .tickets import TicketRepository
 
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.desks = DeskRepository(session)
         self.tickets = TicketRepository(session)
         self.accounts = AccountRepository(session)
+        self.attachments = AttachmentRepository(session)
 
     def __exit__(self, *exc) -> None:
         try:
