@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from common.jsm import json_body, paged, paging, parse_bool
 
+from ..services import attachments as attachment_reads
 from ..services import conversation as svc
 from . import dto
 from .caller import caller, uow
@@ -21,7 +22,18 @@ def comments(ref):
     internal = parse_bool(request.args.get("internal"), True, "internal")
     found, last, authors = svc.list_comments(uow(), principal, ref, public, internal, start, limit)
     key = ref.upper()
-    return jsonify(paged([dto.comment(key, c, authors) for c in found], start, limit, last))
+    files = _attachments_of(principal, ref, found, authors)
+    return jsonify(paged([dto.comment(key, c, authors, files.get(c.id) if files is not None else None)
+                          for c in found], start, limit, last))
+
+
+def _attachments_of(principal, ref, found, authors) -> dict | None:
+    """``expand=attachment``: the comments' attachments the caller may see (None when not asked for)."""
+    if "attachment" not in {v.strip() for raw in request.args.getlist("expand") for v in raw.split(",")}:
+        return None
+    files, people = attachment_reads.comment_attachments(uow(), principal, ref, [c.id for c in found])
+    authors.update(people)
+    return files
 
 
 @bp.post("/request/<ref>/comment")
@@ -34,8 +46,10 @@ def add_comment(ref):
 
 @bp.get("/request/<ref>/comment/<comment_id>")
 def get_comment(ref, comment_id):
-    comment, authors = svc.get_comment(uow(), caller(), ref, comment_id)
-    return jsonify(dto.comment(ref.upper(), comment, authors))
+    principal = caller()
+    comment, authors = svc.get_comment(uow(), principal, ref, comment_id)
+    files = _attachments_of(principal, ref, [comment], authors)
+    return jsonify(dto.comment(ref.upper(), comment, authors, files.get(comment.id) if files is not None else None))
 
 
 def _people_page(people):

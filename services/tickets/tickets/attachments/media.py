@@ -9,6 +9,7 @@ kilobytes that decode to gigabytes) is refused instead of exhausting memory.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -100,8 +101,10 @@ def inspect(source: BinaryIO, filename: str, max_pixels: int) -> Inspection:
             image.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))  # JPEG: decode at a fraction of the size
             image.load()
             return Inspection(kind, _thumbnail(image))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(filename, None, None, max_pixels) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own guard fired while reading the header; its message gives the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(filename, None, int(found.group(1)) if found else None, max_pixels) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         # Not an image, or a damaged one: keep it as a download without a thumbnail.
         return Inspection(sniff(head, filename))
@@ -109,8 +112,11 @@ def inspect(source: BinaryIO, filename: str, max_pixels: int) -> Inspection:
         source.seek(0)
 
 
-def _too_many_pixels(filename: str, width, height, max_pixels: int) -> InvalidInput:
-    size = f" is {width} × {height} pixels" if width else " has too many pixels"
+def _too_many_pixels(filename: str, width, height_or_pixels, max_pixels: int) -> InvalidInput:
+    if width:
+        size = f" is {width} × {height_or_pixels} pixels"
+    else:
+        size = f" has {height_or_pixels:,} pixels" if height_or_pixels else " has too many pixels"
     message = (f"The image '{filename}'{size}; images may have at most {max_pixels:,} pixels "
                f"({max_pixels / 1e6:g} megapixels), so it was not stored.")
     return InvalidInput(message, {"file": [message]})
