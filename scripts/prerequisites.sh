@@ -10,6 +10,7 @@ set -euo pipefail
 REQUIRED=(
   "/usr/bin/chromium chromium for the portal's browser tests"
   "docker-compose docker-compose for checking docker-compose.yml"
+  "/usr/sbin/clamd clamav-daemon for the attachment virus-scan tests (a clamd of their own)"
 )
 
 present() {

@@ -75,6 +75,25 @@ def check(document):
     return run
 
 
+@pytest.fixture
+def binary(document):
+    """A file's bytes: Atlassian's document gives the 200 of the content and thumbnail endpoints an
+    ``application/json`` body with an empty schema (anything), where JSM sends the file itself; so the
+    status must be one the operation documents and the type the file's own."""
+    import re
+
+    templates = [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(p)) + "$"), p) for p in document["paths"]]
+
+    def run(response, status, content_type):
+        assert response.status_code == status, response.get_data(as_text=True)[:300]
+        template = next(p for rx, p in templates if rx.match(response.request.path))
+        assert str(status) in document["paths"][template]["get"]["responses"]
+        assert response.headers["Content-Type"] == content_type
+        return response
+
+    return run
+
+
 def test_every_implemented_endpoint_answers_in_atlassians_shapes(api, person, check, organizations):
     organizations(1)
     alice, bob, agent = person(orgs=[1]), person(), person(role="agent")
@@ -139,3 +158,39 @@ def test_error_answers_are_jsm_error_responses(api, person, check):
     check(api.client.get(f"{API}/request"), 401)
     api.create(alice)
     check(api.post(f"{API}/request/AM-1/transition", alice, {"id": "4"}), 403)
+
+
+def test_attachment_endpoints_answer_in_atlassians_shapes(api, person, check, binary):
+    from .attachments_helpers import XSRF, content_path, png, upload
+
+    alice, agent = person(), person(role="agent")
+    check(api.create(alice), 201)
+    temporary = check(upload(api, alice, ("screen.png", png()), ("log.txt", b"log")), 201).json
+    ids = [t["temporaryAttachmentId"] for t in temporary["temporaryAttachments"]]
+    with_comment = check(api.post(f"{API}/request/AM-1/attachment", alice, {
+        "temporaryAttachmentIds": ids[:1], "public": True, "additionalComment": {"body": "see attached"}}), 201).json
+    check(api.post(f"{API}/request/AM-1/attachment", alice, {"temporaryAttachmentIds": ids[1:], "public": True,
+                                                                "additionalComment": {"body": None}}), 201)
+    note_ids = [t["temporaryAttachmentId"] for t in upload(api, agent, ("note.txt", b"n")).json["temporaryAttachments"]]
+    check(api.post(f"{API}/request/AM-1/attachment", agent, {"temporaryAttachmentIds": note_ids, "public": False}), 201)
+    check(api.get(f"{API}/request/AM-1/attachment", alice), 200)
+    check(api.get(f"{API}/request/AM-1/attachment?start=1&limit=1", agent), 200)
+    comment_id = with_comment["comment"]["id"]
+    check(api.get(f"{API}/request/AM-1/comment/{comment_id}/attachment", alice), 200)
+    check(api.get(f"{API}/request/AM-1/comment?expand=attachment", agent), 200)
+    check(api.get(f"{API}/request/AM-1/comment/{comment_id}?expand=attachment", alice), 200)
+    check(api.get(f"{API}/request/AM-1?expand=attachment,comment.attachment,{EVERY_EXPANSION}", alice), 200)
+    check(api.get(f"{API}/request?expand=attachment", agent), 200)
+    shot = content_path(with_comment["attachments"]["values"][0])
+    binary(api.get(shot, alice), 200, "image/png")
+    binary(api.get(shot + "/thumbnail", alice), 200, "image/png")
+    check(api.get(f"{API}/request/AM-1/attachment/999", alice), 404)
+    check(api.get(f"{API}/request/AM-1/attachment/abc/thumbnail", alice), 404)
+    check(upload(api, alice, ("a.txt", b"a"), headers={}), 403)
+    check(upload(api, alice, ("a.txt", b"a"), desk="404"), 404)
+    check(upload(api, alice, ("empty.txt", b"")), 400)
+    check(api.post(f"{API}/request/AM-1/attachment", alice, {"temporaryAttachmentIds": ["temp0"], "public": True}), 400)
+    check(api.post(f"{API}/request/AM-1/attachment", alice, {"temporaryAttachmentIds": note_ids, "public": False}), 403)
+    check(api.client.post(f"{API}/servicedesk/1/attachTemporaryFile", data=b"x" * (200 * 1024 * 1024 // 100),
+                          headers={**alice.headers, **XSRF, "Content-Type": "multipart/form-data; boundary=b",
+                                   "Content-Length": str(500 * 1024 * 1024)}), 413)

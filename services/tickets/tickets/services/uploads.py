@@ -120,6 +120,8 @@ def attach(uow: UnitOfWork, files: Files, principal: Principal, ref: str, tempor
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
         actor = actor_for(viewer, ticket.desk_id)
+        if not public and not actor.is_agent:
+            raise NotPermitted("Customers can only add public attachments; internal ones are for agents.")
         ids = list(dict.fromkeys(str(i) for i in temporary_ids))
         if not ids:
             raise ValidationFailed("Give the ids of the files to attach in temporaryAttachmentIds.",
@@ -133,8 +135,6 @@ def attach(uow: UnitOfWork, files: Files, principal: Principal, ref: str, tempor
                 f"{int(files.limits.temporary_ttl.total_seconds() // 60)} minutes) or were uploaded by someone "
                 f"else or to another service desk; upload the files again.",
                 errors={"temporaryAttachmentIds": missing})
-        if not public and not actor.is_agent:
-            raise NotPermitted("Customers can only add public attachments; internal ones are for agents.")
         # Customers count only what they can see, so a refusal never reveals internal attachments.
         counted = uow.attachments.totals(ticket.id, include_internal=actor.is_agent)
         files.limits.check_request(*counted, [found[i].file for i in ids])
