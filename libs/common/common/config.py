@@ -45,6 +45,15 @@ def as_size(value: str) -> int:
     return int(number) * _SIZE_UNITS[unit]
 
 
+def human_size(size: int) -> str:
+    """``25 MB``, ``1.5 KB``, ``900 bytes``: a size as limits are named in messages (the units of ``as_size``)."""
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
 class Env:
     """Reads settings from a mapping (``os.environ`` by default), optionally trying a prefix first.
 

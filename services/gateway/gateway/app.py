@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None,
         SESSION_COOKIE_PATH="/",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        # Werkzeug stops reading a body past this; files of a form are spooled to disk, not memory.
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None,
 
     init_service_app(app, readiness=_readiness(upstreams))
     web.register(app)  # replaces the JSON-only handler: pages get HTML errors
+    app.before_request(web.refuse_oversized_bodies)
     i18n.init_app(app)
     csrf.init_app(app, web.is_api_path)
 
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None,
     from .agent.organisations import bp as organisations_bp
     from .agent.views import bp as agent_bp
     from .devmail import devmail_blueprint
+    from .portal.attachments import bp as attachments_bp
     from .portal.views_account import bp as account_bp
     from .portal.views_profile import bp as profile_bp
     from .portal.views_request import bp as request_bp
@@ -70,8 +74,8 @@ def create_app(settings: Settings | None = None,
     from .proxy import api_blueprint
 
     app.register_blueprint(api_blueprint())
-    for blueprint in (account_bp, requests_bp, request_bp, profile_bp, agent_bp, organisations_bp,
-                      customers_bp, admin_bp):
+    for blueprint in (account_bp, requests_bp, request_bp, attachments_bp, profile_bp, agent_bp,
+                      organisations_bp, customers_bp, admin_bp):
         app.register_blueprint(blueprint)
     if settings.dev_mailbox:
         app.register_blueprint(devmail_blueprint(settings.dev_mailbox))
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None,
 def _register_template_helpers(app: Flask) -> None:
     from . import markdown, names
     from .portal import presenters
+    from .portal.attachments import size_label
     from .portal.session import current_account, is_admin, is_agent
 
     app.jinja_env.globals.update(current_account=current_account, is_agent=is_agent, is_admin=is_admin,
@@ -95,4 +100,5 @@ def _register_template_helpers(app: Flask) -> None:
         status_label=names.status_label,
         transition_label=names.transition_label,
         type_label=names.request_type_label,
+        filesize=size_label,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from common.config import Env, as_bool
+from common.config import Env, as_bool, as_size
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Settings:
     trusted_proxies: int = 0
     upstream_timeout: float = 30.0
     exchange_cache_seconds: int = 60
+    # Largest request body accepted (uploads included): at least the tickets service's upload limit.
+    max_body_bytes: int = 110 * 1024**2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -37,4 +39,5 @@ class Settings:
             session_cookie_secure=env("SESSION_COOKIE_SECURE", cast=as_bool, default=secure_default),
             trusted_proxies=env("TRUSTED_PROXIES", cast=int, default=0),
             upstream_timeout=env("UPSTREAM_TIMEOUT", cast=float, default=30.0),
+            max_body_bytes=env("MAX_BODY_SIZE", cast=as_size, default=110 * 1024**2),
         )

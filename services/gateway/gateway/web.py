@@ -5,7 +5,8 @@ import logging
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 
-from common.errors import ApiError, to_response
+from common.config import human_size
+from common.errors import ApiError, PayloadTooLarge, to_response
 
 from .i18n import _
 from .portal.session import LoginRequired
@@ -16,9 +17,10 @@ API_PREFIXES = ("/api/", "/rest/", "/healthz", "/readyz")
 
 CSP = "; ".join([
     "default-src 'self'",
-    "script-src 'none'",
+    # The one script is our own file (paste and drop of screenshots); inline script stays forbidden.
+    "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
     "form-action 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -29,6 +31,20 @@ CSP = "; ".join([
 def is_api_path(path: str) -> bool:
     """Whether ``path`` belongs to the API (JSON errors, no CSRF, no CSP)."""
     return path.startswith(API_PREFIXES) or path in ("/api", "/rest")
+
+
+def refuse_oversized_bodies() -> None:
+    """A body larger than MAX_BODY_SIZE is refused before it is read, with the limit in the message."""
+    limit = app_limit()
+    if limit and (request.content_length or 0) > limit:
+        raise PayloadTooLarge(_("The upload is larger than the %(size)s this server accepts; send fewer or "
+                                "smaller files.", size=human_size(limit)))
+
+
+def app_limit() -> int | None:
+    from flask import current_app
+
+    return current_app.config.get("MAX_CONTENT_LENGTH")
 
 
 def _same_site_referrer() -> str | None:

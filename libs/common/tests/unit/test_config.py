@@ -1,6 +1,6 @@
 import pytest
 
-from common.config import ConfigError, Env, as_bool, as_list, as_size
+from common.config import ConfigError, Env, as_bool, as_list, as_size, human_size
 
 
 def test_missing_required_key_names_it():
@@ -50,3 +50,7 @@ def test_sizes_take_binary_units(raw, expected):
 def test_a_bad_size_is_refused(raw):
     with pytest.raises(ValueError):
         as_size(raw)
+
+
+def test_sizes_are_named_in_the_units_settings_take():
+    assert [human_size(n) for n in (900, 1536, 25 * 1024**2, 3 * 1024**3)] == ["900 bytes", "1.5 KB", "25 MB", "3 GB"]

@@ -11,7 +11,7 @@ from common.errors import ApiError
 from common.jsm import parse_int
 
 from ..i18n import _
-from ..portal import api, directory
+from ..portal import api, attachments, directory
 from ..portal import session as auth
 from ..portal.forms import GENERAL, email_list, errors_from
 from ..portal.presenters import page_window, paged_values
@@ -93,8 +93,10 @@ def _render_ticket(key: str, errors: dict | None = None, body: str = "", status:
                                     internal="true", limit=100))
     agents = desk_agents(str(detail["req"].get("serviceDeskId", "")))
     my_id = (auth.current_account() or {}).get("id")
+    files = attachments.listed(key)
     return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
-                           agents=agents, my_id=my_id, **detail), status
+                           agents=agents, my_id=my_id, attachments=files,
+                           files_by_comment=attachments.by_comment(files), **detail), status
 
 
 @bp.post("/requests/<key>/assign")
@@ -127,15 +129,25 @@ def reply(key: str):
     """A public reply to the customer, or an internal note."""
     body = (request.form.get("body") or "").strip()
     public = request.form.get("visibility", "public") != "internal"
-    if not body:
-        return _render_ticket(key, {"body": _("Write a message before sending it.")}, status=400)
+    files = attachments.chosen_files()
+    if not body and not files:
+        return _render_ticket(key, {"body": _("Write a message or attach a file before sending.")}, status=400)
     try:
-        api.post(f"/rest/servicedeskapi/request/{key}/comment", {"body": body, "public": public})
+        if files:
+            desk_id = str(api.get(f"/rest/servicedeskapi/request/{key}").get("serviceDeskId", ""))
+            attachments.attach(key, attachments.upload(desk_id, files), public=public, comment=body or None)
+        else:
+            api.post(f"/rest/servicedeskapi/request/{key}/comment", {"body": body, "public": public})
     except ApiError as exc:
-        if not form_error(exc):
+        if not form_error(exc) and exc.status != 503:
             raise
-        return _render_ticket(key, errors_from(exc, {"body": "body"}), body, status=400)
-    flash(_("Your reply has been sent.") if public else _("Your internal note has been added."), "success")
+        problem = {attachments.FIELD: attachments.refusal(exc)} if files else errors_from(exc, {"body": "body"})
+        return _render_ticket(key, problem, body, status=400)
+    if not body:
+        flash(_("Your files have been attached.") if public else _("Your internal files have been attached."),
+              "success")
+    else:
+        flash(_("Your reply has been sent.") if public else _("Your internal note has been added."), "success")
     return redirect(url_for("agent.ticket", key=key) + "#comments")
 
 

@@ -22,7 +22,8 @@ from . import session as auth
 logger = logging.getLogger(__name__)
 
 
-def _send(method: str, path: str, *, params=None, json=None, token: str | None = None) -> httpx.Response:
+def _send(method: str, path: str, *, params=None, json=None, token: str | None = None, files=None,
+          extra_headers: dict | None = None, stream: bool = False) -> httpx.Response:
     upstream = upstream_for(path)
     if upstream is None:
         raise ValueError(f"no upstream serves {path}")
@@ -35,8 +36,10 @@ def _send(method: str, path: str, *, params=None, json=None, token: str | None =
     headers["Accept-Language"] = current_language()
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    headers.update(extra_headers or {})
     try:
-        return client.request(method, path, params=params, json=json, headers=headers)
+        outgoing = client.build_request(method, path, params=params, json=json, files=files, headers=headers)
+        return client.send(outgoing, stream=stream)
     except httpx.TransportError as exc:
         logger.warning("%s unreachable for %s %s: %s", upstream, method, path, exc)
         raise unavailable(upstream) from None
@@ -84,3 +87,40 @@ def call_identity_refresh(refresh_token: str) -> dict | None:
         logger.info("token refresh refused with HTTP %s", response.status_code)
         return None
     return _decode(response)
+
+
+def _with_refresh(method: str, path: str, **kw) -> httpx.Response:
+    """Send as the signed-in account, refreshing an expired token once (streamed answers too)."""
+    response = _send(method, path, token=auth.access_token(), **kw)
+    if response.status_code == 401:
+        response.close()
+        auth.refresh()
+        for _name, (_filename, stream, _type) in kw.get("files") or []:
+            stream.seek(0)
+        response = _send(method, path, token=auth.access_token(), **kw)
+        if response.status_code == 401:
+            auth.sign_out()
+            raise auth.LoginRequired()
+    return response
+
+
+def upload(path: str, files: list[tuple[str, object, str]]) -> Any:
+    """POST ``files`` ((name, seekable stream, type)) as multipart ``file`` fields, as JSM clients do.
+
+    httpx reads each stream in chunks while sending, so a file is never held whole in memory.
+    """
+    parts = [("file", f) for f in files]
+    response = _with_refresh("POST", path, files=parts, extra_headers={"X-Atlassian-Token": "no-check"})
+    if response.status_code >= 400:
+        raise from_response(response, upstream_for(path) or "upstream")
+    return _decode(response)
+
+
+def stream(path: str) -> httpx.Response:
+    """GET ``path`` as a stream (a file's bytes); the caller closes it. Errors raise ApiError."""
+    response = _with_refresh("GET", path, extra_headers={"Accept": "*/*"}, stream=True)
+    if response.status_code >= 400:
+        response.read()
+        response.close()
+        raise from_response(response, upstream_for(path) or "upstream")
+    return response

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from common.errors import ApiError
 
 from ..i18n import _
-from . import api, directory
+from . import api, attachments, directory
 from .forms import GENERAL, errors_from
 from .presenters import paged_values
 from .session import current_account, login_required
@@ -79,9 +79,11 @@ def render_request(key: str, errors: dict | None = None, comment: str = "", stat
     """The request page, with form errors when a POST failed."""
     detail = load_detail(key)
     comments = paged_values(api.get(_path(key, "/comment"), public="true", internal="false", limit=100))
+    files = attachments.listed(key)
     return render_template("portal/request.html", comments=comments, errors=errors or {}, comment=comment,
                            member_of_shared=member_of_shared(detail), people_query=people_query,
-                           people=find_people(people_query), **detail), status
+                           people=find_people(people_query), attachments=files,
+                           files_by_comment=attachments.by_comment(files), **detail), status
 
 
 @bp.get("/<key>")
@@ -96,15 +98,21 @@ def view(key: str):
 def comment(key: str):
     """Add a public comment."""
     body = (request.form.get("body") or "").strip()
-    if not body:
-        return render_request(key, {"body": _("Write a comment before sending it.")}, status=400)
+    files = attachments.chosen_files()
+    if not body and not files:
+        return render_request(key, {"body": _("Write a comment or attach a file before sending.")}, status=400)
     try:
-        api.post(_path(key, "/comment"), {"body": body, "public": True})
+        if files:
+            desk_id = str(load_request(key).get("serviceDeskId", ""))
+            attachments.attach(key, attachments.upload(desk_id, files), public=True, comment=body or None)
+        else:
+            api.post(_path(key, "/comment"), {"body": body, "public": True})
     except ApiError as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
+        if exc.status >= 500 and exc.status != 503 or exc.status in (403, 404):
             raise
-        return render_request(key, errors_from(exc, {"body": "body"}), body, status=400)
-    flash(_("Your comment has been added."), "success")
+        problem = {attachments.FIELD: attachments.refusal(exc)} if files else errors_from(exc, {"body": "body"})
+        return render_request(key, problem, body, status=400)
+    flash(_("Your comment has been added.") if body else _("Your files have been attached."), "success")
     return redirect(url_for("request.view", key=key) + "#comments")
 
 

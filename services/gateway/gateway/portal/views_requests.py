@@ -9,7 +9,7 @@ from common.errors import ApiError
 from common.jsm import parse_int
 
 from ..i18n import _
-from . import api, directory
+from . import api, attachments, directory
 from .forms import errors_from
 from .presenters import default_share, field_kind, page_window, paged_values
 from .session import login_required
@@ -123,6 +123,15 @@ def create(desk_id: str, type_id: str):
         allowed = {str(o.get("id")) for o in organisations}
         if share and share not in allowed:
             errors["share"] = _("Choose one of your organisations, or Private.")
+        temporary: list[str] = []
+        if not errors and (chosen := attachments.chosen_files()):
+            # Files first: a refused one is reported before any request exists.
+            try:
+                temporary = attachments.upload(str(desk_id), chosen)
+            except ApiError as exc:
+                if exc.status >= 500 and exc.status != 503:
+                    raise
+                errors[attachments.FIELD] = attachments.refusal(exc)
         if not errors:
             field_values = {k: v.strip() for k, v in values.items() if v.strip()}
             field_values[SHARE_FIELD] = [share] if share else []
@@ -136,8 +145,16 @@ def create(desk_id: str, type_id: str):
                     raise
                 errors = errors_from(exc, {f["fieldId"]: f["fieldId"] for f in fields})
             else:
-                flash(_("Your request %(key)s has been created.", key=created["issueKey"]), "success")
-                return redirect(url_for("request.view", key=created["issueKey"]))
+                key = created["issueKey"]
+                flash(_("Your request %(key)s has been created.", key=key), "success")
+                if temporary:
+                    try:
+                        attachments.attach(key, temporary)
+                    except ApiError as exc:
+                        if exc.status >= 500:
+                            raise
+                        flash(_("The files could not be attached: %(reason)s", reason=exc.message), "error")
+                return redirect(url_for("request.view", key=key))
     return render_template("portal/create.html", desk=desk_dto, request_type=request_type, fields=fields,
                            values=values, organisations=organisations, share=share, errors=errors), \
         (400 if errors else 200)

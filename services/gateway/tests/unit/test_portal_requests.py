@@ -202,7 +202,7 @@ def test_empty_comment_is_refused_with_a_message(client, desk_data):
                        data={"body": " ", "csrf_token": csrf_of(client, "/portal/requests/AM-1")})
 
     assert page.status_code == 400
-    assert "Write a comment before sending it." in page.get_data(as_text=True)
+    assert "Write a comment or attach a file before sending." in page.get_data(as_text=True)
 
 
 def test_close_button_performs_the_transition(client, desk_data):

@@ -5,12 +5,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import fields
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from common.config import human_size
 from common.errors import Forbidden, PayloadTooLarge
 from common.jsm import json_body, paging
 
 from ..attachments.media import THUMBNAIL_TYPE, served_type
 from ..attachments.runtime import Files
-from ..domain.attachments import content_disposition, human_size
+from ..domain.attachments import content_disposition
 from ..services import attachments as reads
 from ..services import uploads
 from . import dto

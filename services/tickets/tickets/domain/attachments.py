@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from common.config import human_size
+
 from .errors import InvalidInput, TooLarge
 
 MAX_NAME_LENGTH = 255
@@ -67,15 +69,6 @@ class Attachment:
     @property
     def has_thumbnail(self) -> bool:
         return self.file.thumbnail_blob_id is not None
-
-
-def human_size(size: int) -> str:
-    """``25 MB``, ``512 KB``: how limits are named in messages (binary units, as settings take them)."""
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor:
-            value = size / factor
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"
 
 
 @dataclass(frozen=True)
