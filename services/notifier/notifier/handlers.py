@@ -15,7 +15,7 @@ from common.contracts import validate_payload
 from common.events import CloudEvent
 
 from .domain.batching import COMMENT_KIND, folds_into_comment
-from .domain.links import check_key, forgot_password_url, mute_url, ticket_url
+from .domain.links import attachment_url, check_key, forgot_password_url, mute_url, ticket_url
 from .domain.model import CUSTOMER, Account, Recipient
 from .domain.recipients import audience_ids, select_recipients
 from .domain.sharing import shared_with_names
@@ -103,7 +103,14 @@ class Handlers:
         data = validate_payload(event)
         # An internal note never reaches a customer, whatever the audience says.
         self._mail_audience(session, event, "ticket_commented", data, customers=bool(data["public"]),
-                            extra={"body": data["body"], "public": data["public"]})
+                            extra={"body": data["body"], "public": data["public"],
+                                   "attachments": self._attachments(data)})
+
+    def _attachments(self, data: dict) -> list[dict]:
+        """The comment's files as the email lists them: name, size and a portal link (never the file)."""
+        return [{"filename": a["filename"], "size": a["size"],
+                 "url": attachment_url(self.public_url, data["key"], a["attachmentId"])}
+                for a in data.get("attachments") or []]
 
     def on_ticket_status_changed(self, session: Session, event: CloudEvent) -> None:
         data = validate_payload(event)

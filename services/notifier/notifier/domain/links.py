@@ -35,3 +35,11 @@ def mute_url(public_url: str, key: str) -> str:
 def forgot_password_url(public_url: str) -> str:
     """The portal page where someone asks for a password-reset link."""
     return f"{public_url.rstrip('/')}/portal/forgot-password"
+
+
+def attachment_url(public_url: str, key: str, attachment_id: str) -> str:
+    """The portal address of one attachment: it downloads for whoever may see it, after signing in."""
+    ident = str(attachment_id)
+    if not ident.isdigit():
+        raise ValueError(f"not an attachment id: {attachment_id!r}")
+    return f"{public_url.rstrip('/')}/portal/requests/{quote(check_key(key))}/attachments/{ident}"
