@@ -149,3 +149,56 @@ def test_jira_package_creates_a_customer_as_an_agent(stack, agent_headers):
     address = f"jira-made-{uuid.uuid4().hex[:6]}@example.com"
     customer = client.create_customer(address, "Jira Made")
     assert customer.emailAddress == address
+
+
+def _attachment_schema(name: str) -> dict:
+    from common.testing import jsm_openapi_document
+
+    document = jsm_openapi_document()
+    return {**document["components"]["schemas"][name], "components": document["components"]}
+
+
+def test_attachments_with_the_atlassian_client_unchanged(sd_customer, sd_agent, customer, stack, tmp_path):
+    import io
+
+    import httpx
+    import jsonschema
+    from PIL import Image
+
+    am = next(d for d in sd_customer.get_service_desks() if d["projectKey"] == "AM")
+    incident = next(t for t in sd_customer.get_request_types(am["id"])["values"] if t["name"] == "Incident")
+    key = sd_customer.create_customer_request(am["id"], incident["id"], {"summary": "Files from a script"})["issueKey"]
+    shot = tmp_path / "screen.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), "orange").save(buffer, "PNG")
+    shot.write_bytes(buffer.getvalue())
+    log = tmp_path / "player.log"
+    log.write_text("12:00 player started\n12:01 no fingerprints\n")
+
+    temporary = sd_customer.attach_temporary_file(am["id"], str(shot))
+    assert temporary.startswith("temp")
+    added = sd_customer.add_attachment(key, temporary, public=True, comment="Screenshot of the player")
+    jsonschema.validate(added, _attachment_schema("AttachmentCreateResultDTO"))
+    assert added["comment"]["body"] == "Screenshot of the player"
+    assert [a["filename"] for a in added["attachments"]["values"]] == ["screen.png"]
+
+    created = sd_customer.create_attachment(am["id"], key, str(log))
+    jsonschema.validate(created, _attachment_schema("AttachmentCreateResultDTO"))
+    assert created["attachments"]["values"][0]["mimeType"] == "text/plain"
+    both = sd_customer.create_attachments(am["id"], key, [str(shot), str(log)], comment="Both again")
+    assert both["attachments"]["size"] == 2
+
+    listed = sd_customer.get(f"rest/servicedeskapi/request/{key}/attachment")
+    jsonschema.validate(listed, _attachment_schema("PagedDTOAttachmentDTO"))
+    assert [a["filename"] for a in listed["values"]] == ["screen.png", "player.log", "screen.png", "player.log"]
+    email, api_token = customer
+    content = httpx.get(listed["values"][0]["_links"]["content"], auth=(email, api_token), timeout=30)
+    assert content.status_code == 200 and content.content == shot.read_bytes()
+    assert content.headers["content-type"] == "image/png"
+    thumbnail = httpx.get(listed["values"][0]["_links"]["thumbnail"], auth=(email, api_token), timeout=30)
+    assert thumbnail.status_code == 200 and thumbnail.content.startswith(b"\x89PNG")
+
+    # An agent's internal file is not listed for the customer.
+    sd_agent.create_attachment(am["id"], key, str(log), public=False, comment="internal analysis")
+    assert len(sd_customer.get(f"rest/servicedeskapi/request/{key}/attachment")["values"]) == 4
+    assert len(sd_agent.get(f"rest/servicedeskapi/request/{key}/attachment")["values"]) == 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from common.config import human_size
@@ -41,7 +41,10 @@ class TemporaryFile:
     expires_at: datetime
 
     def expired(self, now: datetime) -> bool:
-        return now >= self.expires_at
+        expires = self.expires_at
+        if expires.tzinfo is None:  # SQLite hands back naive datetimes; ours are always UTC
+            expires = expires.replace(tzinfo=timezone.utc)
+        return now >= expires
 
 
 @dataclass
