@@ -85,3 +85,28 @@ def test_subscription_opt_in_and_mute():
     assert not t.hears("bob", involved=False) and not t.hears("alice", involved=True)
     t.subscribe("alice", involved=True)
     assert t.hears("alice", involved=True) and t.watcher_ids == set()
+
+
+def test_attachments_are_announced_as_comments_are_and_never_carry_content():
+    from tickets.domain.attachments import Attachment, StoredFile
+
+    customer, agent = Actor("cust", False), Actor("agent", True)
+    t = Ticket.open(actor=customer, desk_id=1, request_type_id=1, reporter_id="cust", summary="Broken",
+                    description="d", field_values={}, organization_ids=set(), participant_ids={"bob"}, now=NOW)
+    t.id, t.key = 7, "AM-7"
+    to_cloud_events(t, DESK, ["agent"])
+    files = [Attachment(7, "agent", StoredFile("shot.png", 1234, "image/png", "a" * 32, "b" * 32), False, NOW, id=3)]
+    note = t.comment(agent, "internal", False, NOW)
+    note.id = 9
+    t.attach(agent, files, False, NOW, note)
+    t.attach(customer, [Attachment(7, "cust", StoredFile("log.txt", 5, "text/plain", "c" * 32), True, NOW, id=4)],
+             True, NOW)
+    commented, internal, public = to_cloud_events(t, DESK, ["agent"])
+    for event in (commented, internal, public):
+        validate_payload(event)
+        assert "blob" not in str(event.data)
+    assert commented.data["attachments"] == [{"attachmentId": "3", "filename": "shot.png", "size": 1234,
+                                              "mimeType": "image/png"}]
+    assert internal.routing_key == "ticket.attachment_added.v1" and internal.data["commentId"] == "9"
+    assert internal.data["public"] is False and internal.data["audience"]["customers"] == []
+    assert public.data["audience"] == {"customers": ["bob"], "agents": ["agent"]}

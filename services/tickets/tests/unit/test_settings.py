@@ -26,3 +26,24 @@ def test_the_bus_is_required_only_where_it_is_used():
         s.require_amqp()
     assert Settings.from_env({"DATABASE_URL": "sqlite:///a", "BUS_PREFIX": "t1."}, require_jwt=False).exchange \
         == "t1.tickets.events"
+
+
+def test_attachment_settings_default_to_the_database_with_sane_limits():
+    s = Settings.from_env({"DATABASE_URL": "sqlite:///a"}, require_jwt=False).attachments
+    assert (s.storage, s.max_file_bytes, s.max_request_bytes, s.max_files) == ("database", 25 * 2**20, 100 * 2**20, 60)
+    assert s.temporary_ttl_seconds == 3600 and s.clamd_url is None
+
+
+def test_attachment_settings_take_sizes_and_name_what_a_backend_misses():
+    s = Settings.from_env({"DATABASE_URL": "sqlite:///a", "ATTACHMENT_MAX_FILE_SIZE": "10M",
+                           "TICKETS_ATTACHMENT_STORAGE": "S3", "ATTACHMENT_S3_BUCKET": "files"},
+                          require_jwt=False).attachments
+    assert s.max_file_bytes == 10 * 2**20 and s.storage == "s3" and s.s3_bucket == "files"
+    with pytest.raises(ConfigError, match="ATTACHMENT_S3_BUCKET"):
+        Settings.from_env({"DATABASE_URL": "sqlite:///a", "ATTACHMENT_STORAGE": "s3"}, require_jwt=False)
+    with pytest.raises(ConfigError, match="ATTACHMENT_FOLDER"):
+        Settings.from_env({"DATABASE_URL": "sqlite:///a", "ATTACHMENT_STORAGE": "folder"}, require_jwt=False)
+    with pytest.raises(ConfigError, match="ATTACHMENT_STORAGE must be one of"):
+        Settings.from_env({"DATABASE_URL": "sqlite:///a", "ATTACHMENT_STORAGE": "ftp"}, require_jwt=False)
+    with pytest.raises(ConfigError, match="ATTACHMENT_MAX_FILE_SIZE"):
+        Settings.from_env({"DATABASE_URL": "sqlite:///a", "ATTACHMENT_MAX_FILE_SIZE": "lots"}, require_jwt=False)
