@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from common.testing import free_port
+from common.testing import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -65,11 +65,7 @@ def portal(tmp_path_factory):
         SERVER["var"] = var
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

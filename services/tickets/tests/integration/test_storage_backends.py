@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from common.db import transaction
-from common.testing import free_port, unavailable, wait_for
+from common.testing import free_port, stop_process, unavailable, wait_for
 from tickets.app import create_app
 from tickets.attachments.settings import AttachmentSettings
 from tickets.attachments.storage import CHUNK, MissingBlob, new_blob_id
@@ -53,11 +53,7 @@ def s3_endpoint(tmp_path_factory):
         wait_for(up, timeout=30, what="moto's S3 server")
         yield endpoint
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

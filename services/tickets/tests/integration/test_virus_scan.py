@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from common.testing import unavailable, wait_for
+from common.testing import stop_process, unavailable, wait_for
 from tickets.attachments.clamd import Scanner, ScannerUnavailable
 
 from .attachments_helpers import temporary_ids, upload
@@ -45,11 +45,7 @@ def clamd_socket(tmp_path_factory):
             pytest.fail(f"clamd exited: {(work / 'out.log').read_text()[-2000:]}")
         yield str(socket_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
