@@ -105,7 +105,7 @@ def test_request_pages_list_files_with_thumbnails_and_mark_internal_ones_for_age
     for html in (console, portal):
         assert 'href="/portal/requests/AM-1/attachments/7"' in html
         assert 'src="/portal/requests/AM-1/attachments/7/thumbnail"' in html
-        assert "2 KB" in html and "Alice" in html and 'enctype="multipart/form-data"' in html
+        assert "2 kB" in html and "Alice" in html and 'enctype="multipart/form-data"' in html
         assert 'type="file" multiple' in html
     assert "Internal, not visible to the customer" in console
     assert console.count("screen.png") >= 2  # in the list and under its comment
