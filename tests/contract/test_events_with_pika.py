@@ -64,3 +64,32 @@ def test_published_events_are_cloudevents_with_registered_schemas(api, agent_hea
     invited_event = CloudEvent.from_dict(json.loads(invited()[0][2]))
     assert invited_event.data["email"] == email
     assert invited_event.source == "/servicedesk/identity"
+
+
+def test_an_internal_attachment_reaches_agents_only_and_events_never_carry_files(api, agent_headers, mailbox,
+                                                                                 subscriber):
+    from conftest import new_customer
+
+    _email, customer = new_customer(api, agent_headers, mailbox, "files")
+    created = api.post("/rest/servicedeskapi/request", headers=customer, json={
+        "serviceDeskId": "1", "requestTypeId": "1", "requestFieldValues": {"summary": "Files on the bus"}})
+    key = created.json()["issueKey"]
+    uploaded = api.post("/rest/servicedeskapi/servicedesk/1/attachTemporaryFile",
+                        headers={**agent_headers, "X-Atlassian-Token": "no-check"},
+                        files={"file": ("analysis.txt", b"agents only: the secret cause", "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    ids = [t["temporaryAttachmentId"] for t in uploaded.json()["temporaryAttachments"]]
+    attached = api.post(f"/rest/servicedeskapi/request/{key}/attachment", headers=agent_headers,
+                        json={"temporaryAttachmentIds": ids, "public": False,
+                              "additionalComment": {"body": "internal analysis"}})
+    assert attached.status_code == 201, attached.text
+
+    def added():
+        return [CloudEvent.from_dict(json.loads(body)) for method, _p, body in subscriber()
+                if method.routing_key == "ticket.attachment_added.v1"]
+
+    event = next(e for e in wait_for(added, what="ticket.attachment_added.v1") if e.subject == key)
+    validate_payload(event)
+    assert event.data["public"] is False and event.data["audience"]["customers"] == []
+    assert [a["filename"] for a in event.data["attachments"]] == ["analysis.txt"]
+    assert "secret cause" not in json.dumps(event.data)
