@@ -58,3 +58,14 @@ def negotiate(accept_language: str | None, supported: tuple[str, ...] = SUPPORTE
         if primary in supported:
             return primary
     return DEFAULT
+
+
+def format_size(size: int, language: str) -> str:
+    """A file size in ``language``: ``2.5 MB``, ``2,5 Mo``, ``900 byte`` (units of 1024 bytes)."""
+    from babel.units import format_unit
+
+    size = int(size or 0)
+    for unit, factor in (("digital-gigabyte", 1024**3), ("digital-megabyte", 1024**2), ("digital-kilobyte", 1024)):
+        if size >= factor:
+            return format_unit(size / factor, unit, length="short", locale=language, format="#,##0.#")
+    return format_unit(size, "digital-byte", length="short", locale=language)

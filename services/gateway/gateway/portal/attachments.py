@@ -13,9 +13,8 @@ import logging
 from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import FileStorage
 
-from babel.units import format_unit
-
 from common.errors import ApiError
+from common.i18n import format_size
 
 from ..i18n import _, current_language
 from . import api
@@ -76,12 +75,7 @@ def refusal(exc: ApiError) -> str:
 
 def size_label(size) -> str:
     """A file size in the reader's language (``2.5 MB``, ``2,5 Mo``)."""
-    size = int(size or 0)
-    language = current_language()
-    for unit, factor in (("digital-gigabyte", 1024**3), ("digital-megabyte", 1024**2), ("digital-kilobyte", 1024)):
-        if size >= factor:
-            return format_unit(size / factor, unit, length="short", locale=language, format="#,##0.#")
-    return format_unit(size, "digital-byte", length="short", locale=language)
+    return format_size(size, current_language())
 
 
 def _proxied(path: str) -> Response:

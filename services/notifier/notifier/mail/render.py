@@ -13,10 +13,9 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time, get_timezone
 from babel.lists import format_list
-from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from common.i18n import catalog
+from common.i18n import catalog, format_size
 
 from ..languages import email_language
 
@@ -77,7 +76,7 @@ def environment(language: str) -> Environment:
     env.filters["when"] = lambda moment: _format_when(moment, language)
     # ["Acme", "Northwind"] -> "Acme and Northwind" / "Acme et Northwind" / "Acme und Northwind".
     env.filters["names"] = lambda items: format_list(list(items), locale=language)
-    env.filters["filesize"] = lambda size: _format_size(size, language)
+    env.filters["filesize"] = lambda size: format_size(size, language)
     return env
 
 
@@ -105,11 +104,3 @@ def _format_when(moment: str | datetime | None, language: str) -> str:
     moment = moment.astimezone(utc) if moment.tzinfo else moment.replace(tzinfo=utc)
     return f"{format_date(moment, 'long', locale=language)} {format_time(moment, 'HH:mm', tzinfo=utc, locale=language)} UTC"
 
-
-def _format_size(size: int, language: str) -> str:
-    """``2,5 Mo`` / ``2.5 MB``: a file size in the reader's language (units of 1024 bytes)."""
-    size = int(size or 0)
-    for unit, factor in (("digital-gigabyte", 1024**3), ("digital-megabyte", 1024**2), ("digital-kilobyte", 1024)):
-        if size >= factor:
-            return format_unit(size / factor, unit, length="short", locale=language, format="#,##0.#")
-    return format_unit(size, "digital-byte", length="short", locale=language)
