@@ -39,4 +39,4 @@ def validate_payload(event: CloudEvent) -> dict:
 
 
 def _load_all() -> None:
-    from . import identity, tickets  # noqa: F401  (registration side effect)
+    from . import identity, mail, tickets  # noqa: F401  (registration side effect)
