@@ -22,6 +22,10 @@ DESKS = (
     ("TV", "TV Audience", "TV audience measurement data and reports."),
     ("RA", "Radio Audience", "Radio audience measurement data and reports."),
 )
+# Each demo desk takes requests by email (as .eml files in var/mail-in for make run); Audio
+# Matching also turns unknown senders into external customers.
+EMAIL = {"AM": ("am@support.example.com", True), "TV": ("tv@support.example.com", False),
+         "RA": ("ra@support.example.com", False)}
 DEMO_AGENT = "agent@example.com"
 
 
@@ -54,6 +58,10 @@ def load(settings: Settings, agent_email: str = DEMO_AGENT) -> None:
                 desk = desks.get(key)
                 if desk is None:
                     desk = add_desk(desks, key, name, description, invite=True)
+                    address, signup = EMAIL[key]
+                    question = next(rt for rt in desks.request_types(desk.id) if rt.name == "Question")
+                    desks.update(desk.id, {"emailAddress": address, "emailSignup": signup,
+                                           "emailRequestTypeId": question.id})
                     logger.info("demo desk %s created", key)
                 logger.info("demo agent %s on %s: %s", agent_email, key, add_agent(session, desk.id, agent_email))
     finally:

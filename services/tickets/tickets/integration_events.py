@@ -23,6 +23,7 @@ def _base(ticket: Ticket, desk: Desk, event: ev.DomainEvent, agent_ids: list[str
         "deskId": str(desk.id),
         "deskKey": desk.key,
         "deskName": desk.name,
+        "deskEmail": desk.email_address,
         "requestTypeId": str(ticket.request_type_id),
         "summary": ticket.summary,
         "status": ticket.status.value,

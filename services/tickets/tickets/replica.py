@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Session, CloudEvent], None]
 
 
-def _account_handler(box: Outbox) -> Handler:
+def _account_handler(box: Outbox, on_account: Callable[[UnitOfWork, Account], None] | None = None) -> Handler:
     def handle(session: Session, event: CloudEvent) -> None:
         d = event.data
         account = Account(id=d["accountId"], email=d["email"], display_name=d.get("displayName"),
@@ -31,7 +31,10 @@ def _account_handler(box: Outbox) -> Handler:
                           active=bool(d.get("active", True)))
         AccountRepository(session).upsert(account)
         if account.active:
-            _resolve_waiting(UnitOfWork.within(session, box), account)
+            uow = UnitOfWork.within(session, box)
+            _resolve_waiting(uow, account)
+            if on_account is not None:
+                on_account(uow, account)
 
     return handle
 
@@ -72,9 +75,14 @@ def _member_removed(session: Session, event: CloudEvent) -> None:
     AccountRepository(session).remove_member(_org_id(event), event.data["accountId"])
 
 
-def handlers(exchange: str) -> dict[str, Handler]:
-    """Handlers by routing key; ``exchange`` is where ticket events they cause are published."""
-    account = _account_handler(Outbox(outbox_table, exchange))
+def handlers(exchange: str, on_account: Callable[[UnitOfWork, Account], None] | None = None
+             ) -> dict[str, Handler]:
+    """Handlers by routing key; ``exchange`` is where ticket events they cause are published.
+
+    ``on_account`` also runs for every active account event (the email channel raises the requests
+    that waited for a new customer's account).
+    """
+    account = _account_handler(Outbox(outbox_table, exchange), on_account)
     return {
         "account.created.v1": account,
         "account.updated.v1": account,

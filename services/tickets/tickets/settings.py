@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from common.config import ConfigError, Env, as_bool
+from common.replytokens import secret_bytes
 
 from .attachments.settings import AttachmentSettings
 
@@ -19,6 +20,10 @@ class Settings:
     bus_prefix: str = ""
     jwt_public_key_file: str | None = None
     jwt_jwks_url: str | None = None
+    # The email channel: the secret the notifier signs reply tags with (common.replytokens), and
+    # how many automatic answers (refusals, acknowledgements) one sender gets per hour.
+    reply_token_secret: str | None = None
+    mail_answers_per_hour: int = 3
     log_level: str = "INFO"
     log_json: bool = True
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
@@ -37,6 +42,8 @@ class Settings:
             bus_prefix=env("BUS_PREFIX", default=""),
             jwt_public_key_file=env("JWT_PUBLIC_KEY_FILE", default=None),
             jwt_jwks_url=env("JWT_JWKS_URL", default=None),
+            reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
+            mail_answers_per_hour=env("MAIL_ANSWERS_PER_HOUR", int, 3),
             log_level=env("LOG_LEVEL", default="INFO"),
             log_json=env("LOG_JSON", cast=as_bool, default=True),
             attachments=AttachmentSettings.from_env(env),
@@ -44,6 +51,11 @@ class Settings:
         if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "
                               "(how the tickets service verifies access tokens)")
+        if settings.reply_token_secret:
+            try:
+                secret_bytes(settings.reply_token_secret)
+            except ValueError as exc:
+                raise ConfigError(f"setting REPLY_TOKEN_SECRET has an invalid value: {exc}") from exc
         return settings
 
     def require_amqp(self) -> str:

@@ -28,7 +28,10 @@ def service_desk(desk: Desk) -> dict:
 def desk_settings(desk: Desk) -> dict:
     """ServiceDeskDTO plus what admins set."""
     return {**service_desk(desk), "description": desk.description, "active": desk.active,
-            "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants}
+            "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants,
+            "emailAddress": desk.email_address,
+            "emailRequestTypeId": str(desk.email_request_type_id) if desk.email_request_type_id else None,
+            "emailSignup": desk.email_signup, "emailRequireDmarc": desk.email_require_dmarc}
 
 
 def field_spec(spec) -> dict:

@@ -61,6 +61,16 @@ def history(ref):
         "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at)} for e in entries]})
 
 
+@bp.get("/requests/<ref>/emails")
+def emails(ref):
+    """The emails the request and its comments came from, whole (agents of the desk)."""
+    found = svc.emails(uow(), caller(), ref)
+    return jsonify({"values": [{
+        "commentId": str(e.comment_id) if e.comment_id else None, "messageId": e.message_id,
+        "from": e.from_address, "subject": e.subject, "text": e.text, "receivedAt": dto.date_dto(e.received_at),
+    } for e in found]})
+
+
 @bp.patch("/requests/<ref>")
 def edit_request(ref):
     principal = caller()

@@ -12,7 +12,8 @@ from .fields import RESERVED, SELECT, TEXT, TEXTAREA, FieldSpec, Option
 
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
-FLAGS = ("active", "restricted", "allowParticipantInvites")
+FLAGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
+ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 Errors = dict[str, list[str]]
 
 
@@ -51,13 +52,30 @@ def desk_changes(values: Any) -> tuple[dict, Errors]:
     values = values if isinstance(values, dict) else {}
     errors: Errors = {}
     clean: dict = {}
-    known = {"name", "description", *FLAGS}
+    known = {"name", "description", "emailAddress", "emailRequestTypeId", *FLAGS}
     for name in sorted(set(values) - known):
         errors[name] = [f"'{name}' cannot be changed; use one of {', '.join(sorted(known))}."]
     if "name" in values:
         clean["name"] = _text(values, "name", errors, True, 200)
     if "description" in values:
         clean["description"] = _text(values, "description", errors, False, 5000) or ""
+    if "emailAddress" in values:
+        address = values["emailAddress"]
+        if address in (None, ""):
+            clean["emailAddress"] = None
+        elif not isinstance(address, str) or not ADDRESS.match(address.strip()) or "+" in address:
+            errors["emailAddress"] = ["'emailAddress' must be a plain address such as am@support.example.com "
+                                      "(no '+' tag: replies use tags on it), or null for none."]
+        else:
+            clean["emailAddress"] = address.strip().lower()
+    if "emailRequestTypeId" in values:
+        raw = values["emailRequestTypeId"]
+        if raw in (None, ""):
+            clean["emailRequestTypeId"] = None
+        elif str(raw).isdigit() and not isinstance(raw, bool):
+            clean["emailRequestTypeId"] = int(raw)
+        else:
+            errors["emailRequestTypeId"] = ["'emailRequestTypeId' must be the id of one of the desk's request types."]
     for flag in FLAGS:
         if flag in values:
             if isinstance(values[flag], bool):

@@ -17,6 +17,11 @@ class Desk:
     invite_unknown_participants: bool = False
     # Whether only customers added to the desk (or members of its organisations) may use it.
     restricted: bool = False
+    # The email channel (see ``tickets.mail``): address for new requests and what they become.
+    email_address: str | None = None
+    email_request_type_id: int | None = None
+    email_signup: bool = False
+    email_require_dmarc: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,15 @@ def update_desk(uow: UnitOfWork, principal: Principal, ref, values) -> Desk:
     if errors:
         raise _invalid("change", errors)
     with uow:
-        desk = uow.desks.update(_desk(uow, ref).id, clean)
+        desk = _desk(uow, ref)
+        rt_id = clean.get("emailRequestTypeId")
+        if rt_id is not None and uow.desks.request_type(desk.id, rt_id) is None:
+            raise _invalid("change", {"emailRequestTypeId": [f"Desk {desk.key} has no request type {rt_id}."]})
+        address = clean.get("emailAddress")
+        other = uow.desks.by_email([address]) if address else None
+        if other is not None and other.id != desk.id:
+            raise _invalid("change", {"emailAddress": [f"{address} is already the address of desk {other.key}."]})
+        desk = uow.desks.update(desk.id, clean)
         uow.commit()
         return desk
 

@@ -211,3 +211,13 @@ def assign(uow: UnitOfWork, principal: Principal, ref: str, assignee_ref: str | 
         view = views(uow, [ticket])[0]
         uow.commit()
         return view
+
+
+def emails(uow: UnitOfWork, principal: Principal, ref: str) -> list:
+    """The emails the request and its comments came from, whole; for the desk's agents only."""
+    with uow:
+        viewer = viewer_for(uow, principal)
+        ticket = load_visible(uow, viewer, ref)
+        if not viewer.is_agent_for(ticket.desk_id):
+            raise Forbidden("Only the desk's agents can read the original emails of a request.")
+        return uow.tickets.emails(ticket.id)

@@ -15,12 +15,16 @@ from .tables import (
 )
 
 SETTINGS = {"name": "name", "description": "description", "active": "active", "restricted": "restricted",
-            "allowParticipantInvites": "invite_unknown_participants"}
+            "allowParticipantInvites": "invite_unknown_participants", "emailAddress": "email_address",
+            "emailRequestTypeId": "email_request_type_id", "emailSignup": "email_signup",
+            "emailRequireDmarc": "email_require_dmarc"}
 
 
 def _desk(row) -> Desk:
     return Desk(id=row.id, key=row.key, name=row.name, description=row.description, active=row.active,
-                invite_unknown_participants=row.invite_unknown_participants, restricted=row.restricted)
+                invite_unknown_participants=row.invite_unknown_participants, restricted=row.restricted,
+                email_address=row.email_address, email_request_type_id=row.email_request_type_id,
+                email_signup=row.email_signup, email_require_dmarc=row.email_require_dmarc)
 
 
 class DeskRepository:
@@ -47,6 +51,15 @@ class DeskRepository:
     def is_customer(self, desk_id: int, account_id: str) -> bool:
         """Added to the desk as a customer, directly or through one of its organisations."""
         return desk_id in set(self.session.execute(self._customer_desks(account_id)).scalars())
+
+    def by_email(self, addresses) -> Desk | None:
+        """The desk whose address is one of ``addresses`` (lower-case, without plus tags)."""
+        wanted = sorted({a.lower() for a in addresses if a})
+        if not wanted:
+            return None
+        row = self.session.execute(select(service_desks).where(func.lower(service_desks.c.email_address).in_(wanted))
+                                   .order_by(service_desks.c.id).limit(1)).first()
+        return _desk(row) if row else None
 
     def update(self, desk_id: int, changes: dict) -> Desk:
         """Apply settings named as in the API (``allowParticipantInvites``...)."""

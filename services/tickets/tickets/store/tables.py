@@ -23,6 +23,12 @@ service_desks = Table(
     Column("invite_unknown_participants", Boolean, nullable=False, default=False),
     # Only customers added to the desk (or members of its organisations) may raise requests on it.
     Column("restricted", Boolean, nullable=False, default=False, server_default=false()),
+    # The email channel: the desk's address for new requests, the request type they get, whether
+    # unknown senders become external customers, and whether the MTA's DMARC pass is required.
+    Column("email_address", String(320), nullable=True, unique=True),
+    Column("email_request_type_id", Integer, nullable=True),
+    Column("email_signup", Boolean, nullable=False, default=False, server_default=false()),
+    Column("email_require_dmarc", Boolean, nullable=False, default=False, server_default=false()),
     # The last ticket number handed out; bumped under a row lock so keys are gap-free.
     Column("last_ticket_number", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -220,6 +226,45 @@ attachment_blobs = Table(
     Column("blob_id", String(64), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
+)
+
+# Every email the tickets service was handed (``mail.received``), by its dedupe key, with what it
+# became: a message is turned into a comment or request once, and automatic answers are counted.
+mail_intake = Table(
+    "mail_intake", metadata,
+    Column("dedupe_key", String(300), primary_key=True),
+    Column("raw_id", String(32), nullable=False),
+    Column("sender", String(320), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),
+    Column("reason", String(60), nullable=True),
+    Column("ticket_key", String(30), nullable=True),
+    Column("comment_id", Integer, nullable=True),
+    Column("answered", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# The email a request or comment came from, whole (quotes and signature included), for agents.
+ticket_emails = Table(
+    "ticket_emails", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),  # None: raised it
+    Column("raw_id", String(32), nullable=False),
+    Column("message_id", String(300), nullable=True),
+    Column("from_address", String(320), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# New requests by email from unknown senders, waiting for identity to create their account.
+pending_email_requests = Table(
+    "pending_email_requests", metadata,
+    Column("dedupe_key", String(300), primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), nullable=False),
+    Column("mail", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -10,7 +10,7 @@ from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
 from .tables import (
-    comments, ticket_history, ticket_invitations, ticket_mutes, ticket_participants, ticket_shares, ticket_watchers,
+    comments, ticket_emails, ticket_history, ticket_invitations, ticket_mutes, ticket_participants, ticket_shares, ticket_watchers,
     tickets,
 )
 
@@ -97,6 +97,11 @@ class TicketRepository:
         rows = self.session.execute(query.order_by(ticket_history.c.at, ticket_history.c.id)).all()
         return [HistoryEntry(kind=r.kind, actor_id=r.actor_id, at=r.at, field=r.field, from_value=r.from_value,
                              to_value=r.to_value) for r in rows]
+
+    def emails(self, ticket_id: int) -> list:
+        """The emails kept for agents (``ticket_emails``), oldest first."""
+        return self.session.execute(select(ticket_emails).where(ticket_emails.c.ticket_id == ticket_id)
+                                    .order_by(ticket_emails.c.received_at, ticket_emails.c.id)).all()
 
     # -- internals ---------------------------------------------------------------------------
     @staticmethod

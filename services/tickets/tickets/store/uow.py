@@ -19,15 +19,22 @@ class UnitOfWork:
         self.session_factory = session_factory
         self.outbox = outbox
         self.session: Session | None = None
+        self.owns_transaction = True
 
     def __enter__(self) -> "UnitOfWork":
-        self._attach(self.session_factory())
+        if self.owns_transaction:
+            self._attach(self.session_factory())
         return self
 
     @classmethod
     def within(cls, session: Session, outbox: Outbox) -> "UnitOfWork":
-        """Repositories on a transaction someone else owns (the worker's, with its inbox row)."""
+        """Repositories on a transaction someone else owns (the worker's, with its inbox row).
+
+        Use cases run on it unchanged: entering keeps the session, ``commit`` only flushes, and
+        the owner commits or rolls back everything, its inbox row included, at once.
+        """
         uow = cls(None, outbox)
+        uow.owns_transaction = False
         uow._attach(session)
         return uow
 
@@ -39,6 +46,8 @@ class UnitOfWork:
         self.attachments = AttachmentRepository(session)
 
     def __exit__(self, *exc) -> None:
+        if not self.owns_transaction:
+            return
         try:
             self.session.rollback()  # no-op after a commit; undoes everything after an error
         finally:
@@ -49,4 +58,7 @@ class UnitOfWork:
         self.outbox.add(self.session, events)
 
     def commit(self) -> None:
-        self.session.commit()
+        if self.owns_transaction:
+            self.session.commit()
+        else:
+            self.session.flush()

@@ -1,0 +1,1 @@
+"""The email channel's decisions: what an email handed over by the inbound service becomes."""
