@@ -16,6 +16,7 @@ from .services.base import Deps
 from .store.uow import SessionUnitOfWork
 
 PARTICIPANT_INVITED = "ticket.participant_invited.v1"
+SENDER_INVITED = "mail.sender_invited.v1"
 
 
 def participant_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
@@ -36,6 +37,27 @@ def participant_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
+def sender_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
+    """Handler of ``mail.sender_invited.v1``: an unknown sender's email waits for their external account.
+
+    The same invitation as for a participant invited by email: tickets raises the request when
+    ``account.created.v1`` reaches it, and the customer follows the link to set a password.
+    """
+
+    def handle(session: Session, event: CloudEvent) -> None:
+        data = validate_payload(event)  # common.contracts.mail.MailSenderInvitedV1
+        try:
+            email = normalise_email(data["email"])
+        except InvalidEmail as exc:
+            raise ValidationError({"email": [str(exc)]}) from exc
+        ticket = {"ticketId": None, "key": None, "summary": data["summary"], "deskName": data["deskName"]}
+        with SessionUnitOfWork(session, deps.outbox) as uow:
+            participants.invite_participant(deps, uow, email=email, invited_by=None,
+                                            language=normalise(data["language"], LANGUAGES), ticket=ticket)
+
+    return handle
+
+
 def handlers(deps: Deps) -> dict[str, Callable[[Session, CloudEvent], None]]:
     """Routing key -> handler, as ``common.bus.consumer.Worker`` takes them."""
-    return {PARTICIPANT_INVITED: participant_invited(deps)}
+    return {PARTICIPANT_INVITED: participant_invited(deps), SENDER_INVITED: sender_invited(deps)}

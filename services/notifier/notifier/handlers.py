@@ -15,9 +15,11 @@ from common.contracts import validate_payload
 from common.events import CloudEvent
 
 from .domain.batching import COMMENT_KIND, folds_into_comment
+from .domain.headers import UnsafeHeader
 from .domain.links import attachment_url, check_key, forgot_password_url, mute_url, ticket_url
 from .domain.model import CUSTOMER, Account, Recipient
 from .domain.recipients import audience_ids, select_recipients
+from .domain.replies import ReplyAddresses
 from .domain.sharing import shared_with_names
 from .languages import email_language
 from .mailer import Mailer
@@ -31,7 +33,7 @@ IDENTITY_EVENTS = ACCOUNT_EVENTS + (
 )
 TICKET_EVENTS = (
     "ticket.created.v1", "ticket.commented.v1", "ticket.status_changed.v1",
-    "ticket.participants_changed.v1", "ticket.shared.v1", "ticket.assigned.v1",
+    "ticket.participants_changed.v1", "ticket.shared.v1", "ticket.assigned.v1", "mail.processed.v1",
 )
 _LINK_EMAILS = {
     "customer.invited.v1": "invitation",
@@ -41,9 +43,10 @@ _LINK_EMAILS = {
 
 
 class Handlers:
-    def __init__(self, mailer: Mailer, public_url: str):
+    def __init__(self, mailer: Mailer, public_url: str, replies: ReplyAddresses | None = None):
         self.mailer = mailer
         self.public_url = public_url.rstrip("/")
+        self.replies = replies
 
     def table(self) -> dict:
         """Routing key -> handler, for every event the notifier binds to (a unit test keeps the two equal)."""
@@ -57,6 +60,7 @@ class Handlers:
             "ticket.participants_changed.v1": self.on_participants_changed,
             "ticket.shared.v1": self.on_ticket_shared,
             "ticket.assigned.v1": self.on_ticket_assigned,
+            "mail.processed.v1": self.on_mail_processed,
         })
         return handlers
 
@@ -145,6 +149,30 @@ class Handlers:
         self._mail_audience(session, event, "ticket_assigned",
                             {**data, "audience": {"customers": [], "agents": agents}}, customers=False)
 
+    def on_mail_processed(self, session: Session, event: CloudEvent) -> None:
+        """The automatic answer to an email, when tickets allowed one: "request received" or a refusal."""
+        data = validate_payload(event)
+        if not data["answer"] or data["outcome"] not in ("created", "refused"):
+            return
+        recipient = Recipient(email=data["fromAddress"], language=email_language(data["language"]), side=CUSTOMER,
+                              account_id=data.get("accountId"))
+        key = check_key(data["ticketKey"]) if data["outcome"] == "created" else None
+        context = {"desk_name": data.get("deskName"), "reason": data.get("reason") or "invalid",
+                   "portal_url": f"{self.public_url}/portal", "reply_address": None, "note_address": None}
+        reply = None
+        if key:
+            reply = self.replies.for_recipient(recipient, key, data.get("deskEmail")) if self.replies else None
+            context.update(key=key, summary=data.get("summary") or "", status=data.get("status") or "",
+                           side=CUSTOMER, url=ticket_url(self.public_url, key, CUSTOMER),
+                           mute_url=mute_url(self.public_url, key), reply_address=reply.address if reply else None)
+        try:
+            self.mailer.deliver(session, event.id, "mail_request_received" if key else "mail_refused", recipient,
+                                context, ticket_key=key, unsubscribe_url=context.get("mute_url"),
+                                correlation_id=event.correlationid, reply_to=reply.address if reply else None,
+                                reply_tag=reply.tag if reply else None)
+        except UnsafeHeader as exc:
+            logger.warning("not answering email %s: %s", data.get("messageId"), exc)
+
     def _mail_audience(self, session: Session, event: CloudEvent, kind: str, data: dict,
                        customers: bool = True, agents: bool = True, extra: dict | None = None,
                        fold_into: str | None = None) -> None:
@@ -169,5 +197,9 @@ class Handlers:
                 "mute_url": mute_url(self.public_url, key) if recipient.side == CUSTOMER else None,
                 **(extra or {}),
             }
+            reply = self.replies.for_recipient(recipient, key, data.get("deskEmail")) if self.replies else None
+            context["reply_address"] = reply.address if reply else None
+            context["note_address"] = reply.note_address if reply else None
             self.mailer.deliver(session, event.id, kind, recipient, context, ticket_key=key,
-                                unsubscribe_url=context["mute_url"], correlation_id=event.correlationid)
+                                unsubscribe_url=context["mute_url"], correlation_id=event.correlationid,
+                                reply_to=reply.address if reply else None, reply_tag=reply.tag if reply else None)

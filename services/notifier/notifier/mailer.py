@@ -38,6 +38,8 @@ class Mailer:
         ticket_key: str | None = None,
         unsubscribe_url: str | None = None,
         correlation_id: str | None = None,
+        reply_to: str | None = None,
+        reply_tag: str | None = None,
     ) -> bool:
         """Render, compose and send one email unless the log says it went out already; True if sent."""
         if self.sent_log.already_sent(session, event_id, recipient.email):
@@ -45,9 +47,9 @@ class Mailer:
             return False
         rendered = render(kind, recipient.language, **context)
         domain = self.sender.domain
-        msg_id = message_id(event_id, recipient.email, domain)
+        msg_id = message_id(event_id, recipient.email, domain, reply_tag)
         thread = thread_id(ticket_key, domain) if ticket_key else None
-        message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url)
+        message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
         self.channel.send(message, [recipient.email])
         self.sent_log.record(event_id, recipient.email, msg_id, kind, correlation_id, ticket_key)
         logger.info("mailed %s for event %s as %s", kind, event_id, msg_id)

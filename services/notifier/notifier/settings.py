@@ -8,6 +8,7 @@ from typing import Mapping
 
 from common.bus.topology import RETRY_DELAYS
 from common.config import ConfigError, Env, as_bool, as_list
+from common.replytokens import secret_bytes
 
 from .channels import parse_channel_url
 
@@ -39,6 +40,10 @@ class Settings:
     smtp_timeout: float = 30.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     prefetch: int = 10
+    # The email channel: with a secret, ticket emails carry a signed Reply-To on the desk's address
+    # (or REPLY_ADDRESS) and replies become comments; without one they say replies are not read.
+    reply_token_secret: str | None = None
+    reply_address: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -56,6 +61,8 @@ class Settings:
             smtp_timeout=env("SMTP_TIMEOUT", float, 30.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
             prefetch=env("PREFETCH", int, 10),
+            reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
+            reply_address=env("REPLY_ADDRESS", default=None) or None,
             log_level=env("LOG_LEVEL", default="INFO"),
             log_json=env("LOG_JSON", as_bool, True),
         )
@@ -72,9 +79,29 @@ class Settings:
             parse_mail_from(self.mail_from)
         except ValueError as exc:
             raise ConfigError(f"setting MAIL_FROM has an invalid value: {exc}") from exc
+        if self.reply_token_secret:
+            try:
+                secret_bytes(self.reply_token_secret)
+            except ValueError as exc:
+                raise ConfigError(f"setting REPLY_TOKEN_SECRET has an invalid value: {exc}") from exc
+        if self.reply_address:
+            try:
+                parse_mail_from(self.reply_address)
+            except ValueError as exc:
+                raise ConfigError(f"setting REPLY_ADDRESS has an invalid value: {exc}") from exc
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"setting PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
 
     @property
     def sender(self) -> Address:
         return parse_mail_from(self.mail_from)
+
+    @property
+    def replies(self):
+        """Who signs reply addresses (None when replies are not read)."""
+        if not self.reply_token_secret:
+            return None
+        from .domain.replies import ReplyAddresses
+
+        fallback = self.reply_address or self.mail_from
+        return ReplyAddresses(secret_bytes(self.reply_token_secret), parse_mail_from(fallback).addr_spec)

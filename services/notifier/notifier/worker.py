@@ -40,7 +40,7 @@ def build_worker(settings: Settings) -> Worker:
     session_factory = make_session_factory(engine)
     channel = make_channel(settings.smtp_url, timeout=settings.smtp_timeout)
     mailer = Mailer(channel, SentLog(session_factory), settings.sender)
-    handlers = Handlers(mailer, settings.public_url).table()
+    handlers = Handlers(mailer, settings.public_url, settings.replies).table()
     return Worker(
         settings.amqp_url,
         topology(settings),

@@ -22,11 +22,16 @@ _HEADER_LINE = re.compile(rb"^([!-9;-~]+):")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
-def message_id(event_id: str, recipient: str, domain: str) -> str:
-    """A Message-ID derived from (event, recipient), so a duplicate send is recognisable downstream."""
+def message_id(event_id: str, recipient: str, domain: str, reply_tag: str | None = None) -> str:
+    """A Message-ID derived from (event, recipient), so a duplicate send is recognisable downstream.
+
+    With a reply tag it also carries the tag, so a reply that lost the Reply-To still names its
+    request and recipient in ``In-Reply-To`` (checked by the tickets service like the address).
+    """
     local = event_id if _SAFE_ID.match(event_id) else hashlib.sha256(event_id.encode()).hexdigest()[:32]
     digest = hashlib.sha256(recipient.lower().encode()).hexdigest()[:12]
-    return f"<{local}.{digest}@{domain}>"
+    tag = f".{reply_tag}" if reply_tag and _SAFE_ID.match(reply_tag) else ""
+    return f"<{local}.{digest}{tag}@{domain}>"
 
 
 def thread_id(ticket_key: str, domain: str) -> str:
@@ -41,12 +46,16 @@ def compose(
     msg_id: str,
     thread: str | None = None,
     unsubscribe_url: str | None = None,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     """The email to send; raises UnsafeHeader if any header would not come out as built."""
     to = address(recipient.email, recipient.display_name)
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = to
+    if reply_to:
+        # The signed address replies go to (common.replytokens); the From stays the desk's sender.
+        msg["Reply-To"] = address(reply_to, sender.display_name)
     msg["Subject"] = clean_text(rendered.subject)
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = msg_id

@@ -25,7 +25,7 @@ TRANSLATIONS = PACKAGE / "translations"
 KINDS = (
     "invitation", "signup", "password_reset", "password_changed",
     "ticket_created", "ticket_commented", "ticket_status_changed", "participant_added",
-    "ticket_assigned", "ticket_shared",
+    "ticket_assigned", "ticket_shared", "mail_request_received", "mail_refused",
 )
 
 

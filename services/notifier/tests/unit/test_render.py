@@ -24,6 +24,9 @@ CONTEXTS = {
     "password_changed": dict(display_name="Al", link="http://h/portal/forgot-password"),
     "ticket_assigned": dict(TICKET, side="agent", url="http://h/agent/requests/AM-1", mute_url=None),
     "ticket_shared": dict(TICKET, organisations=["Acme Media", "Northwind Radio"]),
+    "mail_request_received": dict(TICKET, reply_address="am+r-am-1-x@support.example.com"),
+    "mail_refused": dict(desk_name="Audio Matching", reason="unknown_sender", url="http://h/portal",
+                         portal_url="http://h/portal"),
 }
 
 
@@ -138,3 +141,27 @@ def test_password_changed_email_holds_only_the_forgot_password_link():
     assert out.subject == "Your service desk password was changed"
     assert re.findall(r"https?://\S+", out.text) == ["http://h/portal/forgot-password"]
     assert set(re.findall(r'href="([^"]+)"', out.html)) == {"http://h/portal/forgot-password"}
+
+
+def test_ticket_emails_invite_a_reply_when_they_carry_a_reply_address():
+    out = render("ticket_commented", "fr", **dict(CONTEXTS["ticket_commented"], reply_address="x+r@h.example"))
+    assert "Répondez à cet e-mail" in out.text and "ne sont pas lues" not in out.text
+    plain = render("ticket_commented", "en", **CONTEXTS["ticket_commented"])
+    assert "Replies to it are not read." in plain.text
+
+
+def test_agents_are_told_the_note_address():
+    ctx = dict(CONTEXTS["ticket_commented"], side="agent", mute_url=None, reply_address="am+r@h.example",
+               note_address="am+n-am-1-x@h.example")
+    out = render("ticket_commented", "en", **ctx)
+    assert "am+n-am-1-x@h.example" in out.text and "am+n-am-1-x@h.example" in out.html
+
+
+@pytest.mark.parametrize("reason", ["not_the_recipient", "unverified_reply", "unknown_sender", "dmarc_required",
+                                    "cannot_comment", "note_not_allowed", "empty", "no_desk", "invalid"])
+def test_every_refusal_reason_has_its_own_sentence(reason):
+    out = render("mail_refused", "en", **dict(CONTEXTS["mail_refused"], reason=reason))
+    assert out.subject == "Your email to the service desk was not taken in"
+    others = {r: render("mail_refused", "en", **dict(CONTEXTS["mail_refused"], reason=r)).text
+              for r in ("unknown_sender", "empty")}
+    assert sum(out.text == t for t in others.values()) <= 1
