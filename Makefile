@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := libs/common services/identity services/tickets services/notifier services/gateway
+PACKAGES := libs/common services/identity services/tickets services/notifier services/inbound services/gateway
 STAMP := $(VENV)/.installed
 
 # Local infrastructure used by integration and e2e tests unless the environment says otherwise.

@@ -35,14 +35,20 @@ DEMO_LOGINS = [
 def embedded_environ(var: Path, port: int) -> dict[str, str]:
     """Settings of every service for the one-process mode (explicit values in the environment win)."""
     private, public = ensure_keys(var / "keys")
-    secret_file = var / "keys" / "secret-key"
-    if not secret_file.exists():
-        secret_file.write_text(os.urandom(32).hex())
-        secret_file.chmod(0o600)
+    secret_file, reply_file = var / "keys" / "secret-key", var / "keys" / "reply-token-secret"
+    for path in (secret_file, reply_file):
+        if not path.exists():
+            path.write_text(os.urandom(32).hex())
+            path.chmod(0o600)
     defaults = {
         "IDENTITY_DATABASE_URL": f"sqlite:///{var / 'identity.db'}",
         "TICKETS_DATABASE_URL": f"sqlite:///{var / 'tickets.db'}",
         "NOTIFIER_DATABASE_URL": f"sqlite:///{var / 'notifier.db'}",
+        "INBOUND_DATABASE_URL": f"sqlite:///{var / 'inbound.db'}",
+        "MAIL_IN_DIR": str(var / "mail-in"),
+        "DEV_MAIL_IN": str(var / "mail-in"),
+        "REPLY_TOKEN_SECRET": reply_file.read_text().strip(),
+        "REPLY_ADDRESS": "support@support.example.com",
         "AMQP_URL": "memory://",
         "SMTP_URL": str(var / "mail"),
         "DEV_MAILBOX": str(var / "mail"),
@@ -61,12 +67,14 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8080"))
     var = Path(os.environ.get("VAR_DIR", ROOT / "var"))
     (var / "mail").mkdir(parents=True, exist_ok=True)
+    (var / "mail-in").mkdir(parents=True, exist_ok=True)
     os.environ.update(embedded_environ(var, port))
 
     from common.log import configure_logging
     from common.migrate import upgrade
     import gateway.app, gateway.settings
     import identity, identity.app, identity.demo, identity.relay, identity.settings, identity.worker
+    import inbound, inbound.folder, inbound.relay, inbound.settings, inbound.wiring
     import notifier, notifier.settings, notifier.worker
     import tickets, tickets.app, tickets.demo, tickets.relay, tickets.settings, tickets.worker
 
@@ -75,9 +83,10 @@ def main() -> None:
         "identity": identity.settings.Settings.from_env(),
         "tickets": tickets.settings.Settings.from_env(),
         "notifier": notifier.settings.Settings.from_env(),
+        "inbound": inbound.settings.Settings.from_env(),
         "gateway": gateway.settings.Settings.from_env(),
     }
-    for name, module in (("identity", identity), ("tickets", tickets), ("notifier", notifier)):
+    for name, module in (("identity", identity), ("tickets", tickets), ("notifier", notifier), ("inbound", inbound)):
         upgrade(Path(module.__file__).parent / "migrations", os.environ[f"{name.upper()}_DATABASE_URL"])
 
     stop = threading.Event()
@@ -86,10 +95,15 @@ def main() -> None:
     for worker in workers:
         threading.Thread(target=worker.run, name=worker.topology.consumer, daemon=True).start()
     time.sleep(0.5)  # the in-memory broker drops events for queues not yet declared
-    for relay in (identity.relay.build_relay(settings["identity"]), tickets.relay.build_relay(settings["tickets"])):
+    for relay in (identity.relay.build_relay(settings["identity"]), tickets.relay.build_relay(settings["tickets"]),
+                  inbound.relay.build_relay(settings["inbound"])):
         threading.Thread(target=relay.run_forever, args=(stop,), daemon=True).start()
     sweeper = tickets.relay.build_sweeper(settings["tickets"])  # expired temporary attachments
     threading.Thread(target=sweeper.run_forever, args=(stop,), daemon=True).start()
+    # Inbound email: every *.eml dropped into var/mail-in (the /dev/mail page's "reply as the recipient").
+    ingester = inbound.folder.FolderIngester(inbound.wiring.build_intake(settings["inbound"]),
+                                             settings["inbound"].mail_in_dir, settings["inbound"].folder_poll_seconds)
+    threading.Thread(target=ingester.run_forever, args=(stop,), name="mail-in", daemon=True).start()
 
     identity.demo.load(settings["identity"])
     tickets.demo.load(settings["tickets"])
@@ -102,6 +116,7 @@ def main() -> None:
     })
     server = make_server("127.0.0.1", port, gateway_app, threaded=True)
     print(f"\nService desk running at http://127.0.0.1:{port}  (emails: http://127.0.0.1:{port}/dev/mail)")
+    print(f"Inbound email: drop .eml files into {var / 'mail-in'} (desk addresses am@, tv@, ra@support.example.com)")
     print("Demo logins, password demo-password-1:")
     for email, what in DEMO_LOGINS:
         print(f"  {email:<22} {what}")

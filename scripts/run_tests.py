@@ -14,7 +14,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["libs/common", "services/identity", "services/tickets", "services/notifier", "services/gateway"]
+PACKAGES = ["libs/common", "services/identity", "services/tickets", "services/notifier", "services/inbound",
+            "services/gateway"]
 KINDS = {
     "unit": [(pkg, f"{pkg}/tests", ["unit", "api"]) for pkg in PACKAGES],
     "integration": [(pkg, f"{pkg}/tests", ["integration"]) for pkg in PACKAGES]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ def database_urls(server_url: str, prefix: str = "servicedesk_") -> dict[str, st
     """One database per service on the given PostgreSQL server."""
     base = make_url(normalise_url(server_url))
     return {svc: base.set(database=f"{prefix}{svc}").render_as_string(hide_password=False)
-            for svc in ("identity", "tickets", "notifier")}
+            for svc in ("identity", "tickets", "notifier", "inbound")}
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Stack:
                            "--workers", self.env.get("WEB_CONCURRENCY", "2"), f"{svc}.app:create_app()"])
 
     def migrate(self) -> None:
-        for svc in ("identity", "tickets", "notifier"):
+        for svc in ("identity", "tickets", "notifier", "inbound"):
             subprocess.run([sys.executable, "-m", f"{svc}.cli", "migrate"], env=self.env, cwd=ROOT, check=True)
 
     def start(self) -> "Stack":
@@ -76,7 +77,28 @@ class Stack:
         self.wait_ready()
         self._spawn("identity-relay", [sys.executable, "-m", "identity.relay"])
         self._spawn("tickets-relay", [sys.executable, "-m", "tickets.relay"])
+        self.start_inbound()
         return self
+
+    def start_inbound(self) -> None:
+        """The email channel: its relay, the LMTP receiver, the folder and (with IMAP_URL) the IMAP poller."""
+        self._spawn("inbound-relay", [sys.executable, "-m", "inbound.relay"])
+        self._spawn("inbound-lmtp", [sys.executable, "-m", "inbound.lmtp"])
+        if self.env.get("MAIL_IN_DIR"):
+            self._spawn("inbound-folder", [sys.executable, "-m", "inbound.folder"])
+        if self.env.get("IMAP_URL"):
+            self._spawn("inbound-imap", [sys.executable, "-m", "inbound.imap"])
+        host, port = self.env["LMTP_LISTEN"].rsplit(":", 1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((host, int(port)), timeout=1).close()
+                return
+            except OSError:
+                if self.processes["inbound-lmtp"].poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError(f"the LMTP receiver did not start; see {self.log_dir}/inbound-lmtp.log")
 
     def bootstrap(self, agent_email: str, agent_password: str) -> None:
         """First start of an empty system: one agent account and the three product-line desks."""
@@ -93,7 +115,7 @@ class Stack:
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        pending = dict(self.ports)
+        pending = {name: port for name, port in self.ports.items() if name != "lmtp"}  # LMTP is no HTTP
         while pending and time.monotonic() < deadline:
             for name, port in list(pending.items()):
                 try:
@@ -120,6 +142,16 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
+def reply_secret(key_dir: Path) -> str:
+    """The secret reply tags are signed with (``REPLY_TOKEN_SECRET``), made once per key folder."""
+    path = key_dir / "reply-token-secret"
+    if not path.exists():
+        key_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def stack_env(base: dict[str, str], *, pg_server: str, amqp_url: str, bus_prefix: str, smtp_url: str,
               ports: dict[str, int], key_dir: Path, db_prefix: str = "servicedesk_") -> dict[str, str]:
     """Environment for every process of the stack."""
@@ -131,6 +163,10 @@ def stack_env(base: dict[str, str], *, pg_server: str, amqp_url: str, bus_prefix
         "IDENTITY_DATABASE_URL": urls["identity"],
         "TICKETS_DATABASE_URL": urls["tickets"],
         "NOTIFIER_DATABASE_URL": urls["notifier"],
+        "INBOUND_DATABASE_URL": urls["inbound"],
+        "REPLY_TOKEN_SECRET": base.get("REPLY_TOKEN_SECRET") or reply_secret(key_dir),
+        "REPLY_ADDRESS": base.get("REPLY_ADDRESS", "support@support.example.com"),
+        "LMTP_LISTEN": base.get("LMTP_LISTEN", f"127.0.0.1:{ports['lmtp']}"),
         "AMQP_URL": amqp_url,
         "BUS_PREFIX": bus_prefix,
         "SMTP_URL": smtp_url,
@@ -148,6 +184,7 @@ def stack_env(base: dict[str, str], *, pg_server: str, amqp_url: str, bus_prefix
 def main() -> None:
     port = int(os.environ.get("PORT", "8080"))
     ports = {"gateway": port, "identity": port + 21, "tickets": port + 22, "notifier": port + 23}
+    os.environ.setdefault("MAIL_IN_DIR", str(ROOT / "var" / "mail-in"))
     var = ROOT / "var"
     env = stack_env(
         dict(os.environ),
@@ -155,7 +192,7 @@ def main() -> None:
         amqp_url=os.environ.get("AMQP_URL", AMQP_DEFAULT),
         bus_prefix=os.environ.get("BUS_PREFIX", ""),
         smtp_url=os.environ.get("SMTP_URL", str(var / "mail")),
-        ports=ports,
+        ports={**ports, "lmtp": port + 24},
         key_dir=var / "keys",
     )
     stack = Stack(env, ports, var / "log")

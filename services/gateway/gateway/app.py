@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None,
                       organisations_bp, customers_bp, admin_bp):
         app.register_blueprint(blueprint)
     if settings.dev_mailbox:
-        app.register_blueprint(devmail_blueprint(settings.dev_mailbox))
+        app.register_blueprint(devmail_blueprint(settings.dev_mailbox, settings.dev_mail_in))
     _register_template_helpers(app)
     return app
 

@@ -14,6 +14,8 @@ class Settings:
     secret_key: str
     public_url: str | None = None
     dev_mailbox: str | None = None
+    # Where /dev/mail's "reply as the recipient" writes its .eml files (make run's var/mail-in).
+    dev_mail_in: str | None = None
     port: int = 8080
     session_cookie_secure: bool = True
     # Number of reverse proxies in front of the gateway whose X-Forwarded-* headers are trusted.
@@ -35,6 +37,7 @@ class Settings:
             secret_key=env("SECRET_KEY"),
             public_url=public_url.rstrip("/") if public_url else None,
             dev_mailbox=env("DEV_MAILBOX", default=None) or None,
+            dev_mail_in=env("DEV_MAIL_IN", default=None) or None,
             port=env("PORT", cast=int, default=8080),
             session_cookie_secure=env("SESSION_COOKIE_SECURE", cast=as_bool, default=secure_default),
             trusted_proxies=env("TRUSTED_PROXIES", cast=int, default=0),

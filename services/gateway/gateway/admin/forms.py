@@ -6,7 +6,7 @@ from typing import Mapping
 
 from ..portal.presenters import field_kind
 
-SETTINGS = ("active", "restricted", "allowParticipantInvites")
+SETTINGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
 FIELD_TYPES = ("text", "textarea", "select")
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 BLANK_ROWS = 3
@@ -25,6 +25,10 @@ def desk_changes(form: Mapping[str, str]) -> dict:
         value = setting_value(form.get(setting))
         if value is not None:
             changes[setting] = value
+    if "emailAddress" in form:
+        changes["emailAddress"] = (form.get("emailAddress") or "").strip() or None
+    if "emailRequestTypeId" in form:
+        changes["emailRequestTypeId"] = (form.get("emailRequestTypeId") or "").strip() or None
     return changes
 
 

@@ -122,7 +122,8 @@ def edit_desk(desk_id: str):
     try:
         _call("PATCH", f"/api/tickets/desks/{desk_id}", changes)
     except (Missing, ApiError) as exc:
-        errors, status = _refusal(exc, {"name": "name", "description": "description"})
+        errors, status = _refusal(exc, {"name": "name", "description": "description", "emailAddress": "emailAddress",
+                                        "emailRequestTypeId": "emailRequestTypeId"})
         return _render_desk(desk_id, errors, dict(request.form), status)
     flash(_("The service desk has been saved."), "success")
     return redirect(url_for("admin.desk", desk_id=desk_id))

@@ -152,10 +152,12 @@ def desk_data(identity, tickets, tokens):
                {"id": "1", "projectId": "1", "projectName": "Audio Matching", "projectKey": "AM"})
     tickets.on("GET", "/api/tickets/desks",
                paged([{"id": "1", "projectId": "1", "projectName": "Audio Matching", "projectKey": "AM",
-                       "active": True, "restricted": False, "allowParticipantInvites": True}]))
+                       "active": True, "restricted": False, "allowParticipantInvites": True, "emailAddress": None,
+                       "emailSignup": False, "emailRequireDmarc": False}]))
     tickets.on("GET", "/api/tickets/desks/1",
                {"id": "1", "projectId": "1", "projectName": "Audio Matching", "projectKey": "AM",
-                "active": True, "restricted": False, "allowParticipantInvites": True})
+                "active": True, "restricted": False, "allowParticipantInvites": True,
+                "emailAddress": None, "emailRequestTypeId": None, "emailSignup": False, "emailRequireDmarc": False})
     tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype",
                paged([{"id": "10", "name": "Incident", "description": "Something is broken"},
                       {"id": "11", "name": "Question", "description": "Ask us"}]))

@@ -11,7 +11,8 @@ def admin_data(tickets):
         {"accountId": "u-agent", "displayName": "Agent", "emailAddress": "agent@example.com"}]))
     tickets.on("GET", "/api/tickets/desks/1",
                {"id": "1", "projectName": "Audio Matching", "projectKey": "AM", "active": True,
-                "restricted": False, "allowParticipantInvites": True})
+                "restricted": False, "allowParticipantInvites": True,
+                "emailAddress": None, "emailRequestTypeId": None, "emailSignup": False, "emailRequireDmarc": False})
 
 
 def test_agents_get_the_403_page(client, desk_data):
