@@ -11,6 +11,7 @@ REQUIRED=(
   "/usr/bin/chromium chromium for the portal's browser tests"
   "docker-compose docker-compose for checking docker-compose.yml"
   "/usr/sbin/clamd clamav-daemon for the attachment virus-scan tests (a clamd of their own)"
+  "/usr/sbin/dovecot dovecot-imapd for the email channel's tests (each starts its own IMAP server)"
 )
 
 present() {
@@ -39,7 +40,8 @@ fi
 
 echo "installing Debian packages the tests use: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# The tests start their own daemons (clamd on its own socket): packages must not start system ones.
+# The tests start their own daemons (clamd on its own socket, dovecot on its own port): packages must
+# not start system ones.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
   chmod +x /usr/sbin/policy-rc.d

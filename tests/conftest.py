@@ -87,11 +87,26 @@ def broker_proxy():
 
 
 @pytest.fixture(scope="session")
-def stack(mailbox, broker_proxy, tmp_path_factory):
+def imap_server():
+    """A private Dovecot on loopback whose INBOX the stack's IMAP poller takes mail from."""
+    from common import imapserver
+    from common.testing import unavailable
+
+    if not imapserver.available():
+        unavailable("dovecot is not installed (Debian package dovecot-imapd; scripts/prerequisites.sh)")
+    server = imapserver.ImapServer(free_port(), {"desk": "desk-imap-password", "spare": "spare-imap-password"})
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def stack(mailbox, broker_proxy, imap_server, tmp_path_factory):
     pg = postgres_server_url()
     check_reachable(pg, "postgres")
     _proxy, amqp = broker_proxy
-    ports = {"gateway": free_port(), "identity": free_port(), "tickets": free_port(), "notifier": free_port()}
+    ports = {"gateway": free_port(), "identity": free_port(), "tickets": free_port(), "notifier": free_port(),
+             "lmtp": free_port()}
     db_prefix = unique_name("e2e") + "_"
     work = tmp_path_factory.mktemp("stack")
     env = stack_env(
@@ -99,7 +114,8 @@ def stack(mailbox, broker_proxy, tmp_path_factory):
         smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=work / "keys",
         db_prefix=db_prefix,
     )
-    env.update({"WEB_CONCURRENCY": "2", "PASSWORD_HASH_PROFILE": "fast"})
+    env.update({"WEB_CONCURRENCY": "2", "PASSWORD_HASH_PROFILE": "fast", "IMAP_URL": imap_server.url("desk"),
+                "IMAP_POLL_SECONDS": "2"})
     stack = Stack(env, ports, work / "logs")
     try:
         stack.start()
