@@ -3,3 +3,4 @@
 CREATE DATABASE identity;
 CREATE DATABASE tickets;
 CREATE DATABASE notifier;
+CREATE DATABASE inbound;

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {
     "postgresql": 5432, "postgres": 5432, "amqp": 5672, "pyamqp": 5672, "amqps": 5671,
-    "smtp": 25, "smtps": 465, "redis": 6379, "rediss": 6379,
+    "smtp": 25, "smtps": 465, "redis": 6379, "rediss": 6379, "imap": 143, "imaps": 993,
 }
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
 KUBERNETES_VERSION = "1.30"
 HTTP_SERVICES = ["identity", "tickets", "gateway"]
-SERVICES = ["identity", "tickets", "notifier", "gateway"]
+SERVICES = ["identity", "tickets", "notifier", "inbound", "gateway"]
 
 # Settings the deployment sets that docs/architecture.md's table does not list yet, with the reason.
 DOCUMENTED_EXTRA_ENV = {
@@ -92,8 +92,9 @@ def test_kustomization_lists_every_manifest_file_and_nothing_else():
 def test_there_is_one_deployment_per_deployable():
     names = {d["metadata"]["name"] for d in of_kind("Deployment")}
     assert names == {"identity-api", "identity-relay", "identity-worker", "tickets-api", "tickets-relay", "tickets-worker",
-                     "notifier-worker", "gateway"}
-    assert {j["metadata"]["name"] for j in of_kind("Job")} == {"identity-migrate", "tickets-migrate", "notifier-migrate"}
+                     "notifier-worker", "gateway", "inbound-relay", "inbound-lmtp", "inbound-imap"}
+    assert {j["metadata"]["name"] for j in of_kind("Job")} == {"identity-migrate", "tickets-migrate", "notifier-migrate",
+                                                              "inbound-migrate"}
 
 
 @pytest.mark.parametrize("name,template", pod_templates(), ids=[n for n, _ in pod_templates()])
@@ -184,7 +185,7 @@ def test_services_select_a_deployment_and_target_a_named_port():
         port_names = {p["name"] for c in matches[0]["spec"]["containers"] for p in c.get("ports", [])}
         for port in svc["spec"]["ports"]:
             assert port["targetPort"] in port_names
-    assert {s["metadata"]["name"] for s in of_kind("Service")} == {"identity-api", "tickets-api", "gateway"}
+    assert {s["metadata"]["name"] for s in of_kind("Service")} == {"identity-api", "tickets-api", "gateway", "inbound-lmtp"}
 
 
 def test_the_ingress_sends_everything_to_the_gateway():
@@ -205,7 +206,8 @@ def test_network_policies_deny_by_default_and_allow_dns():
 def test_only_the_apis_accept_traffic_and_only_from_their_callers():
     ingress_allowed = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
                        for p in of_kind("NetworkPolicy") if p["spec"].get("ingress")}
-    assert ingress_allowed == {"gateway", "identity-api", "tickets-api"}
+    # The LMTP receiver takes mail from the MTA, wherever that runs.
+    assert ingress_allowed == {"gateway", "identity-api", "tickets-api", "inbound-lmtp"}
 
 
 def test_config_and_secret_references_point_at_keys_that_exist():
@@ -284,7 +286,8 @@ def app_services() -> dict[str, dict]:
 def test_compose_runs_every_process_of_every_service():
     assert set(app_services()) == {
         "identity-migrate", "identity-api", "identity-relay", "identity-worker", "tickets-migrate", "tickets-api", "tickets-relay",
-        "tickets-worker", "notifier-migrate", "notifier-worker", "gateway"}
+        "tickets-worker", "notifier-migrate", "notifier-worker", "gateway", "inbound-migrate", "inbound-relay",
+        "inbound-lmtp", "inbound-imap"}
     assert {"postgres", "rabbitmq", "mailpit"} <= set(compose()["services"])
     assert compose()["services"]["rabbitmq"]["image"].startswith("rabbitmq:3.13-management")
 
@@ -329,7 +332,7 @@ def test_compose_points_tickets_and_gateway_at_identitys_jwks():
 
 def test_postgres_init_creates_one_database_per_service():
     sql = (ROOT / "deploy" / "postgres-init.sql").read_text()
-    assert set(re.findall(r"CREATE DATABASE (\w+);", sql)) == {"identity", "tickets", "notifier"}
+    assert set(re.findall(r"CREATE DATABASE (\w+);", sql)) == {"identity", "tickets", "notifier", "inbound"}
 
 
 def test_compose_validates_with_docker_compose_when_installed():
