@@ -55,6 +55,10 @@ def test_a_customer_replies_to_the_agent_by_email(portal, browser, tmp_path):
     assert "Waiting for support" in cpage.content()  # a customer's reply moves it back to support
     assert "wrote:" not in cpage.content()  # the quoted notification was left out
     cpage.screenshot(path=str(tmp_path / "request-after-email-reply.png"), full_page=True)
+    # Agents can open the whole email, quoted notification included.
+    page.goto(f"{portal}/agent/requests/{key}")
+    page.get_by_text("Received by email from alice@example.com").click()
+    assert page.locator(".original-email pre").inner_text().count("Which channel shows the problem?") == 1
     print(f"\nscreenshot: {tmp_path / 'request-after-email-reply.png'}")
     agent.close()
     customer.close()

@@ -94,9 +94,21 @@ def _render_ticket(key: str, errors: dict | None = None, body: str = "", status:
     agents = desk_agents(str(detail["req"].get("serviceDeskId", "")))
     my_id = (auth.current_account() or {}).get("id")
     files = attachments.listed(key)
+    emails = original_emails(key)
     return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
                            agents=agents, my_id=my_id, attachments=files,
-                           files_by_comment=attachments.by_comment(files), **detail), status
+                           files_by_comment=attachments.by_comment(files), emails=emails, **detail), status
+
+
+def original_emails(key: str) -> dict:
+    """The whole emails the request (key None) and its comments (their ids) came from."""
+    try:
+        found = api.get(f"/api/tickets/requests/{key}/emails").get("values", [])
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return {}
+    return {e.get("commentId"): e for e in found}
 
 
 @bp.post("/requests/<key>/assign")
