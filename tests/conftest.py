@@ -90,14 +90,9 @@ def broker_proxy():
 def imap_server():
     """A private Dovecot on loopback whose INBOX the stack's IMAP poller takes mail from."""
     from common import imapserver
-    from common.testing import unavailable
 
-    if not imapserver.available():
-        unavailable("dovecot is not installed (Debian package dovecot-imapd; scripts/prerequisites.sh)")
-    server = imapserver.ImapServer(free_port(), {"desk": "desk-imap-password", "spare": "spare-imap-password"})
-    server.start()
-    yield server
-    server.remove()
+    with imapserver.running({"desk": "desk-imap-password", "spare": "spare-imap-password"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

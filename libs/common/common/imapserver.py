@@ -14,13 +14,32 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 DOVECOT = "/usr/sbin/dovecot"
 
 
 def available() -> bool:
     return Path(DOVECOT).exists()
+
+
+@contextmanager
+def running(users: dict[str, str]) -> Iterator["ImapServer"]:
+    """A started server with ``users`` (name -> password) on a free port, removed afterwards.
+
+    Skips (fails under CI=true) when Dovecot is not installed.
+    """
+    from .testing import free_port, unavailable
+
+    if not available():
+        unavailable("dovecot is not installed (Debian package dovecot-imapd; scripts/prerequisites.sh)")
+    server = ImapServer(free_port(), users).start()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 class ImapServer:

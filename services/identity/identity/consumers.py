@@ -19,20 +19,24 @@ PARTICIPANT_INVITED = "ticket.participant_invited.v1"
 SENDER_INVITED = "mail.sender_invited.v1"
 
 
+def _invite(deps: Deps, session: Session, data: dict, ticket: dict) -> None:
+    """Give the email an external account and an invitation (``participants.invite_participant``)."""
+    try:
+        email = normalise_email(data["email"])
+    except InvalidEmail as exc:
+        raise ValidationError({"email": [str(exc)]}) from exc
+    with SessionUnitOfWork(session, deps.outbox) as uow:
+        participants.invite_participant(deps, uow, email=email, invited_by=data.get("invitedBy"),
+                                        language=normalise(data["language"], LANGUAGES), ticket=ticket)
+
+
 def participant_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
     """Handler of ``ticket.participant_invited.v1``: invite the email as an external customer."""
 
     def handle(session: Session, event: CloudEvent) -> None:
         data = validate_payload(event)  # common.contracts.tickets.TicketParticipantInvitedV1
-        try:
-            email = normalise_email(data["email"])
-        except InvalidEmail as exc:
-            raise ValidationError({"email": [str(exc)]}) from exc
-        ticket = {"ticketId": data["ticketId"], "key": data["key"], "summary": data["summary"],
-                  "deskName": data["deskName"]}
-        with SessionUnitOfWork(session, deps.outbox) as uow:
-            participants.invite_participant(deps, uow, email=email, invited_by=data["invitedBy"],
-                                            language=normalise(data["language"], LANGUAGES), ticket=ticket)
+        _invite(deps, session, data, {"ticketId": data["ticketId"], "key": data["key"], "summary": data["summary"],
+                                      "deskName": data["deskName"]})
 
     return handle
 
@@ -46,14 +50,8 @@ def sender_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
 
     def handle(session: Session, event: CloudEvent) -> None:
         data = validate_payload(event)  # common.contracts.mail.MailSenderInvitedV1
-        try:
-            email = normalise_email(data["email"])
-        except InvalidEmail as exc:
-            raise ValidationError({"email": [str(exc)]}) from exc
-        ticket = {"ticketId": None, "key": None, "summary": data["summary"], "deskName": data["deskName"]}
-        with SessionUnitOfWork(session, deps.outbox) as uow:
-            participants.invite_participant(deps, uow, email=email, invited_by=None,
-                                            language=normalise(data["language"], LANGUAGES), ticket=ticket)
+        _invite(deps, session, data, {"ticketId": None, "key": None, "summary": data["summary"],
+                                      "deskName": data["deskName"]})
 
     return handle
 

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import text
 
 from common.db import make_engine
-from common.testing import check_reachable, free_port, postgres_server_url, throwaway_database, unavailable
+from common import imapserver
+from common.testing import check_reachable, postgres_server_url, throwaway_database
 from inbound.cli import migrate
 from inbound.settings import Settings
 from inbound.wiring import build_intake
@@ -49,11 +50,5 @@ def rows(database_url):
 
 @pytest.fixture(scope="session")
 def imap_server():
-    from common import imapserver
-
-    if not imapserver.available():
-        unavailable("dovecot is not installed (Debian package dovecot-imapd; scripts/prerequisites.sh)")
-    server = imapserver.ImapServer(free_port(), {"desk": "desk-password", "other": "other-password"})
-    server.start()
-    yield server
-    server.remove()
+    with imapserver.running({"desk": "desk-password", "other": "other-password"}) as server:
+        yield server
