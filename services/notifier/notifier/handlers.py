@@ -158,7 +158,8 @@ class Handlers:
                               account_id=data.get("accountId"))
         key = check_key(data["ticketKey"]) if data["outcome"] == "created" else None
         context = {"desk_name": data.get("deskName"), "reason": data.get("reason") or "invalid",
-                   "portal_url": f"{self.public_url}/portal", "reply_address": None, "note_address": None}
+                   "portal_url": f"{self.public_url}/portal", "reply_address": None, "other_address": None,
+                   "reply_is_note": False}
         reply = None
         if key:
             reply = self.replies.for_recipient(recipient, key, data.get("deskEmail")) if self.replies else None
@@ -197,9 +198,12 @@ class Handlers:
                 "mute_url": mute_url(self.public_url, key) if recipient.side == CUSTOMER else None,
                 **(extra or {}),
             }
-            reply = self.replies.for_recipient(recipient, key, data.get("deskEmail")) if self.replies else None
+            internal = kind == "ticket_commented" and not data.get("public", True)
+            reply = (self.replies.for_recipient(recipient, key, data.get("deskEmail"), internal)
+                     if self.replies else None)
             context["reply_address"] = reply.address if reply else None
-            context["note_address"] = reply.note_address if reply else None
+            context["other_address"] = reply.other_address if reply else None
+            context["reply_is_note"] = bool(reply and reply.is_note)
             self.mailer.deliver(session, event.id, kind, recipient, context, ticket_key=key,
                                 unsubscribe_url=context["mute_url"], correlation_id=event.correlationid,
                                 reply_to=reply.address if reply else None, reply_tag=reply.tag if reply else None)

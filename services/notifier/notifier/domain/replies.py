@@ -12,7 +12,8 @@ from .model import AGENT, Recipient
 class Reply:
     address: str  # the Reply-To
     tag: str  # also carried by the Message-ID
-    note_address: str | None = None  # agents: write here for an internal note
+    other_address: str | None = None  # agents: the other purpose's address (note, or public reply)
+    is_note: bool = False  # the Reply-To adds an internal note
 
 
 @dataclass(frozen=True)
@@ -20,13 +21,19 @@ class ReplyAddresses:
     secret: bytes
     fallback: str  # REPLY_ADDRESS, or MAIL_FROM's address, for desks without an address of their own
 
-    def for_recipient(self, recipient: Recipient, key: str, desk_email: str | None) -> Reply | None:
-        """The reply address of ``recipient`` on request ``key`` (None without an account id)."""
+    def for_recipient(self, recipient: Recipient, key: str, desk_email: str | None,
+                      internal: bool = False) -> Reply | None:
+        """The reply address of ``recipient`` on request ``key`` (None without an account id).
+
+        Agents answering an internal note reply with a note (the Reply-To is the note address), so
+        a colleague's "reply" never reaches the customer by mistake; the other address is named.
+        """
         if not recipient.account_id:
             return None
         base = desk_email or self.fallback
-        tag = sign(self.secret, REPLY, key, recipient.account_id)
-        note = None
-        if recipient.side == AGENT:
-            note = tagged_address(base, sign(self.secret, NOTE, key, recipient.account_id))
-        return Reply(tagged_address(base, tag), str(tag), note)
+        reply = sign(self.secret, REPLY, key, recipient.account_id)
+        if recipient.side != AGENT:
+            return Reply(tagged_address(base, reply), str(reply))
+        note = sign(self.secret, NOTE, key, recipient.account_id)
+        first, second = (note, reply) if internal else (reply, note)
+        return Reply(tagged_address(base, first), str(first), tagged_address(base, second), is_note=internal)

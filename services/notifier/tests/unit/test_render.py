@@ -152,7 +152,7 @@ def test_ticket_emails_invite_a_reply_when_they_carry_a_reply_address():
 
 def test_agents_are_told_the_note_address():
     ctx = dict(CONTEXTS["ticket_commented"], side="agent", mute_url=None, reply_address="am+r@h.example",
-               note_address="am+n-am-1-x@h.example")
+               other_address="am+n-am-1-x@h.example")
     out = render("ticket_commented", "en", **ctx)
     assert "am+n-am-1-x@h.example" in out.text and "am+n-am-1-x@h.example" in out.html
 

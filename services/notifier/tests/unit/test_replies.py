@@ -90,3 +90,13 @@ def test_no_answer_when_tickets_says_so_or_nothing_needs_saying(world, event):
     channel, deliver = world
     deliver(event)
     assert channel.sent == []
+
+
+def test_agents_answering_an_internal_note_add_a_note_not_a_public_reply(world):
+    channel, deliver = world
+    deliver(ticket("ticket.commented", customers=[], agents=["agent-1"], actor="agent-2", commentId="9",
+                   public=False, body="Between us"))
+    (message, _), = channel.sent
+    reply_to = message["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("support+n-am-1-")
+    assert "add an internal note" in text_of(message) and "support+r-am-1-" in text_of(message)
