@@ -161,3 +161,25 @@ def test_a_pending_agent_who_calls_before_the_account_event_gets_the_desk_at_onc
     api.post(f"{NATIVE}/desks/2/agents", admin, {"emails": ["early@example.com"]})
     early = Person(tokens, "early@example.com", role="agent")
     assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", early).json["values"]] == ["TV"]
+
+
+def test_admins_give_a_desk_its_email_address_request_type_and_rules(api, person):
+    admin = person(role="admin")
+    desk = api.post(f"{NATIVE}/desks", admin, {"key": "MAIL", "name": "Mail desk"}).json
+    other = api.post(f"{NATIVE}/desks", admin, {"key": "MAIL2", "name": "Other mail desk"}).json
+    types = api.get(f"{API}/servicedesk/{desk['id']}/requesttype", admin).json["values"]
+    changed = api.patch(f"{NATIVE}/desks/{desk['id']}", admin, {
+        "emailAddress": "Mail@Support.Example.com", "emailRequestTypeId": types[2]["id"], "emailSignup": True,
+        "emailRequireDmarc": True})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["emailAddress"], changed.json["emailRequestTypeId"], changed.json["emailSignup"],
+            changed.json["emailRequireDmarc"]) == ("mail@support.example.com", types[2]["id"], True, True)
+    bad = api.patch(f"{NATIVE}/desks/{desk['id']}", admin, {"emailAddress": "mail+x@support.example.com",
+                                                           "emailSignup": "yes"})
+    assert bad.status_code == 400 and set(bad.json["errors"]) == {"emailAddress", "emailSignup"}
+    taken = api.patch(f"{NATIVE}/desks/{other['id']}", admin, {"emailAddress": "mail@support.example.com"})
+    assert taken.status_code == 400 and "MAIL" in taken.json["errorMessage"]
+    foreign = api.patch(f"{NATIVE}/desks/{other['id']}", admin, {"emailRequestTypeId": types[0]["id"]})
+    assert foreign.status_code == 400 and "emailRequestTypeId" in foreign.json["errors"]
+    cleared = api.patch(f"{NATIVE}/desks/{desk['id']}", admin, {"emailAddress": None})
+    assert cleared.status_code == 200 and cleared.json["emailAddress"] is None
