@@ -263,6 +263,43 @@ def test_an_lmtp_receiver_killed_mid_message_loses_nothing_and_doubles_nothing(a
     assert [b for b, _ in comments(api, c["alice"], c["key"])].count("Survives a crashing receiver.") == 1
 
 
+def _with_file(raw: bytes, name: str, content: bytes) -> bytes:
+    message = message_from_bytes(raw, policy=policy.SMTP)
+    message.make_mixed()
+    message.add_attachment(content, maintype="text", subtype="plain", filename=name)
+    return message.as_bytes()
+
+
+def attachments(api, headers, key):
+    response = api.get(f"/rest/servicedeskapi/request/{key}/attachment", headers=headers)
+    assert response.status_code == 200, response.text
+    return {a["filename"]: a for a in response.json()["values"]}
+
+
+def test_an_emailed_reply_brings_its_file_as_the_comments_attachment(api, conversation, stack):
+    c = conversation
+    raw = _with_file(reply(c["to_alice"], "The log is attached."), "stations.log", b"radio1 missing\nradio2 missing\n")
+    lmtp_deliver(stack.ports["lmtp"], raw, reply_address(c["to_alice"]))
+    wait_for(lambda: ("The log is attached.", c["alice_email"]) in comments(api, c["alice"], c["key"]),
+             timeout=30, what="the reply with a file")
+    files = attachments(api, c["alice"], c["key"])
+    assert files["stations.log"]["size"] == len(b"radio1 missing\nradio2 missing\n")
+    assert files["stations.log"]["author"]["emailAddress"] == c["alice_email"]
+    content = api.get(files["stations.log"]["_links"]["content"].split(str(api.base_url).rstrip("/"))[-1],
+                      headers=c["alice"])
+    assert content.status_code == 200 and content.content == b"radio1 missing\nradio2 missing\n"
+
+
+def test_a_new_request_by_email_keeps_its_file(api, conversation, stack, mailbox):
+    c = conversation
+    raw = _with_file(new_mail(c["bob_email"], AM_ADDRESS, "Export log", "See the file."), "export.log", b"E42\n")
+    lmtp_deliver(stack.ports["lmtp"], raw, AM_ADDRESS)
+    ack = wait_for(lambda: mailbox.to(c["bob_email"], "Request received: Export log"), timeout=30,
+                   what="the acknowledgement")[-1]
+    key = str(ack["Subject"]).split("]")[0].strip("[")
+    assert "export.log" in attachments(api, c["bob"], key)
+
+
 def test_agents_read_the_original_email_with_the_quotes(api, agent_headers, conversation):
     emails = api.get(f"/api/tickets/requests/{conversation['key']}/emails", headers=agent_headers).json()["values"]
     original = next(e for e in emails if e["text"].startswith("Radio 1 and Radio 2."))

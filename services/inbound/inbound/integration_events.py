@@ -1,6 +1,8 @@
 """What the inbound service publishes on ``inbound.events`` (schemas in ``common.contracts.mail``)."""
 from __future__ import annotations
 
+import base64
+
 from common.events import CloudEvent, event_type
 
 from .parsing import Parsed
@@ -20,8 +22,10 @@ def mail_received(raw_id: int, dedupe_key: str, parsed: Parsed, received_at: str
         "recipients": list(parsed.recipients), "subject": parsed.subject, "text": parsed.text,
         "fullText": parsed.full_text, "inReplyTo": list(parsed.in_reply_to), "references": list(parsed.references),
         "dmarc": parsed.dmarc, "mayAnswer": parsed.kind == "personal", "language": parsed.language,
-        "attachments": [{"filename": a.filename, "contentType": a.content_type, "size": a.size}
-                        for a in parsed.attachments],
+        # The files themselves travel with the email (base64), bounded by MAX_MESSAGE_BYTES: the
+        # tickets service stores them as the request's or comment's attachments.
+        "attachments": [{"filename": a.filename, "contentType": a.content_type, "size": a.size,
+                         "content": base64.b64encode(a.content).decode("ascii")} for a in parsed.attachments],
     })
 
 

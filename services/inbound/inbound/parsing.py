@@ -31,6 +31,7 @@ class Attachment:
     filename: str | None
     content_type: str
     size: int
+    content: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ def _ids(message: EmailMessage, name: str) -> tuple[str, ...]:
     return tuple(_MSGID.findall(" ".join(str(v) for v in message.get_all(name) or [])))
 
 
+def _attachment(part) -> Attachment:
+    content = part.get_payload(decode=True) or b""
+    name = part.get_filename()
+    return Attachment(_CONTROL.sub(" ", name).strip() if name else None, part.get_content_type(), len(content),
+                      content)
+
+
 def _header(message: EmailMessage, name: str) -> str:
     return _CONTROL.sub(" ", str(message.get(name, "") or "")).strip()
 
@@ -111,9 +119,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None, recipients: tuple[str
         delivered = [a for _, a in _addresses(message, "Delivered-To") + _addresses(message, "X-Original-To")]
         full = texts.body_text(message)
         reply = texts.latest_reply(full)
-        attachments = tuple(
-            Attachment(part.get_filename(), part.get_content_type(), len(part.get_payload(decode=True) or b""))
-            for part in message.iter_attachments())
+        attachments = tuple(_attachment(part) for part in message.iter_attachments())
         language = (_header(message, "Content-Language").split(",")[0].strip() or None)
         reply_to = _addresses(message, "Reply-To")
         return Parsed(

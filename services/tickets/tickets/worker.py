@@ -9,6 +9,7 @@ from common.log import configure_logging
 from common.outbox import Outbox
 from common.runtime import run_worker
 
+from .attachments.runtime import Files, build_files
 from .mail.intake import MailIntake
 from .replica import HANDLERS, handlers
 from .settings import SERVICE, Settings
@@ -25,16 +26,18 @@ def topology(settings: Settings) -> ConsumerTopology:
                                            Subscription("inbound", (MAIL_RECEIVED,))))
 
 
-def table(settings: Settings) -> dict:
-    """Routing key -> handler: the replica, and emails turned into comments and requests."""
-    mail = MailIntake(Outbox(outbox, settings.exchange), settings.reply_token_secret, settings.mail_answers_per_hour)
+def table(settings: Settings, files: Files | None = None) -> dict:
+    """Routing key -> handler: the replica, and emails turned into comments and requests (with their files)."""
+    mail = MailIntake(Outbox(outbox, settings.exchange), settings.reply_token_secret, settings.mail_answers_per_hour,
+                      files)
     return {**handlers(settings.exchange, on_account=mail.resolve_pending), MAIL_RECEIVED: mail.on_mail_received}
 
 
 def build_worker(settings: Settings) -> Worker:
     """A worker that applies identity events to the replica and takes in emails, one transaction each."""
     engine = make_engine(settings.database_url)
-    return Worker(settings.require_amqp(), topology(settings), table(settings),
+    files = build_files(settings.attachments, engine)
+    return Worker(settings.require_amqp(), topology(settings), table(settings, files),
                   make_session_factory(engine), Inbox(inbox, CONSUMER))
 
 

@@ -17,6 +17,7 @@ class Attachment(Payload):
     filename = fields.String(allow_none=True)
     contentType = fields.String(required=True)
     size = fields.Integer(required=True)
+    content = fields.String()  # base64 of the file
 
 
 @contract("mail.received")

@@ -9,8 +9,10 @@ cases' habit of checking everything before writing anything does the same).
 """
 from __future__ import annotations
 
+import base64
 import logging
 from contextlib import nullcontext
+from io import BytesIO
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -23,9 +25,11 @@ from common.events import CloudEvent, utc_now
 from common.outbox import Outbox
 from common.replytokens import NOTE, secret_bytes, untagged
 
+from ..attachments.runtime import Files
 from ..domain.catalog import Account, Desk
 from ..services.conversation import add_comment
 from ..services.requests import create_request
+from ..services.uploads import Upload, attach, upload_temporary
 from ..store.tables import mail_intake, pending_email_requests, ticket_emails
 from ..store.uow import UnitOfWork
 from . import events, rules
@@ -34,8 +38,10 @@ logger = logging.getLogger(__name__)
 
 
 class MailIntake:
-    def __init__(self, outbox: Outbox, reply_token_secret: str | None, answers_per_hour: int = 3):
+    def __init__(self, outbox: Outbox, reply_token_secret: str | None, answers_per_hour: int = 3,
+                 files: Files | None = None):
         self.outbox = outbox
+        self.files = files
         self.secret = secret_bytes(reply_token_secret) if reply_token_secret else None
         self.answers_per_hour = answers_per_hour
         if self.secret is None:
@@ -78,7 +84,9 @@ class MailIntake:
             with _attempt(uow.session):
                 if not mail["text"].strip():
                     raise _Refusal("empty")
-                comment, _ = add_comment(uow, _principal(sender), decision.key, mail["text"], public)
+                comment = self._with_files(uow, mail, sender, decision.key, mail["text"], public)
+                if comment is None:
+                    comment, _ = add_comment(uow, _principal(sender), decision.key, mail["text"], public)
         except _Refusal as refusal:
             return self._refuse(uow, mail, refusal.reason, sender)
         except (NotFound, Forbidden) as exc:
@@ -104,8 +112,32 @@ class MailIntake:
         except ApiError as exc:
             logger.info("request from email %s refused: %s", mail["rawId"], exc.message)
             return self._refuse(uow, mail, "cannot_create", sender, desk)
+        self._with_files(uow, mail, sender, view.ticket.key, None, True)
         self._keep_email(uow, mail, view.ticket.id, None)
         self._record(uow, mail, "created", sender, ticket=view.ticket, desk=desk)
+
+    def _with_files(self, uow: UnitOfWork, mail: dict, sender: Account, key: str, body: str | None,
+                    public: bool):
+        """Attach the email's files (with the comment ``body``, if any) through the upload use cases.
+
+        Returns the comment made with them, or None when there were no files or they were refused
+        (too large, a virus, too many): then the text goes on alone and the files stay in the
+        email, which the inbound store keeps whole.
+        """
+        uploads = [Upload(a.get("filename") or "attachment", BytesIO(base64.b64decode(a["content"])))
+                   for a in mail.get("attachments") or [] if a.get("content")]
+        ticket = uow.tickets.get(key) if uploads and self.files is not None else None
+        if ticket is None:
+            return None
+        principal = _principal(sender)
+        try:
+            with _attempt(uow.session):
+                temporary = upload_temporary(uow, self.files, principal, str(ticket.desk_id), uploads)
+                _, _, comment, _ = attach(uow, self.files, principal, key, [t.id for t in temporary], public, body)
+        except ApiError as exc:
+            logger.warning("the files of email %s were not attached to %s: %s", mail["rawId"], key, exc.message)
+            return None
+        return comment
 
     def _invite(self, uow: UnitOfWork, mail: dict, desk: Desk) -> None:
         language = _language(None, mail)

@@ -1,15 +1,15 @@
 """email channel: desk addresses and settings, the record of taken emails, emails kept for agents, requests waiting for new customers
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 10:10:03.365454
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
