@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 # Local infrastructure used by integration and e2e tests unless the environment says otherwise.
 export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
+export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: install prerequisites run run-stack test test-unit test-integration test-e2e clean
 

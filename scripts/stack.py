@@ -26,6 +26,8 @@ from devkeys import ensure_keys  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 AMQP_DEFAULT = "amqp://guest:guest@127.0.0.1:5672//"
+# Identity shares its rate-limit counters between its workers there (it refuses several without it).
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
 
 
 def database_urls(server_url: str, prefix: str = "servicedesk_") -> dict[str, str]:
@@ -153,7 +155,8 @@ def reply_secret(key_dir: Path) -> str:
 
 
 def stack_env(base: dict[str, str], *, pg_server: str, amqp_url: str, bus_prefix: str, smtp_url: str,
-              ports: dict[str, int], key_dir: Path, db_prefix: str = "servicedesk_") -> dict[str, str]:
+              ports: dict[str, int], key_dir: Path, db_prefix: str = "servicedesk_",
+              redis_url: str = REDIS_DEFAULT) -> dict[str, str]:
     """Environment for every process of the stack."""
     private, public = ensure_keys(key_dir)
     urls = database_urls(pg_server, db_prefix)
@@ -168,6 +171,7 @@ def stack_env(base: dict[str, str], *, pg_server: str, amqp_url: str, bus_prefix
         "REPLY_ADDRESS": base.get("REPLY_ADDRESS", "support@support.example.com"),
         "LMTP_LISTEN": base.get("LMTP_LISTEN", f"127.0.0.1:{ports['lmtp']}"),
         "AMQP_URL": amqp_url,
+        "REDIS_URL": redis_url,
         "BUS_PREFIX": bus_prefix,
         "SMTP_URL": smtp_url,
         "PUBLIC_URL": base.get("PUBLIC_URL", public_url),
@@ -190,6 +194,7 @@ def main() -> None:
         dict(os.environ),
         pg_server=os.environ.get("DATABASE_URL", PG_DEFAULT),
         amqp_url=os.environ.get("AMQP_URL", AMQP_DEFAULT),
+        redis_url=os.environ.get("REDIS_URL", REDIS_DEFAULT),
         bus_prefix=os.environ.get("BUS_PREFIX", ""),
         smtp_url=os.environ.get("SMTP_URL", str(var / "mail")),
         ports={**ports, "lmtp": port + 24},

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from common.db import drop_database  # noqa: E402
 from common.faultproxy import FaultProxy  # noqa: E402
 from common.testing import (  # noqa: E402
-    amqp_server_url, check_reachable, free_port, postgres_server_url, unique_name, wait_for,
+    amqp_server_url, check_reachable, free_port, postgres_server_url, redis_server_url, unique_name, wait_for,
 )
 from stack import Stack, database_urls, stack_env  # noqa: E402
 
@@ -107,7 +107,7 @@ def stack(mailbox, broker_proxy, imap_server, tmp_path_factory):
     env = stack_env(
         dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=unique_name("e2e") + ".",
         smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=work / "keys",
-        db_prefix=db_prefix,
+        db_prefix=db_prefix, redis_url=redis_server_url(),
     )
     env.update({"WEB_CONCURRENCY": "2", "PASSWORD_HASH_PROFILE": "fast", "IMAP_URL": imap_server.url("desk"),
                 "IMAP_POLL_SECONDS": "2"})

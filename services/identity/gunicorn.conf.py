@@ -28,3 +28,10 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The query string may hold one-time tokens (emailed links): log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+
+
+def on_starting(server):
+    # Rate-limit counters must be shared by every worker: no REDIS_URL, no second worker.
+    from identity.ratelimit import require_shared_counters
+
+    require_shared_counters(os.environ, server.cfg.workers)

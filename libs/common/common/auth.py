@@ -22,7 +22,9 @@ from .errors import Forbidden, Unauthorized
 ALGORITHM = "RS256"
 ISSUER = "servicedesk-identity"
 AUDIENCE = "servicedesk"
+# The roles, once for every service: customers raise requests, staff (agents, admins) answer them.
 ROLES = ("customer", "agent", "admin")
+STAFF_ROLES = ("agent", "admin")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Principal:
 
     @property
     def is_agent(self) -> bool:
-        return self.role in ("agent", "admin")
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -76,6 +76,18 @@ def amqp_server_url() -> str:
     raise AssertionError("unreachable")
 
 
+def redis_server_url() -> str:
+    """A Redis URL (``TEST_REDIS_URL`` or ``REDIS_URL``, else the local default) that answers; else skip/fail."""
+    url = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        unavailable(f"Redis at {url.split('@')[-1]} does not answer: {exc}")
+    return url
+
+
 def check_reachable(url: str, what: str) -> None:
     """Fail (CI) or skip when the server behind ``url`` does not answer."""
     from sqlalchemy import create_engine, text

@@ -1,18 +1,30 @@
-"""What every service's Flask app gets: request ids, JSON errors, health probes, safe headers."""
+"""What every service's Flask app gets: request ids, JSON errors, health probes, safe headers, input limits."""
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .errors import BadRequest, ValidationFailed, register_error_handlers
+from . import limits
+from .errors import BadRequest, PayloadTooLarge, ValidationFailed, register_error_handlers, to_response
 from .health import Check, health_blueprint
 from .log import REQUEST_ID_HEADER, new_correlation_id, set_correlation_id
 
 
-def init_service_app(app: Flask, readiness: dict[str, Check]) -> None:
-    """Wire the shared middleware into ``app``; call once from each ``create_app``."""
+def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = True) -> None:
+    """Wire the shared middleware into ``app``; call once from each ``create_app``.
+
+    Every request is held to ``common.limits`` (see ``guard_request``; ``bodies=False`` for the gateway).
+    """
     register_error_handlers(app)
+    # An app with uploads sets its own ceiling (the gateway; tickets raises it per upload request).
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = limits.MAX_BODY_BYTES
+    if bodies:
+        app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_blueprint(health_blueprint(readiness))
     app.json.sort_keys = False
 
@@ -21,6 +33,8 @@ def init_service_app(app: Flask, readiness: dict[str, Check]) -> None:
         rid = request.headers.get(REQUEST_ID_HEADER) or new_correlation_id()
         g.request_id = rid
         g._cid_token = set_correlation_id(rid)
+
+    app.before_request(guard_request(bodies))
 
     @app.after_request
     def _headers(response):
@@ -39,37 +53,97 @@ def init_service_app(app: Flask, readiness: dict[str, Check]) -> None:
             set_correlation_id(None)
 
 
-def _nul_in(value: Any, where: str) -> str | None:
-    """The dotted name of the first string in a JSON value that holds a NUL character, else None."""
-    if isinstance(value, str):
-        return where if "\x00" in value else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        name = f"{where}.{key}" if where else str(key)
-        if "\x00" in name:
-            return name.replace("\x00", "\\u0000")
-        found = _nul_in(item, name)
-        if found is not None:
-            return found
-    return None
+def _too_large(_exc):
+    # A body without Content-Length that grows past the limit while it is read.
+    body, status, headers = to_response(PayloadTooLarge(
+        f"The request body is larger than the {limits.describe_bytes(limits.MAX_BODY_BYTES)} limit; send less."))
+    if request.path.startswith("/rest/"):
+        body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
-def reject_nul_characters() -> None:
-    """Refuse NUL characters in the path, query string or JSON body.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-    Services that store what they receive register it with ``app.before_request``; the gateway
-    does not, as reading the body there would consume the stream it forwards.
+
+class _Refused(Exception):
+    def __init__(self, error):
+        self.error = error
+
+
+def _check_text(value: str, where: str, limit: int) -> None:
+    field = where or "body"
+    if "\x00" in value:
+        raise ValidationFailed(f"'{field}' contains a NUL character (\\u0000); remove it.",
+                               errors={field: ["Contains a NUL character (\\u0000)."]})
+    if _SURROGATE.search(value):
+        raise ValidationFailed(f"'{field}' contains an unpaired surrogate (such as \\ud800): send valid Unicode text.",
+                               errors={field: ["Contains an unpaired surrogate."]})
+    if len(value) > limit:
+        raise ValidationFailed(f"'{field}' is too long: at most {limit} characters.",
+                               errors={field: [f"At most {limit} characters."]})
+
+
+def check_json(value: Any) -> None:
+    """Refuse a parsed JSON body that breaks a limit of ``common.limits`` (400 naming the field)."""
+    # An explicit stack: a deep document must not exhaust Python's own recursion.
+    stack: list[tuple[Any, str, str, int]] = [(value, "", "", 1)]
+    while stack:
+        item, where, name, depth = stack.pop()
+        if depth > limits.MAX_JSON_DEPTH:
+            raise BadRequest(f"The JSON body is nested too deeply: at most {limits.MAX_JSON_DEPTH} levels.")
+        if isinstance(item, str):
+            _check_text(item, where, limits.text_limit(name))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                path = f"{where}.{key}" if where else str(key)
+                _check_text(key, path, limits.SHORT_TEXT)
+                stack.append((child, path, key, depth + 1))
+        elif isinstance(item, list):
+            if len(item) > limits.MAX_LIST_ITEMS:
+                field = where or "body"
+                raise ValidationFailed(f"'{field}' has too many items: at most {limits.MAX_LIST_ITEMS}.",
+                                       errors={field: [f"At most {limits.MAX_LIST_ITEMS} items."]})
+            for index, child in enumerate(item):
+                stack.append((child, f"{where}[{index}]", name, depth + 1))
+
+
+def parse_json(data: bytes) -> Any:
+    """The JSON document in ``data``; 400 when it is not JSON or nests deeper than Python can parse."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise BadRequest(f"The JSON body is nested too deeply: at most {limits.MAX_JSON_DEPTH} levels.") from None
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+
+
+def guard_request(bodies: bool = True):
+    """A ``before_request`` hook enforcing ``common.limits`` on the path, the query and (``bodies``) the JSON body.
+
+    The gateway passes ``bodies=False``: reading the body there would consume the stream it forwards,
+    and the service behind it checks the body anyway. Its declared size is checked everywhere.
     """
-    # PostgreSQL cannot store NUL in text, and no address, name or comment needs one.
-    if "\x00" in request.path:
-        raise BadRequest("The path contains a NUL character (\\u0000); remove it.")
-    for name, value in request.args.items(multi=True):
-        if "\x00" in name or "\x00" in value:
+
+    def guard() -> None:
+        if "\x00" in request.path:
+            raise BadRequest("The path contains a NUL character (\\u0000); remove it.")
+        for name, value in request.args.items(multi=True):
             shown = name.replace("\x00", "\\u0000")
-            raise BadRequest(f"Query parameter '{shown}' contains a NUL character (\\u0000); remove it.")
-    if request.is_json:
-        where = _nul_in(request.get_json(silent=True), "")
-        if where is not None:
-            field = where or "body"
-            raise ValidationFailed(f"'{field}' contains a NUL character (\\u0000); remove it.",
-                                   errors={field: ["Contains a NUL character (\\u0000)."]})
+            if "\x00" in name or "\x00" in value:
+                raise BadRequest(f"Query parameter '{shown}' contains a NUL character (\\u0000); remove it.")
+            limit = limits.text_limit(name, limits.QUERY_TEXT)
+            if len(value) > limit:
+                raise BadRequest(f"Query parameter '{shown}' is too long: at most {limit} characters.")
+        size = request.content_length
+        # Multipart bodies carry files, held to the attachment limits where they are read.
+        if size is not None and size > limits.MAX_BODY_BYTES and request.mimetype != "multipart/form-data":
+            raise PayloadTooLarge(f"The request body is larger than the {limits.describe_bytes(limits.MAX_BODY_BYTES)} "
+                                  "limit; send less.")
+        if bodies and request.is_json and request.content_length != 0:
+            data = request.get_data(cache=True)
+            if data.strip():
+                check_json(parse_json(data))
+
+    return guard

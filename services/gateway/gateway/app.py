@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None,
     app.extensions["gateway.basic_exchange"] = BasicExchange(upstreams.client("identity"),
                                                              ttl=settings.exchange_cache_seconds)
 
-    init_service_app(app, readiness=_readiness(upstreams))
+    init_service_app(app, readiness=_readiness(upstreams), bodies=False)
     web.register(app)  # replaces the JSON-only handler: pages get HTML errors
     app.before_request(web.refuse_oversized_bodies)
     i18n.init_app(app)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -11,7 +12,7 @@ from common.bus.topology import events_exchange
 from common.db import make_engine, make_session_factory, ping
 from common.errors import Unauthorized
 from common.outbox import Outbox
-from common.web import init_service_app, reject_nul_characters
+from common.web import init_service_app
 
 from .api import agents, auth, jsm, me
 from .hashing import Passwords
@@ -22,14 +23,15 @@ from .store import tables
 from .store.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 256 * 1024
 
 
 def build_deps(settings: Settings, session_factory) -> Deps:
     """Wire the use cases' collaborators from settings (shared by the app, the CLI and demo data)."""
     tables.start_mappers()
     outbox = Outbox(tables.outbox, events_exchange("identity", settings.bus_prefix).name)
-    counters = RedisCounters(settings.redis_url) if settings.redis_url else MemoryCounters()
+    # BUS_PREFIX namespaces one installation (or one test run) on a shared Redis, as on a shared broker.
+    counters = (RedisCounters(settings.redis_url, prefix=f"{settings.bus_prefix}identity:rl:")
+                if settings.redis_url else MemoryCounters())
     return Deps(
         settings=settings,
         uow=lambda: UnitOfWork(session_factory, outbox),
@@ -48,7 +50,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     deps = build_deps(settings, make_session_factory(engine))
 
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     if settings.trusted_proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
                                 x_host=settings.trusted_proxies)
@@ -57,11 +58,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["token_verifier"] = TokenVerifier([deps.issuer.public_pem])
     app.extensions["principal_check"] = _active_check(deps)
 
+    if not settings.redis_url and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        logger.warning("REDIS_URL is not set: rate limits are counted in this process only; every replica "
+                       "of identity beyond the first multiplies them. Set REDIS_URL in production.")
     readiness = {"database": lambda: ping(engine)}
     if isinstance(deps.limiter.counters, RedisCounters):
         readiness["redis"] = deps.limiter.counters.ping
     init_service_app(app, readiness)
-    app.before_request(reject_nul_characters)
     for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp):
         app.register_blueprint(blueprint)
     return app

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.auth import ROLES
+
 
 def _obj(required: list[str] | None = None, **props: Any) -> dict:
     schema: dict[str, Any] = {"type": "object", "properties": props}
@@ -136,7 +138,7 @@ def document() -> dict:
                 ["errorMessage", "code"], errorMessage=S, code=S, errors={"type": "object"})}}}},
             "schemas": {"Account": _obj(
                 ["accountId", "email", "role", "active"], accountId=S, email=S, displayName=NS, language=S,
-                timeZone=NS, role={"type": "string", "enum": ["customer", "agent", "admin"]}, kind=NS, active=B,
+                timeZone=NS, role={"type": "string", "enum": list(ROLES)}, kind=NS, active=B,
                 emailVerified=B, organizationIds={"type": "array", "items": S})},
         },
     }

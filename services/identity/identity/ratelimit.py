@@ -1,14 +1,17 @@
 """Fixed-window counters for brute-force limits, in Redis when configured, else in process memory.
 
-Memory counters are per process (gunicorn workers each count); production sets REDIS_URL so every
-worker and replica shares the same counters.
+Memory counters are per process: with several gunicorn workers each would count on its own and the
+limits would multiply. So identity refuses to start more than one worker without ``REDIS_URL``
+(``require_shared_counters``, called by gunicorn's ``on_starting`` hook), and warns when it runs
+under gunicorn without it, since replicas on other machines cannot be seen from here.
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import Mapping, Protocol
 
+from common.config import ConfigError, Env
 from common.errors import TooManyRequests
 
 
@@ -78,13 +81,33 @@ class RedisCounters:
         self._redis.ping()
 
 
+def require_shared_counters(environ: Mapping[str, str], processes: int) -> None:
+    """Refuse to run ``processes`` > 1 workers that would each keep their own counters."""
+    if processes > 1 and not Env(prefix="IDENTITY_", environ=environ)("REDIS_URL", default=None):
+        raise ConfigError(f"identity is starting {processes} worker processes without REDIS_URL: each would count "
+                          "failed logins on its own and the rate limits would multiply. Set REDIS_URL "
+                          "(redis://host:6379/0) or run one worker (WEB_CONCURRENCY=1).")
+
+
 class RateLimiter:
-    """Limits an action per normalised email and per client address."""
+    """Limits failed sign-ins per (account, client address) and per address; emails sent per address and email.
+
+    Failed logins never lock an account as such: a stranger's failures count against the pair
+    (that account from the stranger's address) and against the stranger's address, so the owner,
+    coming from elsewhere, still gets in. The address allowance stops one client from spraying
+    guesses over many accounts.
+    """
 
     def __init__(self, counters: Counters, window: int, address_limit: int):
         self.counters = counters
         self.window = window
         self.address_limit = address_limit
+
+    def _failure_keys(self, action: str, email: str | None, address: str | None, limit: int) -> list[tuple[str, int]]:
+        keys = [(f"{action}:pair:{email.strip().lower()}|{address or '-'}", limit)] if email else []
+        if address:
+            keys.append((f"{action}:addr:{address}", self.address_limit))
+        return keys
 
     def _keys(self, action: str, email: str | None, address: str | None, limit: int) -> list[tuple[str, int]]:
         keys = []
@@ -95,19 +118,21 @@ class RateLimiter:
         return keys
 
     def check(self, action: str, email: str | None, address: str | None, limit: int) -> None:
-        """Raise TooManyRequests when earlier failures already used up the allowance (login)."""
-        for key, allowed in self._keys(action, email, address, limit):
+        """Raise TooManyRequests when earlier failures of this account from this address (or of this
+        address) already used up the allowance (login, API-token exchange)."""
+        for key, allowed in self._failure_keys(action, email, address, limit):
             count, ttl = self.counters.get(key)
             if count >= allowed:
                 raise TooManyRequests(_message(ttl), retry_after=ttl)
 
     def fail(self, action: str, email: str | None, address: str | None, limit: int) -> None:
         """Count one failed attempt."""
-        for key, _allowed in self._keys(action, email, address, limit):
+        for key, _allowed in self._failure_keys(action, email, address, limit):
             self.counters.incr(key, self.window)
 
     def hit(self, action: str, email: str | None, address: str | None, limit: int) -> None:
-        """Count one attempt and raise TooManyRequests past the allowance (forgot password, sign-up)."""
+        """Count one attempt and raise TooManyRequests past the allowance (forgot password, sign-up:
+        each sends an email, so the mailbox and the address are what is protected)."""
         for key, allowed in self._keys(action, email, address, limit):
             count, ttl = self.counters.incr(key, self.window)
             if count > allowed:

@@ -9,7 +9,7 @@ from flask import Flask
 from common.auth import TokenVerifier
 from common.db import make_engine, make_session_factory, ping
 from common.outbox import Outbox
-from common.web import init_service_app, reject_nul_characters
+from common.web import init_service_app
 
 from . import api
 from .attachments.runtime import build_files
@@ -57,6 +57,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     if files.scanner is not None:
         readiness["virus scanner"] = files.scanner.ping
     init_service_app(app, readiness=readiness)
-    app.before_request(reject_nul_characters)
     api.register(app)
     return app

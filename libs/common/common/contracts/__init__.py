@@ -5,8 +5,9 @@ walks the registry so every published type has a schema and its v1 samples still
 """
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, ValidationError
+from marshmallow import INCLUDE, Schema, ValidationError, fields
 
+from ..emails import InvalidEmail, normalise_email
 from ..events import CloudEvent, event_type
 
 REGISTRY: dict[str, type[Schema]] = {}
@@ -17,6 +18,17 @@ class Payload(Schema):
 
     class Meta:
         unknown = INCLUDE
+
+
+class EmailAddress(fields.String):
+    """An address by the rule of ``common.emails`` (the one every service applies), loaded in canonical form."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_email(text)
+        except InvalidEmail as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 def contract(name: str, version: int = 1):

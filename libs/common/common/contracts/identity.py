@@ -1,17 +1,18 @@
 """Events published by the identity service on the ``identity.events`` exchange."""
 from marshmallow import fields, validate
 
-from . import Payload, contract
+from ..auth import ROLES
+from . import EmailAddress, Payload, contract
 
 LANG = fields.String(required=True, validate=validate.Length(min=2, max=10))
 
 
 class AccountFields(Payload):
     accountId = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     displayName = fields.String(allow_none=True)
     language = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(["customer", "agent", "admin"]))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     kind = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
 
@@ -39,7 +40,7 @@ class CustomerInvitedV1(Payload):
     the link carries the single-use invitation token."""
 
     accountId = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     displayName = fields.String(allow_none=True)
     language = LANG
     invitedBy = fields.String(allow_none=True)
@@ -53,7 +54,7 @@ class CustomerSignedUpV1(Payload):
     """Someone asked for an external account; the link carries the single-use verification token."""
 
     accountId = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     language = LANG
     link = fields.Url(required=True, require_tld=False)
     expiresAt = fields.String(required=True)
@@ -64,7 +65,7 @@ class PasswordResetRequestedV1(Payload):
     """A known account asked to reset its password; the link carries the single-use reset token."""
 
     accountId = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     language = LANG
     link = fields.Url(required=True, require_tld=False)
     expiresAt = fields.String(required=True)
@@ -75,7 +76,7 @@ class PasswordChangedV1(Payload):
     """An account's password was changed or reset; the owner is told, in case it was not them."""
 
     accountId = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     language = LANG
     displayName = fields.String(allow_none=True)
 

@@ -6,7 +6,7 @@ reader). Internal notes carry ``public: false`` and an empty customer audience.
 """
 from marshmallow import fields, validate
 
-from . import Payload, contract
+from . import EmailAddress, Payload, contract
 
 
 class Audience(Payload):
@@ -114,6 +114,6 @@ class TicketParticipantInvitedV1(Payload):
     deskKey = fields.String(required=True)
     deskName = fields.String(required=True)
     summary = fields.String(required=True)
-    email = fields.Email(required=True)
+    email = EmailAddress(required=True)
     invitedBy = fields.String(required=True)
     language = fields.String(required=True)

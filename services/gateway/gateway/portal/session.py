@@ -14,9 +14,11 @@ import time
 import jwt
 from flask import redirect, request, session, url_for
 
+from common.auth import STAFF_ROLES
+
 logger = logging.getLogger(__name__)
 
-AGENT_ROLES = ("agent", "admin")
+AGENT_ROLES = STAFF_ROLES
 # Refresh a little early so a token never expires between our check and the service's.
 EXPIRY_MARGIN = 30
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from common.auth import require_auth
+from common.auth import STAFF_ROLES, require_auth
 from common.jsm import json_body, paging, parse_bool
 
 from ..services import accounts, invitations, organisations
 from . import account_json, deps, requested_language
 
 bp = Blueprint("identity_agents", __name__, url_prefix="/api/identity")
-AGENTS = ("agent", "admin")
+AGENTS = STAFF_ROLES
 
 
 def _page(values: list, start: int, limit: int, is_last: bool) -> dict:

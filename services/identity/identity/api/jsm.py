@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from common.auth import require_auth
+from common.auth import STAFF_ROLES, require_auth
 from common.jsm import base_url, date_dto, json_body, paged, paging, parse_bool, user_dto
 
 from ..services import accounts, organisations
 from . import deps, requested_language
 
 bp = Blueprint("identity_jsm", __name__, url_prefix="/rest/servicedeskapi")
-AGENTS = ("agent", "admin")
+AGENTS = STAFF_ROLES
 
 
 def organization_dto(org) -> dict:

@@ -1,18 +1,19 @@
 """Accounts and organisations, the aggregates identity owns."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from common import emails
+from common.auth import ROLES
+from common.limits import SHORT_TEXT
+
 from .errors import DomainError
 
-ROLES = ("customer", "agent", "admin")
 INTERNAL, EXTERNAL = "internal", "external"
 LANGUAGES = ("en", "fr")
-MAX_NAME = 255
-_EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\]+$")
+MAX_NAME = SHORT_TEXT
 
 
 class InvalidEmail(DomainError):
@@ -20,13 +21,11 @@ class InvalidEmail(DomainError):
 
 
 def normalise_email(email: object) -> str:
-    """Trim and lower-case an email (emails are unique case-insensitively); raise InvalidEmail when malformed."""
-    if not isinstance(email, str):
-        raise InvalidEmail("An email address is required.")
-    cleaned = email.strip().lower()
-    if not cleaned or len(cleaned) > 254 or not _EMAIL_RE.match(cleaned):
-        raise InvalidEmail(f"'{email}' is not a valid email address.")
-    return cleaned
+    """The canonical form of an address (``common.emails``, the rule of every service); raise InvalidEmail."""
+    try:
+        return emails.normalise_email(email)
+    except emails.InvalidEmail as exc:
+        raise InvalidEmail(str(exc)) from None
 
 
 def clean_name(name: object, field_name: str = "displayName") -> str | None:

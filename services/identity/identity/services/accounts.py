@@ -13,7 +13,7 @@ from ..domain.model import (
 )
 from ..domain.passwords import check_password
 from . import invitations
-from .base import Deps, chosen_language, require_agent, rules
+from .base import Deps, chosen_language, customer_name, require_agent, rules
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def create_account(deps: Deps, *, email: str, password: str | None, role: str = 
     with deps.uow() as uow:
         if uow.repo.account_by_email(email) is not None:
             raise Conflict(f"An account with the email {email} already exists.")
+        customer_name(uow, role, display_name)
         uow.repo.add(account)
         uow.emit(ev.account_created(account))
         uow.commit()
@@ -60,6 +61,7 @@ def create_customer(deps: Deps, *, actor: Principal, email: object, display_name
         if uow.repo.account_by_email(address) is not None:
             message = f"A customer with the email {address} already exists."
             raise Conflict(message) if strict_conflict else BadRequest(message)
+        name = customer_name(uow, "customer", name)
         invitations.invite_one(deps, uow, address, invited_by=actor.id, display_name=name, language=lang,
                                default_language=normalise(actor.language, LANGUAGES))
         uow.commit()
@@ -97,6 +99,8 @@ def update_me(deps: Deps, *, actor: Principal, changes: dict) -> Account:
         account = uow.repo.account(actor.id)
         if account is None or not account.active:
             raise Unauthorized("This account no longer exists or has been deactivated.")
+        if "display_name" in updates and updates["display_name"] != account.display_name:
+            customer_name(uow, account.role, updates["display_name"])
         if account.update_profile(deps.now(), **updates):
             uow.emit(ev.account_updated(account))
         uow.commit()

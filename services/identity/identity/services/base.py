@@ -12,6 +12,7 @@ from common.outbox import Outbox
 
 from ..domain.errors import DomainError, PasswordRejected, TokenRejected
 from ..domain.model import Account, check_language
+from ..domain.names import check_customer_name
 from ..hashing import Passwords
 from ..ratelimit import RateLimiter
 from ..settings import Settings
@@ -68,6 +69,14 @@ def chosen_language(value: object) -> str | None:
         return None
     with rules("language"):
         return check_language(value)
+
+
+def customer_name(uow, role: str, name: str | None) -> str | None:
+    """``name`` when an account of ``role`` may take it: customers' names may not pass for staff's."""
+    if role != "customer" or not name:
+        return name
+    with rules("displayName"):
+        return check_customer_name(name, uow.repo.staff_names())
 
 
 def require_agent(actor: Principal) -> None:

@@ -139,18 +139,23 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 def exchange(deps: Deps, *, authorization: str | None, address: str | None) -> dict:
-    """Swap Basic email + API token for a short access token (the gateway calls this)."""
+    """Swap Basic email + API token for a short access token (the gateway calls this).
+
+    A valid token is always accepted: limits only count and refuse failures, so nobody else's wrong
+    guesses can lock a script out.
+    """
     email, secret = parse_basic(authorization)
     try:
         address_email = normalise_email(email)
     except InvalidEmail:
         address_email = None
     limit = deps.settings.login_limit
-    deps.limiter.check("basic", address_email, address, limit)
     with deps.uow() as uow:
+        # API tokens carry 256 random bits: looking one up first gives a guesser nothing.
         token = uow.repo.api_token(hash_secret(secret))
         account = uow.repo.account(token.account_id) if token else None
         if token is None or account is None or account.email != address_email:
+            deps.limiter.check("basic", address_email, address, limit)
             deps.limiter.fail("basic", address_email, address, limit)
             raise Unauthorized("The email or API token is incorrect.")
         if not account.active:

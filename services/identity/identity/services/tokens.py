@@ -8,7 +8,7 @@ from ..domain.model import Account, clean_name
 from ..domain.passwords import check_password
 from ..domain.tokens import OneTimeToken, hash_secret, new_secret, require_secret
 from ..store.uow import UnitOfWork
-from .base import Deps, rules
+from .base import Deps, customer_name, rules
 
 LINK_PATHS = {"invite": "/portal/invitation", "signup": "/portal/signup/confirm", "reset": "/portal/reset-password"}
 
@@ -56,6 +56,7 @@ def redeem_with_password(deps: Deps, uow: UnitOfWork, secret: object, purpose: s
         check_password(password, account.email)
     with rules("displayName"):
         name = clean_name(display_name)
+    name = customer_name(uow, account.role, name)
     now = deps.now()
     account.set_password(deps.passwords.hash(password), now)
     account.verify_email(now)

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from common.auth import STAFF_ROLES
+
 from ..domain.model import Account, Organisation
 from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
 from ..domain.tokens import INVITE
@@ -37,6 +39,11 @@ class Repository:
 
     def accounts_by_emails(self, emails: list[str]) -> list[Account]:
         return list(self.session.scalars(select(Account).where(Account.email.in_(emails)))) if emails else []
+
+    def staff_names(self) -> list[str]:
+        """Display names of agents and admins (what customers' names may not pass for)."""
+        stmt = select(Account.display_name).where(Account.role.in_(STAFF_ROLES), Account.display_name.is_not(None))
+        return list(self.session.scalars(stmt))
 
     def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int,
                         kind: str | None = None, active: bool | None = None) -> list[Account]:

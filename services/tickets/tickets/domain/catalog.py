@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.auth import STAFF_ROLES
+
 from .fields import FieldSpec
 
 
@@ -50,4 +52,4 @@ class Account:
 
     @property
     def is_agent(self) -> bool:
-        return self.role in ("agent", "admin")
+        return self.role in STAFF_ROLES

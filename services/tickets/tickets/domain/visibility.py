@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from common.auth import STAFF_ROLES
+
 from .catalog import Desk
 
-AGENT_ROLES = frozenset({"agent", "admin"})
+AGENT_ROLES = frozenset(STAFF_ROLES)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from common.auth import STAFF_ROLES
 from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
@@ -78,7 +79,7 @@ class DeskRepository:
         active = (accounts.c.active.is_(True))
         found = list(self.session.execute(
             select(desk_agents.c.account_id).join(accounts, accounts.c.id == desk_agents.c.account_id)
-            .where(desk_agents.c.desk_id == desk_id, active, accounts.c.role.in_(("agent", "admin")))
+            .where(desk_agents.c.desk_id == desk_id, active, accounts.c.role.in_(STAFF_ROLES))
             .order_by(desk_agents.c.account_id)).scalars())
         if found:
             return found
