@@ -27,6 +27,9 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = True
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    invites_per_customer: int = 10
+    invites_per_desk: int = 100
+    invite_window: int = 24 * 3600
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, require_jwt: bool = True) -> "Settings":
@@ -47,6 +50,9 @@ class Settings:
             log_level=env("LOG_LEVEL", default="INFO"),
             log_json=env("LOG_JSON", cast=as_bool, default=True),
             attachments=AttachmentSettings.from_env(env),
+            invites_per_customer=env("PARTICIPANT_INVITES_PER_CUSTOMER", int, 10),
+            invites_per_desk=env("PARTICIPANT_INVITES_PER_DESK", int, 100),
+            invite_window=env("PARTICIPANT_INVITE_WINDOW", int, 24 * 3600),
         )
         if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "

@@ -116,7 +116,7 @@ def test_every_implemented_endpoint_answers_in_atlassians_shapes(api, person, ch
     check(api.get(f"{API}/request/AM-1/transition", alice), 200)
     check(api.post(f"{API}/request/AM-1/transition", agent, {"id": "1"}), 204)
     check(api.get(f"{API}/request/AM-1/participant", alice), 200)
-    check(api.post(f"{API}/request/AM-1/participant", alice, {"accountIds": [agent.id]}), 200)
+    check(api.post(f"{API}/request/AM-1/participant", alice, {"usernames": [agent.email]}), 200)
     check(api.delete(f"{API}/request/AM-1/participant", alice, {"accountIds": [agent.id]}), 200)
     check(api.get(f"{API}/request/AM-1/notification", alice), 200)
     check(api.put(f"{API}/request/AM-1/notification", alice), 204)

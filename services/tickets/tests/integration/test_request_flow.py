@@ -119,9 +119,10 @@ def test_transitions_listed_are_those_the_caller_may_perform(api, person):
     assert api.get(f"{API}/request/AM-1/status", alice).json["values"][0]["status"] == "Closed"
 
 
-def test_participants_by_email_or_id_and_unknown_people_are_a_400(api, person):
-    alice, bob, carol = person(), person(), person()
-    api.create(alice)
+def test_participants_by_email_or_id_and_unknown_people_are_a_400(api, person, organizations):
+    organizations(1)
+    alice, bob, carol = person(orgs=[1]), person(), person(orgs=[1])
+    api.create(alice, values={"organizations": []})
     added = api.post(f"{API}/request/AM-1/participant", alice, {"usernames": [bob.email], "accountIds": [carol.id]})
     assert added.status_code == 200
     assert {u["accountId"] for u in added.json["values"]} == {bob.id, carol.id}
@@ -186,22 +187,42 @@ def test_the_jira_issue_resource_serves_the_prefetch(api, person):
     assert issue["fields"]["summary"] == "Player is broken"
 
 
-def test_people_search_keeps_customers_within_their_organisations(api, person):
+def test_people_search_offers_the_organisations_and_the_desks_customers(api, person, organizations):
+    organizations(1)
     alice = person("alice@example.com", orgs=[1])
     person("bob@example.com", orgs=[1])
-    person("bobby@elsewhere.com")
+    bobby = person("bobby@elsewhere.com")
     agent = person(role="agent")
-    found = lambda who: [u["emailAddress"] for u in api.get("/api/tickets/people?query=bob", who).json["values"]]  # noqa: E731
-    assert found(alice) == ["bob@example.com"]
-    assert found(agent) == ["bob@example.com", "bobby@elsewhere.com"]
+
+    def found(who, desk=""):
+        answer = api.get(f"/api/tickets/people?query=bob&serviceDeskId={desk}", who)
+        assert answer.status_code == 200, answer.json
+        return [u["emailAddress"] for u in answer.json["values"]]
+
+    assert found(alice) == found(alice, "1") == ["bob@example.com"]
+    # The desk's agents find the desk's customers: bobby once he has raised a request there.
+    assert found(agent, "1") == []
+    api.create(bobby)
+    assert found(agent, "1") == ["bobby@elsewhere.com"]
+    assert found(alice, "1") == ["bob@example.com"]
+    assert api.patch("/api/tickets/desks/1", person(role="admin"), {"customerSharing": "desk"}).status_code == 200
+    assert found(alice, "1") == ["bob@example.com", "bobby@elsewhere.com"]
+    assert found(alice, "2") == ["bob@example.com"]
     assert api.get("/api/tickets/people?query=b", alice).status_code == 400
 
 
-def test_participants_may_be_named_by_a_unique_display_name(api, person):
-    alice, bob = person(), person("bob.martin@example.com")
+def test_participants_may_be_named_by_a_unique_display_name_the_search_offers(api, person, organizations):
+    organizations(1)
+    alice, bob = person(orgs=[1]), person("bob.martin@example.com", orgs=[1])
+    dave, agent = person("dave.example@example.com"), person("alex.agent@example.com", role="agent")
     api.create(alice)
     added = api.post(f"{API}/request/AM-1/participant", alice, {"usernames": ["Bob.Martin"]})
     assert [u["accountId"] for u in added.json["values"]] == [bob.id]
+    # Names the search would not offer are unknown, exactly like names nobody has.
+    for name in ("Dave.Example", "Alex.Agent", "Nobody At All"):
+        refused = api.post(f"{API}/request/AM-1/participant", alice, {"usernames": [name]})
+        assert refused.status_code == 400 and refused.json["errorMessage"].startswith(f"Unknown person: {name}.")
+        assert dave.id not in refused.get_data(as_text=True) and agent.id not in refused.get_data(as_text=True)
 
 
 def test_the_history_keeps_every_change_and_hides_internal_notes_from_customers(api, person):

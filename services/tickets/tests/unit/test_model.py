@@ -5,6 +5,7 @@ import pytest
 from tickets.domain import events as ev
 from tickets.domain.errors import InvalidInput, InvalidState, NotPermitted
 from tickets.domain.model import Actor, Ticket
+from tickets.domain import status as sides
 from tickets.domain.status import Status, transitions_for
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -91,14 +92,14 @@ def test_an_empty_comment_is_refused():
 
 
 def test_customers_are_offered_close_on_open_tickets_and_reopen_on_resolved_ones():
-    assert [t.name for t in transitions_for(S.WAITING_FOR_CUSTOMER, False)] == ["Close request"]
-    assert [t.name for t in transitions_for(S.RESOLVED, False)] == ["Close request", "Reopen request"]
-    assert transitions_for(S.CLOSED, False) == []
-    assert transitions_for(S.CANCELED, False) == []
+    assert [t.name for t in transitions_for(S.WAITING_FOR_CUSTOMER, sides.REPORTER)] == ["Close request"]
+    assert [t.name for t in transitions_for(S.RESOLVED, sides.REPORTER)] == ["Close request", "Reopen request"]
+    assert transitions_for(S.CLOSED, sides.REPORTER) == []
+    assert transitions_for(S.CANCELED, sides.REPORTER) == []
 
 
 def test_agents_may_reach_every_status():
-    reachable = {t.to for s in Status for t in transitions_for(s, True)}
+    reachable = {t.to for s in Status for t in transitions_for(s, sides.AGENT)}
     assert reachable == set(Status)
 
 

@@ -1,12 +1,13 @@
 """JSM endpoints for comments, participants and notification subscription of a request."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from common.jsm import json_body, paged, paging, parse_bool
 
 from ..services import attachments as attachment_reads
 from ..services import conversation as svc
+from ..services.invitations import InviteLimits
 from . import dto
 from .caller import caller, uow
 from .schemas import CommentIn, UsersIn
@@ -71,11 +72,17 @@ def _refs(data) -> list[str]:
     return list(data.get("accountIds") or []) + list(data.get("usernames") or [])
 
 
+def invite_limits() -> InviteLimits:
+    settings = current_app.extensions["tickets.settings"]
+    return InviteLimits(settings.invites_per_customer, settings.invites_per_desk, settings.invite_window)
+
+
 @bp.post("/request/<ref>/participant")
 def add_participants(ref):
     principal = caller()
     data = UsersIn().load(json_body())
-    return jsonify(_people_page(svc.change_participants(uow(), principal, ref, _refs(data), add=True)))
+    return jsonify(_people_page(svc.change_participants(uow(), principal, ref, _refs(data), add=True,
+                                                        invite_limits=invite_limits())))
 
 
 @bp.delete("/request/<ref>/participant")

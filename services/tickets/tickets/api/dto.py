@@ -31,7 +31,8 @@ def desk_settings(desk: Desk) -> dict:
             "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants,
             "emailAddress": desk.email_address,
             "emailRequestTypeId": str(desk.email_request_type_id) if desk.email_request_type_id else None,
-            "emailSignup": desk.email_signup, "emailRequireDmarc": desk.email_require_dmarc}
+            "emailSignup": desk.email_signup, "emailRequireDmarc": desk.email_require_dmarc,
+            "customerSharing": desk.customer_sharing}
 
 
 def field_spec(spec) -> dict:

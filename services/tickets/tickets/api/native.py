@@ -95,9 +95,10 @@ def share(ref):
 
 @bp.get("/people")
 def people():
-    """People to add as participants, matched on name or email."""
+    """People to add as participants of the desk's requests, matched on name or email (domain.sharing)."""
     principal = caller()
     limit = parse_int(request.args.get("limit"), 20, "limit", minimum=1, maximum=50)
-    found = search_people(uow(), principal, request.args.get("query", ""), limit)
+    found = search_people(uow(), principal, request.args.get("query", ""), limit,
+                          desk_ref=request.args.get("serviceDeskId") or None)
     accounts = {a.id: a for a in found}
     return jsonify({"values": [dto.user(a.id, accounts) for a in found]})

@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from common.limits import LONG_TEXT, SHORT_TEXT
+
 from .fields import RESERVED, SELECT, TEXT, TEXTAREA, FieldSpec, Option
+from .sharing import SHARING
 
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -48,11 +51,11 @@ def new_desk(values: Any) -> tuple[dict, Errors]:
 
 
 def desk_changes(values: Any) -> tuple[dict, Errors]:
-    """Validate a PATCH of desk settings: any of name, description and the three flags."""
+    """Validate a PATCH of desk settings: any of name, description, customerSharing and the three flags."""
     values = values if isinstance(values, dict) else {}
     errors: Errors = {}
     clean: dict = {}
-    known = {"name", "description", "emailAddress", "emailRequestTypeId", *FLAGS}
+    known = {"name", "description", "emailAddress", "emailRequestTypeId", "customerSharing", *FLAGS}
     for name in sorted(set(values) - known):
         errors[name] = [f"'{name}' cannot be changed; use one of {', '.join(sorted(known))}."]
     if "name" in values:
@@ -76,6 +79,11 @@ def desk_changes(values: Any) -> tuple[dict, Errors]:
             clean["emailRequestTypeId"] = int(raw)
         else:
             errors["emailRequestTypeId"] = ["'emailRequestTypeId' must be the id of one of the desk's request types."]
+    if "customerSharing" in values:
+        if values["customerSharing"] in SHARING:
+            clean["customerSharing"] = values["customerSharing"]
+        else:
+            errors["customerSharing"] = [f"'customerSharing' must be one of {', '.join(SHARING)}."]
     for flag in FLAGS:
         if flag in values:
             if isinstance(values[flag], bool):
@@ -139,7 +147,7 @@ def field_specs(raw: Any) -> tuple[tuple[FieldSpec, ...], Errors]:
         if not any(k.startswith(at + ".") or k == at for k in errors):
             specs.append(FieldSpec(field_id, name.strip(), kind, required, str(item.get("description") or ""),
                                    tuple(options) if kind == SELECT else (),
-                                   255 if field_id == "summary" else 32000))
+                                   SHORT_TEXT if field_id == "summary" else LONG_TEXT))
     summary = next((s for s in specs if s.field_id == "summary"), None)
     if "summary" not in seen:
         errors["summary"] = ["Every request type needs a 'summary' field."]

@@ -24,6 +24,8 @@ class Desk:
     email_request_type_id: int | None = None
     email_signup: bool = False
     email_require_dmarc: bool = False
+    # Whom customers may add to its requests by name (domain.sharing).
+    customer_sharing: str = "organizations"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The request types every new service desk starts with (Incident, Feature request, Question)."""
 from __future__ import annotations
 
+from common.limits import SHORT_TEXT
+
 from .fields import SELECT, TEXT, TEXTAREA, FieldSpec, Option
 
-SUMMARY = FieldSpec("summary", "What do you need?", TEXT, required=True, max_length=255)
+SUMMARY = FieldSpec("summary", "What do you need?", TEXT, required=True, max_length=SHORT_TEXT)
 
 
 def description_field(label: str) -> FieldSpec:

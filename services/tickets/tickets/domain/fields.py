@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.limits import LONG_TEXT
+
 TEXT, TEXTAREA, SELECT = "text", "textarea", "select"
 RESERVED = frozenset({"organizations"})  # handled by sharing, not stored as a field value
 
@@ -22,7 +24,7 @@ class FieldSpec:
     required: bool = False
     description: str = ""
     options: tuple[Option, ...] = field(default_factory=tuple)
-    max_length: int = 32000
+    max_length: int = LONG_TEXT
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value or o.label == value), None)

@@ -2,8 +2,8 @@
 
 Rules (PRODUCT capability 7): a new ticket waits for support; a customer's public comment sends a
 ticket waiting for the customer (or a resolved one) back to support; an agent's public reply on a
-ticket waiting for support or in progress makes it wait for the customer. Customers may close an
-open or resolved request and reopen a resolved one; agents may do every move. Internal notes are
+ticket waiting for support or in progress makes it wait for the customer. Its reporter may close an
+open or resolved request and reopen a resolved one (``status.TRANSITIONS``); agents may do every move. Internal notes are
 agents' only and never change the status.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from . import events as ev
 from .errors import InvalidInput, InvalidState, NotPermitted
-from .status import BY_ID, Status, transitions_for
+from .status import AGENT, BY_ID, OTHER, REPORTER, Status, transitions_for
 
 S = Status
 
@@ -97,9 +97,13 @@ class Ticket:
         """Reporter or participant (who may manage participants and comment as a customer)."""
         return account_id == self.reporter_id or account_id in self.participant_ids
 
+    def side(self, actor: Actor) -> str:
+        """Which side of the transition table ``actor`` is on for this ticket."""
+        return AGENT if actor.is_agent else REPORTER if actor.id == self.reporter_id else OTHER
+
     def transitions(self, actor: Actor):
         """Transitions ``actor`` may perform now."""
-        return transitions_for(self.status, actor.is_agent)
+        return transitions_for(self.status, self.side(actor))
 
     # -- commands ----------------------------------------------------------------------------
     def comment(self, actor: Actor, body: str, public: bool, now: datetime, auto_move: bool = True) -> Comment:
@@ -133,10 +137,12 @@ class Ticket:
         if transition is None:
             raise InvalidInput(f"There is no transition with id '{transition_id}'.",
                                {"id": ["Use an id listed by GET /request/{key}/transition."]})
-        if transition.allowed_from(self.status, actor.is_agent):
+        if transition.allowed_from(self.status, self.side(actor)):
             self._move(actor, transition.to, now, cause="transition")
             return
-        if transition.allowed_from(self.status, True):
+        if transition.allowed_from(self.status, REPORTER):
+            raise NotPermitted(f"Only the reporter or an agent can perform '{transition.name}' on this request.")
+        if transition.allowed_from(self.status, AGENT):
             raise NotPermitted(f"Only agents can perform '{transition.name}' on a request that is "
                                f"'{self.status.value}'.")
         raise InvalidState(f"'{transition.name}' is not possible while the request is "
@@ -144,7 +150,7 @@ class Ticket:
 
     def add_participants(self, actor: Actor, account_ids: set[str], now: datetime) -> list[str]:
         """Add participants (the reporter is never one); returns who was really added."""
-        self._require_manager(actor)
+        self.require_manager(actor)
         added = sorted(set(account_ids) - self.participant_ids - {self.reporter_id})
         for account_id in added:
             self.participant_ids.add(account_id)
@@ -156,7 +162,7 @@ class Ticket:
 
     def remove_participants(self, actor: Actor, account_ids: set[str], now: datetime) -> list[str]:
         """Remove participants; returns who was really removed."""
-        self._require_manager(actor)
+        self.require_manager(actor)
         removed = sorted(set(account_ids) & self.participant_ids)
         for account_id in removed:
             self.participant_ids.discard(account_id)
@@ -168,7 +174,7 @@ class Ticket:
 
     def invite_participant(self, actor: Actor, email: str, now: datetime, language: str = "en") -> bool:
         """Record an invitation of someone without an account; False when already invited."""
-        self._require_manager(actor)
+        self.require_manager(actor)
         email = email.strip().lower()
         if email in self.invited:
             return False
@@ -193,7 +199,7 @@ class Ticket:
 
     def share(self, actor: Actor, add: set[int], remove: set[int], now: datetime) -> None:
         """Change the organisations the ticket is shared with."""
-        self._require_manager(actor)
+        self.require_manager(actor)
         added = sorted(set(add) - self.organization_ids)
         removed = sorted(set(remove) & self.organization_ids)
         for org in added:
@@ -274,7 +280,7 @@ class Ticket:
         return involved or account_id in self.watcher_ids
 
     # -- internals ---------------------------------------------------------------------------
-    def _require_manager(self, actor: Actor) -> None:
+    def require_manager(self, actor: Actor) -> None:
         if not actor.is_agent and not self.is_involved_customer(actor.id):
             raise NotPermitted("Only the reporter, the participants and agents can change who shares "
                                "this request.")

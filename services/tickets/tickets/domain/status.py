@@ -1,4 +1,9 @@
-"""Statuses and the transitions each side may perform."""
+"""Statuses and the transitions each side may perform: ONE table, ``TRANSITIONS``.
+
+Three sides act on a request: the desk's agents (every move), its reporter (close it, reopen it
+once resolved) and the other customers who see it, participants and organisation members, who
+comment but move nothing: a request is closed or reopened only by whoever raised it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,16 +40,22 @@ OPEN = frozenset({Status.WAITING_FOR_SUPPORT, Status.IN_PROGRESS, Status.WAITING
 DONE = frozenset(Status) - OPEN
 
 
+AGENT, REPORTER, OTHER = "agent", "reporter", "other customer"
+SIDES = (AGENT, REPORTER, OTHER)
+
+
 @dataclass(frozen=True)
 class Transition:
     id: str
     name: str
     to: Status
     agent_from: frozenset[Status]
-    customer_from: frozenset[Status] = frozenset()
+    reporter_from: frozenset[Status] = frozenset()
 
-    def allowed_from(self, status: Status, is_agent: bool) -> bool:
-        return status in (self.agent_from if is_agent else self.customer_from)
+    def allowed_from(self, status: Status, side: str) -> bool:
+        if side == AGENT:
+            return status in self.agent_from
+        return side == REPORTER and status in self.reporter_from
 
 
 S = Status
@@ -56,14 +67,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("3", "Back to support", S.WAITING_FOR_SUPPORT,
                frozenset({S.IN_PROGRESS, S.WAITING_FOR_CUSTOMER})),
     Transition("4", "Resolve", S.RESOLVED, OPEN),
-    Transition("5", "Close request", S.CLOSED, OPEN | {S.RESOLVED}, customer_from=OPEN | {S.RESOLVED}),
+    Transition("5", "Close request", S.CLOSED, OPEN | {S.RESOLVED}, reporter_from=OPEN | {S.RESOLVED}),
     Transition("6", "Reopen request", S.WAITING_FOR_SUPPORT,
-               frozenset({S.RESOLVED, S.CLOSED, S.CANCELED}), customer_from=frozenset({S.RESOLVED})),
+               frozenset({S.RESOLVED, S.CLOSED, S.CANCELED}), reporter_from=frozenset({S.RESOLVED})),
     Transition("7", "Cancel request", S.CANCELED, OPEN),
 )
 BY_ID = {t.id: t for t in TRANSITIONS}
 
 
-def transitions_for(status: Status, is_agent: bool) -> list[Transition]:
-    """The transitions offered to one side from ``status``."""
-    return [t for t in TRANSITIONS if t.allowed_from(status, is_agent)]
+def transitions_for(status: Status, side: str) -> list[Transition]:
+    """The transitions offered to one side (``AGENT``, ``REPORTER``, ``OTHER``) from ``status``."""
+    return [t for t in TRANSITIONS if t.allowed_from(status, side)]

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from common.auth import Principal
+from common.emails import is_email, normalise_email
 from common.errors import NotFound, ValidationFailed
-from marshmallow import validate as mv
 
 from ..domain.catalog import Account
 from ..domain.ids import as_id
 from ..domain.model import Comment
 from ..store.uow import UnitOfWork
 from .common import actor_for, domain_errors, load_visible, now, save_and_publish, viewer_for
+from .invitations import InviteLimits, check_invitations
 from .lag import UnknownPeople
+from .people import resolve_participant
 
 
 def list_comments(uow: UnitOfWork, principal: Principal, ref: str, public: bool, internal: bool,
@@ -48,27 +50,17 @@ def add_comment(uow: UnitOfWork, principal: Principal, ref: str, body: str, publ
         return comment, authors
 
 
-_EMAIL = mv.Email()
-
-
-def _is_email(ref: str) -> bool:
-    try:
-        _EMAIL(ref.strip())
-        return True
-    except Exception:  # marshmallow's ValidationError: not an address
-        return False
-
-
-def _resolve_all(uow: UnitOfWork, refs: list[str], field: str, invite: bool = False
+def _resolve_all(uow: UnitOfWork, viewer, desk, refs: list[str], field: str, invite: bool = False
                  ) -> tuple[set[str], list[str]]:
-    """Account ids for ``refs`` and, when ``invite``, the unknown emails to invite; else 400 naming them."""
+    """Account ids for ``refs`` (as ``people.resolve_participant`` names them) and, when ``invite``, the
+    unknown emails to invite; else a 400 naming them, the same for nobody and for someone not offered."""
     found, to_invite, unknown = set(), [], []
     for ref in refs:
-        account = uow.accounts.resolve(ref)
+        account = resolve_participant(uow, viewer, desk, ref)
         if account is not None:
             found.add(account.id)
-        elif invite and _is_email(str(ref)):
-            to_invite.append(str(ref).strip().lower())
+        elif invite and is_email(str(ref)):
+            to_invite.append(normalise_email(str(ref)))
         else:
             unknown.append(str(ref))
     if unknown:
@@ -87,17 +79,26 @@ def participants(uow: UnitOfWork, principal: Principal, ref: str) -> list[Accoun
         return sorted(uow.accounts.many(ticket.participant_ids).values(), key=lambda a: a.email)
 
 
-def change_participants(uow: UnitOfWork, principal: Principal, ref: str, refs: list[str], add: bool
-                        ) -> list[Account]:
-    """Add or remove participants given by id or email; returns the participants afterwards."""
+def change_participants(uow: UnitOfWork, principal: Principal, ref: str, refs: list[str], add: bool,
+                        invite_limits: InviteLimits = InviteLimits()) -> list[Account]:
+    """Add or remove participants given by id, email or name; returns the participants afterwards.
+
+    Customers' invitations of unknown emails count against ``invite_limits`` (agents' do not).
+    """
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
         actor = actor_for(viewer, ticket.desk_id)
+        # Who may not change the participants learns nothing about the people named.
+        ticket.require_manager(actor)
         if add:
             desk = uow.desks.get(ticket.desk_id)
-            ids, emails = _resolve_all(uow, refs, "accountIds", invite=desk.invite_unknown_participants)
+            ids, emails = _resolve_all(uow, viewer, desk, refs, "accountIds",
+                                       invite=desk.invite_unknown_participants)
             ticket.add_participants(actor, ids, now())
+            emails = [e for e in emails if e not in ticket.invited]
+            if emails and not actor.is_agent:
+                check_invitations(uow, invite_limits, actor.id, desk, len(emails), now())
             for email in emails:
                 ticket.invite_participant(actor, email, now(), principal.language)
         else:

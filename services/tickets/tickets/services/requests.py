@@ -6,6 +6,7 @@ from typing import Any
 
 from common.auth import Principal
 from common.errors import BadRequest, Forbidden, ValidationFailed
+from common.limits import SHORT_TEXT
 
 from ..domain.fields import validate_values
 from ..domain.ids import as_id
@@ -18,6 +19,7 @@ from .common import (
     RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
+from .people import resolve_participant
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
         errors.update({f"requestFieldValues.{k}": v for k, v in field_errors.items()})
         participant_ids = set()
         for ref in participants or []:
-            account = uow.accounts.resolve(ref)
+            account = resolve_participant(uow, viewer, desk, ref)
             if account is None:
                 errors.setdefault("requestParticipants", []).append(f"No account '{ref}'.")
             else:
@@ -183,8 +185,8 @@ def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str |
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
-        if summary is not None and len(summary) > 255:
-            raise ValidationFailed("The summary is too long.", errors={"summary": ["At most 255 characters."]})
+        if summary is not None and len(summary) > SHORT_TEXT:
+            raise ValidationFailed("The summary is too long.", errors={"summary": [f"At most {SHORT_TEXT} characters."]})
         ticket.edit(actor_for(viewer, ticket.desk_id), now(), summary=summary, description=description)
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]

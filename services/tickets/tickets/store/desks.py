@@ -18,14 +18,16 @@ from .tables import (
 SETTINGS = {"name": "name", "description": "description", "active": "active", "restricted": "restricted",
             "allowParticipantInvites": "invite_unknown_participants", "emailAddress": "email_address",
             "emailRequestTypeId": "email_request_type_id", "emailSignup": "email_signup",
-            "emailRequireDmarc": "email_require_dmarc"}
+            "emailRequireDmarc": "email_require_dmarc",
+            "customerSharing": "customer_sharing"}
 
 
 def _desk(row) -> Desk:
     return Desk(id=row.id, key=row.key, name=row.name, description=row.description, active=row.active,
                 invite_unknown_participants=row.invite_unknown_participants, restricted=row.restricted,
                 email_address=row.email_address, email_request_type_id=row.email_request_type_id,
-                email_signup=row.email_signup, email_require_dmarc=row.email_require_dmarc)
+                email_signup=row.email_signup, email_require_dmarc=row.email_require_dmarc,
+                customer_sharing=row.customer_sharing)
 
 
 class DeskRepository:

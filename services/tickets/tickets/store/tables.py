@@ -8,6 +8,7 @@ from sqlalchemy import (
 
 from common.db import new_metadata
 from common.inbox import inbox_table
+from common.limits import LONG_TEXT, SHORT_TEXT
 from common.outbox import outbox_table
 
 metadata = new_metadata()
@@ -29,6 +30,9 @@ service_desks = Table(
     Column("email_request_type_id", Integer, nullable=True),
     Column("email_signup", Boolean, nullable=False, default=False, server_default=false()),
     Column("email_require_dmarc", Boolean, nullable=False, default=False, server_default=false()),
+    # Whom its customers may add to their requests by name: their organisations' members, or also the
+    # desk's customers (domain.sharing).
+    Column("customer_sharing", String(20), nullable=False, default="organizations", server_default="organizations"),
     # The last ticket number handed out; bumped under a row lock so keys are gap-free.
     Column("last_ticket_number", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -56,7 +60,7 @@ request_type_fields = Table(
     Column("field_type", String(20), nullable=False, default="text"),
     Column("required", Boolean, nullable=False, default=False),
     Column("options", JSON, nullable=False, default=list),
-    Column("max_length", Integer, nullable=False, default=32000),
+    Column("max_length", Integer, nullable=False, default=LONG_TEXT),
     Column("position", Integer, nullable=False, default=0),
     UniqueConstraint("request_type_id", "field_id", name="uq_request_type_fields_rt_field"),
 )
@@ -95,7 +99,7 @@ tickets = Table(
     Column("request_type_id", Integer, ForeignKey("request_types.id"), nullable=False),
     Column("reporter_id", String(64), nullable=False, index=True),
     Column("assignee_id", String(64), nullable=True, index=True),
-    Column("summary", String(255), nullable=False),
+    Column("summary", String(SHORT_TEXT), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("field_values", JSON, nullable=False, default=dict),
     Column("status", String(40), nullable=False, index=True),
@@ -179,6 +183,8 @@ organizations = Table(
     "organizations", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(200), nullable=False),
+    # The agent who created it (identity's organisation.created), who may link it to their desks.
+    Column("created_by", String(64), nullable=True),
 )
 
 organization_members = Table(

@@ -11,6 +11,7 @@ from common.outbox import Outbox
 from .accounts import AccountRepository
 from .attachments import AttachmentRepository
 from .desks import DeskRepository
+from .people import PeopleRepository
 from .tickets import TicketRepository
 
 
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.tickets = TicketRepository(session)
         self.accounts = AccountRepository(session)
         self.attachments = AttachmentRepository(session)
+        self.people = PeopleRepository(session)
 
     def __exit__(self, *exc) -> None:
         if not self.owns_transaction:
