@@ -13,6 +13,7 @@ from common.i18n import normalise
 from .domain.model import InvalidEmail, LANGUAGES, normalise_email
 from .services import participants
 from .services.base import Deps
+from .store.repository import Repository
 from .store.uow import SessionUnitOfWork
 
 PARTICIPANT_INVITED = "ticket.participant_invited.v1"
@@ -56,6 +57,50 @@ def sender_invited(deps: Deps) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
+def _desk_id(data: dict) -> int:
+    return int(str(data["deskId"]))
+
+
+def _ints(values) -> list[int]:
+    return [int(str(v)) for v in values]
+
+
+def desk_agents_changed(session: Session, event: CloudEvent) -> None:
+    data = validate_payload(event)
+    Repository(session).set_desk_agents(_desk_id(data), list(data["agentIds"]))
+
+
+def desk_organizations_changed(session: Session, event: CloudEvent) -> None:
+    data = validate_payload(event)
+    Repository(session).set_desk_links(_desk_id(data), _ints(data["organizationIds"]))
+
+
+def desk_customers_changed(session: Session, event: CloudEvent) -> None:
+    data = validate_payload(event)
+    repo = Repository(session)
+    repo.desk_customers_listed(_desk_id(data), list(data["added"]), True)
+    repo.desk_customers_listed(_desk_id(data), list(data["removed"]), False)
+
+
+def ticket_touched(session: Session, event: CloudEvent) -> None:
+    """A request's reporter, participants and organisations are now touched by its desk (for good)."""
+    data = validate_payload(event)
+    repo, desk = Repository(session), _desk_id(data)
+    people = [data["reporterId"], *data.get("participantIds", [])]
+    repo.desk_customers_involved(desk, [p for p in people if p])
+    repo.desk_shared_with(desk, _ints(data.get("organizationIds", [])))
+
+
 def handlers(deps: Deps) -> dict[str, Callable[[Session, CloudEvent], None]]:
     """Routing key -> handler, as ``common.bus.consumer.Worker`` takes them."""
-    return {PARTICIPANT_INVITED: participant_invited(deps), SENDER_INVITED: sender_invited(deps)}
+    return {
+        PARTICIPANT_INVITED: participant_invited(deps),
+        SENDER_INVITED: sender_invited(deps),
+        # What desks touch, so agents reach only that (domain.scope).
+        "desk.agents_changed.v1": desk_agents_changed,
+        "desk.organizations_changed.v1": desk_organizations_changed,
+        "desk.customers_changed.v1": desk_customers_changed,
+        "ticket.created.v1": ticket_touched,
+        "ticket.participants_changed.v1": ticket_touched,
+        "ticket.shared.v1": ticket_touched,
+    }

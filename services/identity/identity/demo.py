@@ -46,11 +46,13 @@ def load_with(deps: Deps) -> None:
         if existing is None:
             existing = accounts.create_account(deps, email=email, password=PASSWORD, role=role, display_name=name)
         ids[email] = existing.id
-    admin = Principal(id=ids["admin@example.com"], email="admin@example.com", role="admin")
+    # The demo agent made the organisations, so they are within the agent's reach from the start.
+    agent = Principal(id=ids["agent@example.com"], email="agent@example.com", role="agent")
     for name, members in ORGANISATIONS:
         with deps.uow() as uow:
             org = uow.repo.organisation_by_name(name)
         if org is None:
-            org = organisations.create(deps, actor=admin, name=name)
+            org = organisations.create(deps, actor=agent, name=name)
+        admin = Principal(id=ids["admin@example.com"], email="admin@example.com", role="admin")
         organisations.add_members(deps, actor=admin, org_id=org.id, account_ids=None, emails=list(members))
     logger.info("identity demo data loaded")

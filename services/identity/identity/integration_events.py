@@ -78,7 +78,8 @@ def password_reset_requested(account: Account, link: str, expires_at: datetime,
 
 
 def organisation_created(org: Organisation) -> CloudEvent:
-    return _event("organisation.created", {"organizationId": str(org.id), "name": org.name}, str(org.id))
+    return _event("organisation.created", {"organizationId": str(org.id), "name": org.name,
+                                           "createdBy": org.created_by}, str(org.id))
 
 
 def organisation_renamed(org: Organisation) -> CloudEvent:

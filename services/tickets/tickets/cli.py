@@ -33,7 +33,7 @@ def desk_agent(settings: Settings, desk_ref: str, email: str) -> str:
             desk = DeskRepository(session).get(desk_ref)
             if desk is None:
                 raise SystemExit(f"Service desk '{desk_ref}' does not exist.")
-            return add_agent(session, desk.id, email)
+            return add_agent(session, desk.id, email, settings.exchange)
     finally:
         engine.dispose()
 

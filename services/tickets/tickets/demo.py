@@ -8,12 +8,15 @@ from __future__ import annotations
 import logging
 
 from common.db import make_engine, make_session_factory, transaction
+from common.outbox import Outbox
+
+from . import desk_events
 
 from .domain.defaults import REQUEST_TYPES
 from .settings import Settings
 from .store.accounts import AccountRepository
 from .store.desks import DeskRepository
-from .store.tables import desk_agents
+from .store.tables import desk_agents, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ def add_desk(desks: DeskRepository, key: str, name: str, description: str, invit
     return desk
 
 
-def add_agent(session, desk_id: int, email: str) -> str:
+def add_agent(session, desk_id: int, email: str, exchange: str) -> str:
     """Make ``email`` an agent of the desk now, or as soon as its account reaches the replica."""
     desks = DeskRepository(session)
     account = AccountRepository(session).by_email(email)
@@ -45,6 +48,8 @@ def add_agent(session, desk_id: int, email: str) -> str:
         desks.add_pending_agents(desk_id, [email])
         return "pending"
     desks.add_members(desk_agents, desk_id, [account.id])
+    Outbox(outbox, exchange).add(
+        session, [desk_events.agents_changed(session, desks.get(desk_id))])
     return "added"
 
 
@@ -63,6 +68,6 @@ def load(settings: Settings, agent_email: str = DEMO_AGENT) -> None:
                     desks.update(desk.id, {"emailAddress": address, "emailSignup": signup,
                                            "emailRequestTypeId": question.id})
                     logger.info("demo desk %s created", key)
-                logger.info("demo agent %s on %s: %s", agent_email, key, add_agent(session, desk.id, agent_email))
+                logger.info("demo agent %s on %s: %s", agent_email, key, add_agent(session, desk.id, agent_email, settings.exchange))
     finally:
         engine.dispose()

@@ -44,6 +44,7 @@ def _resolve_waiting(uow: UnitOfWork, account: Account) -> None:
     desks = uow.desks.resolve_pending_agent(account.email, account.id)
     if desks:
         logger.info("account %s joined desks %s as agent", account.id, desks)
+        _announce_agents(uow.session, uow.outbox, desks)
     from .services.common import publish  # the services import the store; keep the replica importable alone
 
     for ticket_id in uow.tickets.invited_ticket_ids(account.email):
@@ -59,7 +60,7 @@ def _org_id(event: CloudEvent) -> int:
 
 
 def _org_saved(session: Session, event: CloudEvent) -> None:
-    AccountRepository(session).save_organization(_org_id(event), event.data["name"])
+    AccountRepository(session).save_organization(_org_id(event), event.data["name"], event.data.get("createdBy"))
 
 
 def _org_deleted(session: Session, event: CloudEvent) -> None:
@@ -97,7 +98,14 @@ def handlers(exchange: str, on_account: Callable[[UnitOfWork, Account], None] | 
 HANDLERS = handlers("tickets.events")  # for tests and tools without a BUS_PREFIX
 
 
-def remember_caller(session: Session, principal: Principal) -> None:
+def _announce_agents(session: Session, box: Outbox, desk_ids) -> None:
+    from . import desk_events
+    from .store.desks import DeskRepository
+
+    box.add(session, [desk_events.agents_changed(session, DeskRepository(session).get(d)) for d in desk_ids])
+
+
+def remember_caller(session: Session, principal: Principal, box: Outbox | None = None) -> None:
     """Insert the caller's replica row from token claims if identity's event has not arrived yet.
 
     Desk memberships waiting for the caller's email start at once (invitations wait for the event,
@@ -109,4 +117,6 @@ def remember_caller(session: Session, principal: Principal) -> None:
     if principal.email and principal.is_agent:
         from .store.desks import DeskRepository
 
-        DeskRepository(session).resolve_pending_agent(principal.email, principal.id)
+        desks = DeskRepository(session).resolve_pending_agent(principal.email, principal.id)
+        if desks and box is not None:
+            _announce_agents(session, box, desks)

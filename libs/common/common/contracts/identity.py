@@ -88,6 +88,8 @@ class OrganisationFields(Payload):
 @contract("organisation.created")
 class OrganisationCreatedV1(OrganisationFields):
     name = fields.String(required=True)
+    # The agent who created it (absent for admins' and older events); they may link it to their desks.
+    createdBy = fields.String(allow_none=True)
 
 
 @contract("organisation.renamed")

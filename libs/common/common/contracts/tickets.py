@@ -117,3 +117,30 @@ class TicketParticipantInvitedV1(Payload):
     email = EmailAddress(required=True)
     invitedBy = fields.String(required=True)
     language = fields.String(required=True)
+
+
+class DeskFields(Payload):
+    deskId = fields.String(required=True)
+    deskKey = fields.String(required=True)
+
+
+@contract("desk.agents_changed")
+class DeskAgentsChangedV1(DeskFields):
+    """The desk's agents now are ``agentIds`` (all of them); identity scopes what agents may reach by it."""
+
+    agentIds = fields.List(fields.String(), required=True)
+
+
+@contract("desk.organizations_changed")
+class DeskOrganizationsChangedV1(DeskFields):
+    """The organisations linked to the desk now are ``organizationIds`` (all of them)."""
+
+    organizationIds = fields.List(fields.String(), required=True)
+
+
+@contract("desk.customers_changed")
+class DeskCustomersChangedV1(DeskFields):
+    """Customers were added to (or removed from) the desk's customer list."""
+
+    added = fields.List(fields.String(), required=True)
+    removed = fields.List(fields.String(), required=True)

@@ -57,6 +57,7 @@ class Account:
     password_hash: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    invited_by: str | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -142,6 +143,7 @@ class Organisation:
 
     name: str
     created_at: datetime | None = None
+    created_by: str | None = None
     id: int | None = None
 
 

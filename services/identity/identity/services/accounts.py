@@ -13,7 +13,8 @@ from ..domain.model import (
 )
 from ..domain.passwords import check_password
 from . import invitations
-from .base import Deps, chosen_language, customer_name, require_agent, rules
+from ..domain import scope
+from .base import Deps, accounts_within, chosen_language, customer_name, reach_account, require_agent, rules
 
 logger = logging.getLogger(__name__)
 
@@ -121,17 +122,14 @@ def search(deps: Deps, *, actor: Principal, query: str | None, role: str | None,
         raise BadRequest(f"kind must be {INTERNAL} or {EXTERNAL}, not '{kind}'.")
     with deps.uow() as uow:
         rows = uow.repo.search_accounts((query or "").strip() or None, tuple(asked), start, limit,
-                                        kind=kind or None, active=active)
+                                        kind=kind or None, active=active, within=accounts_within(uow, actor))
     return rows[:limit], len(rows) <= limit
 
 
 def get_account(deps: Deps, *, actor: Principal, account_id: str) -> Account:
     require_agent(actor)
     with deps.uow() as uow:
-        account = uow.repo.account(account_id)
-    if account is None:
-        raise NotFound(f"No account has the id '{account_id}'.")
-    return account
+        return reach_account(uow, actor, uow.repo.account(account_id), account_id)
 
 
 def set_active(deps: Deps, *, actor: Principal, account_id: str, active: bool) -> Account:
@@ -140,11 +138,7 @@ def set_active(deps: Deps, *, actor: Principal, account_id: str, active: bool) -
     if account_id == actor.id:
         raise Forbidden("You cannot deactivate or reactivate your own account.")
     with deps.uow() as uow:
-        account = uow.repo.account(account_id)
-        if account is None:
-            raise NotFound(f"No account has the id '{account_id}'.")
-        if account.role != "customer" and not actor.is_admin:
-            raise Forbidden("Only admins can deactivate agents and admins.")
+        account = reach_account(uow, actor, uow.repo.account(account_id), account_id, scope.SET_ACTIVE)
         now = deps.now()
         changed = account.activate(now) if active else account.deactivate(now)
         if changed:

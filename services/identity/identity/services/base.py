@@ -7,11 +7,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from common.auth import Principal, TokenIssuer
-from common.errors import BadRequest, Forbidden, ValidationFailed
+from common.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from common.outbox import Outbox
 
 from ..domain.errors import DomainError, PasswordRejected, TokenRejected
 from ..domain.model import Account, check_language
+from ..domain import scope
 from ..domain.names import check_customer_name
 from ..hashing import Passwords
 from ..ratelimit import RateLimiter
@@ -77,6 +78,35 @@ def customer_name(uow, role: str, name: str | None) -> str | None:
         return name
     with rules("displayName"):
         return check_customer_name(name, uow.repo.staff_names())
+
+
+def accounts_within(uow, actor: Principal):
+    """The accounts ``actor`` reaches as SQL (domain.scope), or None when that is every account (admins)."""
+    return None if actor.is_admin else uow.repo.scoped_account_ids(actor.id)
+
+
+def organisations_within(uow, actor: Principal):
+    """The organisations ``actor`` reaches as SQL, or None for every one (admins)."""
+    return None if actor.is_admin else uow.repo.scoped_organisation_ids(actor.id)
+
+
+def reach_account(uow, actor: Principal, account: Account | None, account_id: str, action: str = scope.READ
+                  ) -> Account:
+    """``account`` when ``actor`` may do ``action`` on it; the 404 of a missing account, or a 403, otherwise."""
+    in_scope = account is not None and (actor.is_admin or uow.repo.account_in_scope(actor.id, account.id))
+    verdict = scope.decide(actor.role, in_scope, action, account is not None and account.role != "customer")
+    if account is None or verdict == scope.NOT_FOUND:
+        raise NotFound(f"No account has the id '{account_id}'.")
+    if verdict == scope.FORBIDDEN:
+        raise Forbidden("Only admins can deactivate or reactivate agents and admins.")
+    return account
+
+
+def reach_organisation(uow, actor: Principal, org_id: int) -> None:
+    """404, as for a missing organisation, unless ``actor`` reaches it (domain.scope)."""
+    in_scope = actor.is_admin or uow.repo.organisation_in_scope(actor.id, org_id)
+    if scope.decide(actor.role, in_scope, scope.CHANGE) != scope.ALLOW:
+        raise NotFound(f"No organization has the id '{org_id}'.")
 
 
 def require_agent(actor: Principal) -> None:

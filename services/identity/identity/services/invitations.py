@@ -14,7 +14,7 @@ from ..domain.model import (
 from ..domain.tokens import INVITE, RESET
 from ..store.uow import UnitOfWork
 from . import tokens
-from .base import Deps, chosen_language, require_agent
+from .base import Deps, accounts_within, chosen_language, reach_account, require_agent
 
 logger = logging.getLogger(__name__)
 MAX_EMAILS = 100
@@ -56,7 +56,7 @@ def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | Non
     now = deps.now()
     if account is None:
         account = Account(email=email, kind=INTERNAL, language=language or default_language,
-                          display_name=display_name, created_at=now, updated_at=now)
+                          display_name=display_name, created_at=now, updated_at=now, invited_by=invited_by)
         uow.repo.add(account)
         uow.emit(ev.account_created(account))
         action = "invited"
@@ -69,6 +69,7 @@ def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | Non
     elif account.kind != INTERNAL and not uow.repo.latest_tokens([account.id], INVITE):
         # A sign-up that was never confirmed: the support team now vouches for the address.
         account.kind = INTERNAL
+        account.invited_by = account.invited_by or invited_by
         account.update_profile(now, language=language or account.language)
         account.updated_at = now
         uow.emit(ev.account_created(account))
@@ -105,6 +106,7 @@ def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
         account = uow.repo.account(account_id)
         if account is None or account.role != "customer":
             raise NotFound(f"No customer has the id '{account_id}'.")
+        reach_account(uow, actor, account, account_id)
         result = invite_one(deps, uow, account.email, invited_by=actor.id)
         uow.commit()
     return result
@@ -118,7 +120,7 @@ def list_invitations(deps: Deps, *, actor: Principal, start: int, limit: int,
         raise BadRequest(f"state must be one of {', '.join(STATES)}, not '{state}'.")
     with deps.uow() as uow:
         now = deps.now()
-        accounts = uow.repo.invitees(state, now, start, limit)
+        accounts = uow.repo.invitees(state, now, start, limit, within=accounts_within(uow, actor))
         page, is_last = accounts[:limit], len(accounts) <= limit
         latest = uow.repo.latest_tokens([a.id for a in page], INVITE)
         values = []

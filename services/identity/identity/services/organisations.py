@@ -1,4 +1,8 @@
-"""Organisations: agents create, rename and delete them and manage members; customers see their own."""
+"""Organisations: agents create, rename and delete them and manage members; customers see their own.
+
+Agents reach the organisations their desks touch and those they created (``domain.scope``); admins
+every one. Members are customers only.
+"""
 from __future__ import annotations
 
 from common.auth import Principal
@@ -8,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import integration_events as ev
 from ..domain.model import Account, InvalidEmail, Organisation, clean_organisation_name, normalise_email
 from ..store.uow import UnitOfWork
-from .base import Deps, require_agent, rules
+from ..domain.scope import may_be_member
+from .base import Deps, organisations_within, reach_organisation, require_agent, rules
 
 
 def _get(uow: UnitOfWork, org_id: int) -> Organisation:
@@ -37,7 +42,8 @@ def list_organisations(deps: Deps, *, actor: Principal, start: int, limit: int,
     else:
         member = account_id
     with deps.uow() as uow:
-        rows = uow.repo.organisations(start, limit, member_id=member)
+        within = organisations_within(uow, actor) if actor.is_agent else None
+        rows = uow.repo.organisations(start, limit, member_id=member, within=within)
     return rows[:limit], len(rows) <= limit
 
 
@@ -46,6 +52,8 @@ def get(deps: Deps, *, actor: Principal, org_id: int) -> Organisation:
         org = _get(uow, org_id)
         if not actor.is_agent and actor.id not in uow.repo.member_ids(org_id):
             raise NotFound(f"No organization has the id '{org_id}'.")
+        if actor.is_agent:
+            reach_organisation(uow, actor, org_id)
         return org
 
 
@@ -56,7 +64,7 @@ def create(deps: Deps, *, actor: Principal, name: object) -> Organisation:
     with deps.uow() as uow:
         if uow.repo.organisation_by_name(clean) is not None:
             raise Conflict(f"An organization named '{clean}' already exists.")
-        org = Organisation(name=clean, created_at=deps.now())
+        org = Organisation(name=clean, created_at=deps.now(), created_by=None if actor.is_admin else actor.id)
         uow.repo.add(org)
         uow.repo.flush()
         uow.emit(ev.organisation_created(org))
@@ -73,6 +81,7 @@ def rename(deps: Deps, *, actor: Principal, org_id: int, name: object) -> Organi
         clean = clean_organisation_name(name)
     with deps.uow() as uow:
         org = _get(uow, org_id)
+        reach_organisation(uow, actor, org_id)
         other = uow.repo.organisation_by_name(clean)
         if other is not None and other.id != org.id:
             raise Conflict(f"An organization named '{clean}' already exists.")
@@ -87,6 +96,7 @@ def delete(deps: Deps, *, actor: Principal, org_id: int) -> None:
     require_agent(actor)
     with deps.uow() as uow:
         org = _get(uow, org_id)
+        reach_organisation(uow, actor, org_id)
         members = uow.repo.member_ids(org_id)
         uow.repo.delete(org)
         uow.emit(ev.organisation_deleted(org_id, list(members)))
@@ -97,6 +107,7 @@ def members(deps: Deps, *, actor: Principal, org_id: int, start: int, limit: int
     require_agent(actor)
     with deps.uow() as uow:
         _get(uow, org_id)
+        reach_organisation(uow, actor, org_id)
         rows = uow.repo.members(org_id, start, limit)
     return rows[:limit], len(rows) <= limit
 
@@ -106,8 +117,10 @@ def _claimable(account: Account) -> bool:
     return account.email_verified or account.kind == "internal"
 
 
-def _resolve(uow: UnitOfWork, account_ids: object, emails: object) -> list[Account]:
-    """Accounts named by id or by email (JSM ``usernames``); unknown or unverified ones are a 400 naming them."""
+def _resolve(uow: UnitOfWork, actor: Principal, account_ids: object, emails: object, adding: bool = True
+             ) -> list[Account]:
+    """Accounts named by id (the actor's reach) or by email (JSM ``usernames``); unknown, unverified or
+    unreachable ones are a 400 naming them, staff a 400 too."""
     ids = account_ids if account_ids is not None else []
     names = emails if emails is not None else []
     if not isinstance(ids, list) or not isinstance(names, list) \
@@ -120,6 +133,8 @@ def _resolve(uow: UnitOfWork, account_ids: object, emails: object) -> list[Accou
     by_id = {a.id: a for a in uow.repo.accounts_by_ids(list(ids))}
     for raw in ids:
         account = by_id.get(raw)
+        if account is not None and not actor.is_admin and not uow.repo.account_in_scope(actor.id, account.id):
+            account = None
         if account is not None and _claimable(account):
             found[account.id] = account
         else:
@@ -140,6 +155,10 @@ def _resolve(uow: UnitOfWork, account_ids: object, emails: object) -> list[Accou
     if missing:
         raise BadRequest("These users do not exist: " + ", ".join(missing) + ".",
                          errors={"users": missing})
+    staff = sorted(a.email for a in found.values() if not may_be_member(a.role))
+    if staff and adding:
+        raise BadRequest("Only customers can be members of an organisation, not agents or admins: "
+                         + ", ".join(staff) + ".", errors={"users": staff})
     return list(found.values())
 
 
@@ -148,9 +167,10 @@ def add_members(deps: Deps, *, actor: Principal, org_id: int, account_ids: objec
     require_agent(actor)
     with deps.uow() as uow:
         _get(uow, org_id)
+        reach_organisation(uow, actor, org_id)
         present = uow.repo.member_ids(org_id)
         now = deps.now()
-        for account in _resolve(uow, account_ids, emails):
+        for account in _resolve(uow, actor, account_ids, emails):
             if account.id not in present:
                 uow.repo.add_member(org_id, account.id, now)
                 uow.emit(ev.member_added(org_id, account.id))
@@ -162,8 +182,9 @@ def remove_members(deps: Deps, *, actor: Principal, org_id: int, account_ids: ob
     require_agent(actor)
     with deps.uow() as uow:
         _get(uow, org_id)
+        reach_organisation(uow, actor, org_id)
         present = uow.repo.member_ids(org_id)
-        for account in _resolve(uow, account_ids, emails):
+        for account in _resolve(uow, actor, account_ids, emails, adding=False):
             if account.id in present:
                 uow.repo.remove_member(org_id, account.id)
                 uow.emit(ev.member_removed(org_id, account.id))

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, union, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from common.auth import STAFF_ROLES
 
 from ..domain.model import Account, Organisation
 from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
 from ..domain.tokens import INVITE
-from .tables import one_time_tokens, organisation_members
+from .tables import accounts, desk_agents, desk_customers, desk_organisations, one_time_tokens, organisation_members
+from .tables import organisations as organisations_table
 
 
 class Repository:
@@ -45,11 +47,77 @@ class Repository:
         stmt = select(Account.display_name).where(Account.role.in_(STAFF_ROLES), Account.display_name.is_not(None))
         return list(self.session.scalars(stmt))
 
+    # what an agent reaches (domain.scope)
+    def _agent_desks(self, agent_id: str) -> Select:
+        return select(desk_agents.c.desk_id).where(desk_agents.c.account_id == agent_id)
+
+    def scoped_organisation_ids(self, agent_id: str) -> Select:
+        """Organisations the agent's desks touch, and those the agent created."""
+        return union(
+            select(desk_organisations.c.organisation_id).where(
+                desk_organisations.c.desk_id.in_(self._agent_desks(agent_id)),
+                or_(desk_organisations.c.linked, desk_organisations.c.shared)),
+            select(organisations_table.c.id).where(organisations_table.c.created_by == agent_id))
+
+    def scoped_account_ids(self, agent_id: str) -> Select:
+        """Accounts the agent's desks touch, the agent invited, in the organisations above; the desks' agents."""
+        orgs = self.scoped_organisation_ids(agent_id).subquery()
+        desks = self._agent_desks(agent_id)
+        return union(
+            select(desk_customers.c.account_id).where(desk_customers.c.desk_id.in_(desks),
+                                                      or_(desk_customers.c.listed, desk_customers.c.involved)),
+            select(organisation_members.c.account_id).where(organisation_members.c.organisation_id.in_(select(orgs))),
+            select(accounts.c.id).where(accounts.c.invited_by == agent_id),
+            select(desk_agents.c.account_id).where(desk_agents.c.desk_id.in_(desks)),
+            select(accounts.c.id).where(accounts.c.id == agent_id))
+
+    def account_in_scope(self, agent_id: str, account_id: str) -> bool:
+        ids = self.scoped_account_ids(agent_id).subquery()
+        return bool(self.session.execute(select(exists().where(ids.c[0] == account_id))).scalar())
+
+    def organisation_in_scope(self, agent_id: str, org_id: int) -> bool:
+        ids = self.scoped_organisation_ids(agent_id).subquery()
+        return bool(self.session.execute(select(exists().where(ids.c[0] == org_id))).scalar())
+
+    # the replica of what desks touch (tickets' events)
+    def set_desk_agents(self, desk_id: int, agent_ids: list[str]) -> None:
+        self.session.execute(delete(desk_agents).where(desk_agents.c.desk_id == desk_id))
+        for account_id in sorted(set(agent_ids)):
+            self.session.execute(insert(desk_agents).values(desk_id=desk_id, account_id=account_id))
+
+    def set_desk_links(self, desk_id: int, org_ids: list[int]) -> None:
+        t = desk_organisations
+        self.session.execute(update(t).where(t.c.desk_id == desk_id).values(linked=False))
+        for org_id in set(org_ids):
+            self._touch(t, {"desk_id": desk_id, "organisation_id": org_id}, linked=True)
+
+    def desk_shared_with(self, desk_id: int, org_ids: list[int]) -> None:
+        for org_id in set(org_ids):
+            self._touch(desk_organisations, {"desk_id": desk_id, "organisation_id": org_id}, shared=True)
+
+    def desk_customers_listed(self, desk_id: int, account_ids: list[str], listed: bool) -> None:
+        for account_id in set(account_ids):
+            self._touch(desk_customers, {"desk_id": desk_id, "account_id": account_id}, listed=listed)
+
+    def desk_customers_involved(self, desk_id: int, account_ids: list[str]) -> None:
+        for account_id in set(account_ids):
+            self._touch(desk_customers, {"desk_id": desk_id, "account_id": account_id}, involved=True)
+
+    def _touch(self, table, key: dict, **flags: bool) -> None:
+        """Set ``flags`` on the row of ``key``, inserting it (other flags false) when missing."""
+        cond = and_(*(table.c[k] == v for k, v in key.items()))
+        if self.session.execute(update(table).where(cond).values(**flags)).rowcount == 0:
+            defaults = {c.name: False for c in table.columns if c.name not in key}
+            self.session.execute(insert(table).values(**key, **{**defaults, **flags}))
+
     def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int,
-                        kind: str | None = None, active: bool | None = None) -> list[Account]:
-        """Accounts of ``roles`` (and ``kind``, ``active``) whose name or email contains ``query``, ordered by
-        email; one extra row tells if more exist."""
+                        kind: str | None = None, active: bool | None = None, within: Select | None = None
+                        ) -> list[Account]:
+        """Accounts of ``roles`` (and ``kind``, ``active``, among ``within``) whose name or email contains
+        ``query``, ordered by email; one extra row tells if more exist."""
         stmt = select(Account).where(Account.role.in_(roles))
+        if within is not None:
+            stmt = stmt.where(Account.id.in_(select(within.subquery())))
         if kind is not None:
             stmt = stmt.where(Account.kind == kind)
         if active is not None:
@@ -60,7 +128,8 @@ class Repository:
                                   func.lower(Account.display_name).like(pattern, escape="\\")))
         return list(self.session.scalars(stmt.order_by(Account.email).offset(start).limit(limit + 1)))
 
-    def invitees(self, state: str | None, now: datetime, start: int, limit: int) -> list[Account]:
+    def invitees(self, state: str | None, now: datetime, start: int, limit: int,
+                 within: Select | None = None) -> list[Account]:
         """Customers registered by the support team or invited onto a request, newest first, optionally only
         those whose invitation is pending, accepted or expired (one extra row tells if more exist)."""
         t = one_time_tokens
@@ -70,6 +139,8 @@ class Repository:
         stmt = (select(Account).outerjoin(latest, latest.c.account_id == Account.id)
                 .outerjoin(token, token.c.id == latest.c.token_id)
                 .where(Account.role == "customer", or_(Account.kind == "internal", latest.c.token_id.is_not(None))))
+        if within is not None:
+            stmt = stmt.where(Account.id.in_(select(within.subquery())))
         accepted = and_(Account.password_hash.is_not(None), Account.email_verified.is_(True))
         pending = and_(~accepted, token.c.id.is_not(None), token.c.used_at.is_(None), token.c.revoked_at.is_(None), token.c.expires_at > now)
         if state == "accepted":
@@ -139,8 +210,11 @@ class Repository:
         stmt = select(Organisation).where(func.lower(Organisation.name) == name.lower())
         return self.session.scalars(stmt).first()
 
-    def organisations(self, start: int, limit: int, member_id: str | None = None) -> list[Organisation]:
+    def organisations(self, start: int, limit: int, member_id: str | None = None,
+                      within: Select | None = None) -> list[Organisation]:
         stmt = select(Organisation)
+        if within is not None:
+            stmt = stmt.where(Organisation.id.in_(select(within.subquery())))
         if member_id is not None:
             m = organisation_members
             stmt = stmt.join(m, and_(m.c.organisation_id == Organisation.id, m.c.account_id == member_id))

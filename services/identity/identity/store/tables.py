@@ -30,6 +30,8 @@ accounts = Table(
     Column("password_hash", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The agent who invited or registered the account (it is in their scope, domain.scope).
+    Column("invited_by", String(36), nullable=True),
 )
 
 one_time_tokens = Table(
@@ -73,6 +75,31 @@ organisations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(255), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(36), nullable=True),
+)
+
+# What each service desk touches, kept from tickets' events (domain.scope): its agents, the
+# organisations linked to it or sharing its requests, its listed and involved customers.
+desk_agents = Table(
+    "desk_agents", metadata,
+    Column("desk_id", Integer, primary_key=True),
+    Column("account_id", String(36), primary_key=True, index=True),
+)
+
+desk_organisations = Table(
+    "desk_organisations", metadata,
+    Column("desk_id", Integer, primary_key=True),
+    Column("organisation_id", Integer, primary_key=True),
+    Column("linked", Boolean, nullable=False),
+    Column("shared", Boolean, nullable=False),
+)
+
+desk_customers = Table(
+    "desk_customers", metadata,
+    Column("desk_id", Integer, primary_key=True),
+    Column("account_id", String(36), primary_key=True),
+    Column("listed", Boolean, nullable=False),
+    Column("involved", Boolean, nullable=False),
 )
 
 organisation_members = Table(

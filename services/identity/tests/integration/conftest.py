@@ -16,7 +16,7 @@ from identity.services import accounts
 from identity.settings import Settings
 
 PASSWORD = "a sturdy passphrase"
-TABLES = "organisation_members, organisations, api_tokens, refresh_tokens, one_time_tokens, accounts, outbox, inbox"
+TABLES = "desk_agents, desk_organisations, desk_customers, organisation_members, organisations, api_tokens, refresh_tokens, one_time_tokens, accounts, outbox, inbox"
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ def _emails(page):
 
 
 def test_accounts_page_like_jsm_and_filter(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     api.user("admin@example.com", "admin", name="Ada Admin")
     for n in range(3):
         api.user(f"c{n}@example.com", name=f"Customer {n}")
@@ -38,7 +38,7 @@ def test_accounts_page_like_jsm_and_filter(api):
 
 
 def test_bad_account_filters_are_refused_with_a_reason(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     for query, word in (("role=boss", "role"), ("kind=vip", "kind"), ("active=maybe", "active"),
                         ("limit=0", "limit")):
         response = api.call("GET", f"/api/identity/accounts?{query}", token=agent)
@@ -46,7 +46,7 @@ def test_bad_account_filters_are_refused_with_a_reason(api):
 
 
 def test_invitations_filter_by_state(api, deps, outbox):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     api.call("POST", "/api/identity/invitations", {"emails": ["old@example.com"]}, agent)
     clock = deps.clock
     deps.clock = lambda: datetime.now(timezone.utc) - timedelta(days=8)
@@ -87,6 +87,6 @@ def test_participants_invited_onto_requests_are_listed(api, settings, outbox):
         worker.handle(event, worker.handlers[PARTICIPANT_INVITED])
     finally:
         worker.session_factory.kw["bind"].dispose()
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     page = _page(api, "/api/identity/invitations?state=pending", agent)
     assert _emails(page) == ["guest@example.com"]

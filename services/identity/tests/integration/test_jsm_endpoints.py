@@ -19,7 +19,7 @@ def check():
 
 
 def test_organisation_lifecycle_through_the_jsm_api(api, check, outbox):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     alice = api.user("alice@example.com", name="Alice")
     bob = api.user("bob@example.com")
 
@@ -57,7 +57,7 @@ def test_organisation_lifecycle_through_the_jsm_api(api, check, outbox):
 
 
 def test_customers_only_see_their_own_organisations(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     ids = [api.call("POST", f"{BASE}/organization", {"name": n}, agent).get_json()["id"] for n in ("One", "Two")]
     api.user("alice@example.com")
     api.call("POST", f"{BASE}/organization/{ids[0]}/user", {"usernames": ["alice@example.com"]}, agent)
@@ -70,7 +70,7 @@ def test_customers_only_see_their_own_organisations(api):
 
 
 def test_organisation_errors_are_clear(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     assert api.call("POST", f"{BASE}/organization", {}, agent).status_code == 400
     api.call("POST", f"{BASE}/organization", {"name": "Acme"}, agent)
     assert api.call("POST", f"{BASE}/organization", {"name": "acme"}, agent).status_code == 409
@@ -81,7 +81,7 @@ def test_organisation_errors_are_clear(api):
 
 
 def test_unverified_sign_ups_cannot_join_organisations(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     api.call("POST", "/api/identity/signup", {"email": "claimer@example.com"})
     org_id = api.call("POST", f"{BASE}/organization", {"name": "Acme"}, agent).get_json()["id"]
     response = api.call("POST", f"{BASE}/organization/{org_id}/user", {"usernames": ["claimer@example.com"]}, agent)
@@ -89,7 +89,7 @@ def test_unverified_sign_ups_cannot_join_organisations(api):
 
 
 def test_create_customer_accepts_display_name_or_full_name(api, check, outbox):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     created = api.call("POST", f"{BASE}/customer", {"displayName": "Fred F. User", "email": "fred@example.com"},
                        agent)
     assert created.status_code == 201

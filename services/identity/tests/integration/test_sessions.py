@@ -141,7 +141,7 @@ def test_login_is_rate_limited_per_client_address(api, settings, deps):
 
 
 def test_deactivation_ends_sessions_and_emits_account_updated(api, outbox):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     customer = api.user("alice@example.com")
     tokens = api.login("alice@example.com")
     response = api.call("POST", f"/api/identity/accounts/{customer.id}/deactivate", token=agent)
@@ -154,16 +154,22 @@ def test_deactivation_ends_sessions_and_emits_account_updated(api, outbox):
     assert refused.status_code == 401 and "deactivated" in refused.get_json()["errorMessage"]
 
 
-def test_agents_cannot_deactivate_admins_and_customers_cannot_deactivate_anyone(api):
+def test_agents_cannot_deactivate_admins_and_customers_cannot_deactivate_anyone(api, deps):
     agent = api.token_for("agent@example.com", "agent")
     admin = api.user("admin@example.com", "admin")
+    # An admin outside the agent's desks is out of reach; one working on the same desk is not theirs to stop.
+    assert api.call("POST", f"/api/identity/accounts/{admin.id}/deactivate", token=agent).status_code == 404
+    with deps.uow() as uow:
+        agent_id = uow.repo.account_by_email("agent@example.com").id
+        uow.repo.set_desk_agents(1, [agent_id, admin.id])
+        uow.commit()
     assert api.call("POST", f"/api/identity/accounts/{admin.id}/deactivate", token=agent).status_code == 403
     customer = api.token_for("alice@example.com")
     assert api.call("POST", f"/api/identity/accounts/{admin.id}/deactivate", token=customer).status_code == 403
 
 
 def test_agents_search_customers(api):
-    agent = api.token_for("agent@example.com", "agent")
+    agent = api.token_for("agent@example.com", "admin")
     api.user("alice@example.com", name="Alice Liddell")
     api.user("bob@example.com", name="Bob Builder")
     found = api.call("GET", "/api/identity/accounts?query=lidd", token=agent).get_json()

@@ -1,4 +1,6 @@
 """Desk administration: desks and settings, agents of a desk, restricted desks, request types and fields."""
+from .conftest import outbox_events
+
 API = "/rest/servicedeskapi"
 NATIVE = "/api/tickets"
 
@@ -52,7 +54,7 @@ def test_an_agent_added_by_email_before_the_account_arrives_gets_the_desk_when_i
     from common.events import CloudEvent, event_type
     from tickets.replica import HANDLERS
 
-    from .conftest import Person
+    from .conftest import outbox_events, Person
 
     admin = person(role="admin")
     assert api.post(f"{NATIVE}/desks/3/agents", admin, {"emails": ["Later@Example.com"]}).status_code == 204
@@ -116,8 +118,27 @@ def test_a_restricted_desk_takes_requests_from_members_of_its_organisations(api,
     admin, agent, alice = person(role="admin"), person(role="agent"), person(orgs=[5])
     api.patch(f"{NATIVE}/desks/3", admin, {"restricted": True})
     assert api.create(alice, desk="3", rt="7").status_code == 400
-    assert api.post(f"{API}/servicedesk/3/organization", agent, {"organizationId": 5}).status_code == 204
+    assert api.post(f"{API}/servicedesk/3/organization", admin, {"organizationId": 5}).status_code == 204
     assert api.create(alice, desk="3", rt="7").status_code == 201
+
+
+def test_agents_link_only_organisations_they_created_or_their_desks_touch(api, app, person, organizations):
+    from common.db import transaction
+    from tickets.store.accounts import AccountRepository
+
+    am, tv = person(role="agent", desks=(1,)), person(role="agent", desks=(2,))
+    alice = person(orgs=[5])
+    organizations(5)
+    with transaction(app.extensions["tickets.session_factory"]) as session:
+        AccountRepository(session).save_organization(6, "Made by TV", created_by=tv.id)
+    api.create(alice, values={"organizations": [5]})  # AM-1, shared with org 5: AM touches it
+    # TV's agent cannot pull AM's organisation (and its members) onto TV: it answers as unknown.
+    assert api.post(f"{API}/servicedesk/2/organization", tv, {"organizationId": 5}).status_code == 404
+    assert api.post(f"{API}/servicedesk/1/organization", am, {"organizationId": 5}).status_code == 204
+    assert api.post(f"{API}/servicedesk/2/organization", tv, {"organizationId": 6}).status_code == 204
+    [event] = [e for e in outbox_events(app) if e["type"] == "servicedesk.desk.organizations_changed.v1"
+               and e["data"]["deskId"] == "2"]
+    assert event["data"]["organizationIds"] == ["6"]
 
 
 def test_request_types_and_their_fields(api, person):

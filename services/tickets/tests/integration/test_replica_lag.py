@@ -8,7 +8,7 @@ from tickets.domain.catalog import Account
 from tickets.store.accounts import AccountRepository
 
 
-def arrive_later(app, delay, account=None, org=None):
+def arrive_later(app, delay, account=None, org=None, created_by=None):
     """Put an account or organisation into the replica after ``delay`` seconds, as the worker would."""
 
     def insert():
@@ -18,7 +18,7 @@ def arrive_later(app, delay, account=None, org=None):
             if account is not None:
                 repo.upsert(account)
             if org is not None:
-                repo.save_organization(org, f"Org {org}")
+                repo.save_organization(org, f"Org {org}", created_by=created_by)
 
     thread = threading.Thread(target=insert)
     thread.start()
@@ -41,7 +41,7 @@ def test_a_participant_arriving_during_the_request_is_accepted(api, app, person)
 
 def test_an_organisation_arriving_during_the_request_can_be_linked(api, app, person):
     agent = person(role="agent")
-    thread = arrive_later(app, 0.3, org=98765)
+    thread = arrive_later(app, 0.3, org=98765, created_by=agent.id)
 
     response = api.post("/rest/servicedeskapi/servicedesk/1/organization", agent, {"organizationId": 98765})
     thread.join()

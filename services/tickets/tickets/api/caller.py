@@ -6,9 +6,11 @@ from flask import current_app
 from common.auth import Principal, authenticate
 from common.db import transaction
 from common.errors import Unauthorized
+from common.outbox import Outbox
 
 from ..replica import remember_caller
 from ..store.accounts import AccountRepository
+from ..store.tables import outbox
 from ..store.uow import UnitOfWork
 
 
@@ -31,7 +33,7 @@ def caller() -> Principal:
     known: set = current_app.extensions["tickets.known_accounts"]
     if principal.id not in known:
         with transaction(current_app.extensions["tickets.session_factory"]) as session:
-            remember_caller(session, principal)
+            remember_caller(session, principal, Outbox(outbox, current_app.extensions["tickets.settings"].exchange))
         if len(known) > 50_000:  # bound the per-process memo; the upsert is idempotent anyway
             known.clear()
         known.add(principal.id)

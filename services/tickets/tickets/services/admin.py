@@ -6,6 +6,7 @@ import logging
 from common.auth import Principal
 from common.errors import Forbidden, NotFound, ValidationFailed
 
+from .. import desk_events
 from ..demo import add_desk
 from ..domain import admin as rules
 from ..domain.catalog import Account, Desk, RequestType
@@ -141,6 +142,9 @@ def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, accoun
         else:
             uow.desks.remove_members(TABLES[kind], desk.id, ids)
             uow.desks.remove_pending_agents(desk.id, waiting)
+        # Identity scopes what agents may reach by what their desks touch.
+        uow.publish([desk_events.agents_changed(uow.session, desk) if kind == "agents" else
+                     desk_events.customers_changed(desk, ids if add else (), () if add else ids)])
         uow.commit()
 
 

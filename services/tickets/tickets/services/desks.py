@@ -4,12 +4,22 @@ from __future__ import annotations
 from common.auth import Principal
 from common.errors import BadRequest, Forbidden, NotFound
 
+from .. import desk_events
 from ..domain.catalog import Desk, RequestType
 from ..domain.ids import as_id
 from ..domain.visibility import Viewer, can_use_desk
+from ..store.people import touched_organizations
 from ..store.uow import UnitOfWork
 from .common import viewer_for
 from .lag import UnknownOrganisation
+
+
+def may_link(uow: UnitOfWork, viewer: Viewer, org_id: int) -> bool:
+    """Whether the agent created the organisation or one of their desks touches it already."""
+    if uow.accounts.organization_creator(org_id) == viewer.account_id:
+        return True
+    return any(org_id in set(uow.session.execute(touched_organizations(desk_id)).scalars())
+               for desk_id in viewer.desk_ids)
 
 
 def visible_desk(uow: UnitOfWork, viewer: Viewer, ref) -> Desk:
@@ -85,10 +95,16 @@ def link_organization(uow: UnitOfWork, principal: Principal, desk_ref, org_id, l
         raise BadRequest(f"'organizationId' must be an organisation id, not '{org_id}'.")
     with uow:
         desk = agent_desk(uow, principal, desk_ref, "link organisations to it")
+        viewer = viewer_for(uow, principal)
         if link:
             if not uow.accounts.organizations([org]):
                 raise UnknownOrganisation(f"Organisation {org} does not exist.")
+            # Linking brings the organisation's members into the desk's reach: an agent links only
+            # organisations their desks already touch or they created themselves.
+            if not viewer.is_admin and not may_link(uow, viewer, org):
+                raise NotFound(f"Organisation {org} does not exist.")
             uow.desks.link_organization(desk.id, org)
         else:
             uow.desks.unlink_organization(desk.id, org)
+        uow.publish([desk_events.organizations_changed(uow.session, desk)])
         uow.commit()

@@ -119,9 +119,13 @@ class AccountRepository:
         rows = self.session.execute(select(organizations).where(organizations.c.id.in_(ids))).all()
         return {row.id: row.name for row in rows}
 
-    def save_organization(self, org_id: int, name: str) -> None:
-        stmt = _insert(self.session, organizations).values(id=org_id, name=name)
+    def save_organization(self, org_id: int, name: str, created_by: str | None = None) -> None:
+        stmt = _insert(self.session, organizations).values(id=org_id, name=name, created_by=created_by)
         self.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"name": name}))
+
+    def organization_creator(self, org_id: int) -> str | None:
+        """The agent who created the organisation (None for admins' and unknown ones)."""
+        return self.session.execute(select(organizations.c.created_by).where(organizations.c.id == org_id)).scalar()
 
     def delete_organization(self, org_id: int) -> None:
         self.session.execute(delete(organization_members).where(organization_members.c.organization_id == org_id))
