@@ -7,6 +7,8 @@ from typing import Mapping
 from ..portal.presenters import field_kind
 
 SETTINGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
+# Whom customers may add to the desk's requests by name (tickets' domain.sharing).
+SHARING = ("organizations", "desk")
 FIELD_TYPES = ("text", "textarea", "select")
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 BLANK_ROWS = 3
@@ -29,6 +31,8 @@ def desk_changes(form: Mapping[str, str]) -> dict:
         changes["emailAddress"] = (form.get("emailAddress") or "").strip() or None
     if "emailRequestTypeId" in form:
         changes["emailRequestTypeId"] = (form.get("emailRequestTypeId") or "").strip() or None
+    if form.get("customerSharing") in SHARING:
+        changes["customerSharing"] = form["customerSharing"]
     return changes
 
 

@@ -102,7 +102,8 @@ def _render_desk(desk_id: str, errors: dict | None = None, form: dict | None = N
     types = paged_values(api.get(f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype", limit=100))
     settings = {s: desk.get(s) if isinstance(desk.get(s), bool) else None for s in forms.SETTINGS}
     return render_template("admin/desk.html", desk=desk, agents=agents, agents_missing=agents_missing,
-                           request_types=types, settings=settings, errors=errors or {}, form=form or {}), status
+                           request_types=types, settings=settings, sharing=desk.get("customerSharing"),
+                           errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/desks/<desk_id>")

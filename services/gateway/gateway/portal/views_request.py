@@ -67,11 +67,12 @@ def member_of_shared(detail: dict) -> bool:
     return any(str(o.get("id")) in mine for o in detail["shared"] or [])
 
 
-def find_people(query: str) -> list[dict]:
-    """People matching ``query`` by name or email, to add as participants."""
+def find_people(query: str, desk_id: str) -> list[dict]:
+    """People matching ``query`` by name or email whom the desk lets the caller add as participants."""
     if not query:
         return []
-    return paged_values(api.get("/api/tickets/people", query=query, limit=PEOPLE_LIMIT))
+    return paged_values(api.get("/api/tickets/people", query=query, serviceDeskId=desk_id or None,
+                                limit=PEOPLE_LIMIT))
 
 
 def render_request(key: str, errors: dict | None = None, comment: str = "", status: int = 200,
@@ -82,8 +83,8 @@ def render_request(key: str, errors: dict | None = None, comment: str = "", stat
     files = attachments.listed(key)
     return render_template("portal/request.html", comments=comments, errors=errors or {}, comment=comment,
                            member_of_shared=member_of_shared(detail), people_query=people_query,
-                           people=find_people(people_query), attachments=files,
-                           files_by_comment=attachments.by_comment(files), **detail), status
+                           people=find_people(people_query, str(detail["req"].get("serviceDeskId", ""))),
+                           attachments=files, files_by_comment=attachments.by_comment(files), **detail), status
 
 
 @bp.get("/<key>")

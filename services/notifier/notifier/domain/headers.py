@@ -12,6 +12,8 @@ import re
 import unicodedata
 from email.headerregistry import Address
 
+from common.emails import InvalidEmail, normalise_email
+
 MAX_SUBJECT = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
@@ -37,12 +39,18 @@ def clean_text(value: str | None, max_length: int = MAX_SUBJECT) -> str:
 
 
 def address(email: str, display_name: str | None = None) -> Address:
-    """An Address for ``email``; raise UnsafeHeader when it holds anything but a plain address."""
+    """An Address for ``email``; raise UnsafeHeader when it holds anything but a plain address.
+
+    The address is held to the rule identity stored it by (``common.emails``) and sent in its
+    canonical form, so every address identity accepts is one the notifier can mail.
+    """
     if not isinstance(email, str) or _CONTROL.search(email) or "=?" in email or " " in email:
         raise UnsafeHeader(f"refusing a suspicious email address {email!r}")
-    username, at, domain = email.rpartition("@")
-    if not at or not username or not domain or "@" in username or any(c in email for c in "<>,;\"()"):
-        raise UnsafeHeader(f"not a plain email address: {email!r}")
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise UnsafeHeader(f"not a plain email address: {email!r} ({exc})") from None
+    username, _at, domain = email.rpartition("@")
     try:
         return Address(display_name=clean_text(display_name, 100), username=username, domain=domain)
     except (ValueError, IndexError) as exc:
