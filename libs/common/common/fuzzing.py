@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+
+from .testing import count_cases
 from schemathesis.specs.openapi.checks import (
     content_type_conformance, negative_data_rejection, response_schema_conformance, status_code_conformance,
 )
@@ -38,6 +40,7 @@ def fuzz(app, document_path: str, method: str, path: str, token: str) -> None:
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
+        count_cases(f"schemathesis {document_path}")
         # A generated bearer token stands for a valid one; a missing or malformed one must get a 401.
         if case.headers and str(case.headers.get("Authorization", "")).startswith("Bearer "):
             case.headers["Authorization"] = f"Bearer {token}"

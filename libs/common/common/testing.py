@@ -188,3 +188,17 @@ def stop_process(proc, timeout: float = 15.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# Generated and table-driven suites count their cases here; the pytest plugin prints the totals.
+CASE_COUNTS: dict[str, int] = {}
+
+
+def count_cases(name: str, n: int = 1) -> None:
+    """Add ``n`` cases to the total reported as ``name`` at the end of the run."""
+    CASE_COUNTS[name] = CASE_COUNTS.get(name, 0) + n
+
+
+def fuzz_budget(default: int) -> int:
+    """Examples for a property-based test: ``default`` in ``make test``, times ``FUZZ_SCALE`` in ``make fuzz``."""
+    return default * max(1, int(os.environ.get("FUZZ_SCALE", "1")))

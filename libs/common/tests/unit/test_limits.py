@@ -1,0 +1,82 @@
+"""Input limits (common.limits) enforced for every service by common.web: one table of hostile inputs."""
+import json
+
+import pytest
+from flask import Flask, jsonify, request
+
+from common import limits
+from common.web import init_service_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = Flask(__name__)
+    init_service_app(app, readiness={})
+
+    @app.post("/api/echo")
+    @app.post("/rest/servicedeskapi/echo")
+    def echo():
+        return jsonify({"type": type(request.get_json(silent=True)).__name__})
+
+    @app.get("/api/search")
+    def search():
+        return jsonify({})
+
+    return app.test_client()
+
+
+def deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
+CASES = [
+    # (name, raw body, status, words the message must name)
+    ("plain object", json.dumps({"body": "hello"}).encode(), 200, ""),
+    ("32 levels", deep(limits.MAX_JSON_DEPTH), 200, ""),
+    ("33 levels", deep(limits.MAX_JSON_DEPTH + 1), 400, "nested too deeply"),
+    ("1,000 levels", deep(1000), 400, "nested too deeply"),
+    ("100,000 levels", deep(100_000), 400, "nested too deeply"),
+    ("lone surrogate", b'{"body": "\\ud800"}', 400, "'body' contains an unpaired surrogate"),
+    ("lone surrogate in a key", b'{"\\udfff": "x"}', 400, "unpaired surrogate"),
+    ("NUL", b'{"summary": "a\\u0000b"}', 400, "'summary' contains a NUL"),
+    ("comment one past the limit", json.dumps({"body": "x" * (limits.LONG_TEXT + 1)}).encode(), 400,
+     f"'body' is too long: at most {limits.LONG_TEXT}"),
+    ("comment at the limit", json.dumps({"body": "x" * limits.LONG_TEXT}).encode(), 200, ""),
+    ("summary one past the limit", json.dumps({"requestFieldValues": {"summary": "x" * 256}}).encode(), 400,
+     "'requestFieldValues.summary' is too long: at most 255"),
+    ("display name", json.dumps({"displayName": "x" * 256}).encode(), 400, "'displayName' is too long"),
+    ("password", json.dumps({"password": "x" * (limits.SECRET + 1)}).encode(), 400, "'password' is too long"),
+    ("each email of a list", json.dumps({"emails": ["a@example.com", "x" * 300]}).encode(), 400,
+     "'emails[1]' is too long"),
+    ("too many items", json.dumps({"accountIds": ["a"] * (limits.MAX_LIST_ITEMS + 1)}).encode(), 400,
+     "'accountIds' has too many items"),
+    ("not JSON", b'{"body": ', 400, "not valid JSON"),
+    ("not UTF-8", b'{"body": "\xff\xfe"}', 400, "not valid JSON"),
+    ("a huge number", b'{"n": ' + b"9" * 5000 + b"}", 400, "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "status", "words"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_json_is_a_clear_400(client, name, raw, status, words):
+    response = client.post("/api/echo", data=raw, content_type="application/json")
+    assert response.status_code == status, response.get_data(as_text=True)
+    if words:
+        assert words in response.get_json()["errorMessage"]
+
+
+def test_a_body_past_the_size_limit_is_a_413_naming_the_limit(client):
+    response = client.post("/api/echo", data=b'{"body": "' + b"x" * (10 * 1024 * 1024) + b'"}',
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert "1 MiB" in response.get_json()["errorMessage"]
+
+
+def test_jsm_paths_keep_jsms_error_body(client):
+    response = client.post("/rest/servicedeskapi/echo", data=deep(1000), content_type="application/json")
+    assert response.status_code == 400 and set(response.get_json()) == {"errorMessage", "i18nErrorMessage"}
+
+
+def test_query_values_are_limited_too(client):
+    assert client.get("/api/search?query=" + "x" * 201).status_code == 400
+    assert client.get("/api/search?other=" + "x" * 1001).status_code == 400
+    assert client.get("/api/search?query=" + "x" * 200).status_code == 200
