@@ -161,3 +161,11 @@ def new_customer(api: httpx.Client, agent_headers: dict, mailbox: Mailbox, label
                         json={"token": token, "password": password, "displayName": label.title()})
     assert accepted.status_code in (200, 201), accepted.text
     return email, login(api, email, password)
+
+
+@pytest.fixture(scope="session")
+def world(stack, api, agent_headers, mailbox):
+    """Desks AM and TV with their own agents, an admin, an organisation and customers related to its requests."""
+    from world import build_world
+
+    return build_world(stack, api, agent_headers, mailbox)

@@ -23,7 +23,7 @@ def test_agents_work_only_on_their_desks(api, person):
     assert api.get(f"{API}/request?requestOwnership=ALL_REQUESTS", tv_agent).json["values"] == []
     assert api.get(f"{API}/request?searchTerm={key}", tv_agent).json["values"] == []
     for queue in ("unassigned", "open", "all", "waiting"):
-        assert api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", tv_agent).status_code == 400
+        assert api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", tv_agent).status_code == 404
         assert api.get(f"{NATIVE}/queues?serviceDeskId=2&queue={queue}", tv_agent).json["values"] == []
         assert len(api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", am_agent).json["values"]) == 1
     assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", tv_agent).json["values"]] == ["TV"]

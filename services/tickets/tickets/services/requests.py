@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from common.auth import Principal
-from common.errors import BadRequest, Forbidden, ValidationFailed
+from common.errors import Forbidden, NotFound, ValidationFailed
 from common.limits import SHORT_TEXT
 
 from ..domain.fields import validate_values
@@ -125,7 +125,7 @@ def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: 
         desk = uow.desks.get(filter_.desk_id)
         # A desk the agent does not work on is answered like one that does not exist.
         if desk is None or not viewer_for(uow, principal).is_agent_for(desk.id):
-            raise BadRequest(f"Service desk '{filter_.desk_id}' does not exist or you are not one of its agents.")
+            raise NotFound(f"Service desk '{filter_.desk_id}' does not exist or you are not one of its agents.")
     return list_requests(uow, principal, filter_, start, limit)
 
 
