@@ -11,7 +11,7 @@ export TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672//
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install prerequisites run run-stack test test-unit test-integration test-e2e clean
+.PHONY: install prerequisites run run-stack test test-unit test-integration test-e2e fuzz clean
 
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ test-integration: prerequisites $(STAMP)
 
 test-e2e: prerequisites $(STAMP)
 	$(PY) scripts/run_tests.py e2e
+
+# The generated suites with a larger budget (make test runs them small and derandomized):
+# FUZZ_EXAMPLES examples per API operation, FUZZ_SCALE times the property tests' examples, new ones each run.
+FUZZ_EXAMPLES ?= 200
+FUZZ_SCALE ?= 20
+fuzz: $(STAMP)
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCALE=$(FUZZ_SCALE) $(PY) scripts/run_tests.py fuzz
 
 clean:
 	rm -rf var test-results

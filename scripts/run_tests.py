@@ -1,6 +1,7 @@
 """Run every test suite (each package on its own, so their conftest files never clash) and sum up.
 
-``python scripts/run_tests.py [unit|integration|e2e|all]``. Prints one line per suite, then the
+``python scripts/run_tests.py [unit|integration|e2e|all|fuzz]``; ``fuzz`` runs only the generated
+suites (schemathesis, hypothesis, hostile bodies), with the budget ``make fuzz`` raises. Prints one line per suite, then the
 totals as ``N passed, N failed, N skipped``; exits non-zero if any suite failed or, under
 ``CI=true``, if anything was skipped.
 """
@@ -22,14 +23,19 @@ KINDS = {
     + [(".", "tests", ["deploy"])],
     # These share one running stack (every service in its own processes), started once per run.
     "e2e": [(".", "tests", ["e2e", "contract", "compat", "browser"])],
+    "fuzz": [("libs/common", "libs/common/tests", ["unit/test_emails.py", "unit/test_limits.py"]),
+             ("services/identity", "services/identity/tests",
+              ["unit/test_staff_names.py", "integration/test_fuzz_api.py"]),
+             ("services/tickets", "services/tickets/tests",
+              ["unit/test_transitions.py", "unit/test_rules_properties.py", "integration/test_fuzz_api.py"])],
 }
 
 
 def suites(kind: str):
-    kinds = ["unit", "integration", "e2e"] if kind == "all" else [kind]
+    kinds = ["unit", "integration", "e2e"] if kind == "all" else [kind]  # "fuzz" repeats, bigger, part of "all"
     for k in kinds:
         for rootdir, tests, subdirs in KINDS[k]:
-            paths = [str(ROOT / tests / sub) for sub in subdirs if (ROOT / tests / sub).is_dir()]
+            paths = [str(ROOT / tests / sub) for sub in subdirs if (ROOT / tests / sub).exists()]
             if paths:
                 yield f"{k}:{rootdir}", ROOT / rootdir, paths
 

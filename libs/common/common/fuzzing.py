@@ -15,7 +15,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
-from .testing import count_cases
+from .testing import count_cases, fuzz_derandomized
 from schemathesis.specs.openapi.checks import (
     content_type_conformance, negative_data_rejection, response_schema_conformance, status_code_conformance,
 )
@@ -38,7 +38,7 @@ def fuzz(app, document_path: str, method: str, path: str, token: str) -> None:
     operation = schemathesis.openapi.from_wsgi(document_path, app, config=CONFIG)[path][method]
 
     @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
-    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=EXAMPLES, derandomize=fuzz_derandomized(), database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
         count_cases(f"schemathesis {document_path}")

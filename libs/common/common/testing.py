@@ -202,3 +202,8 @@ def count_cases(name: str, n: int = 1) -> None:
 def fuzz_budget(default: int) -> int:
     """Examples for a property-based test: ``default`` in ``make test``, times ``FUZZ_SCALE`` in ``make fuzz``."""
     return default * max(1, int(os.environ.get("FUZZ_SCALE", "1")))
+
+
+def fuzz_derandomized() -> bool:
+    """Generated suites repeat the same examples in ``make test``; ``make fuzz`` (FUZZ_RANDOM=1) explores."""
+    return os.environ.get("FUZZ_RANDOM", "") != "1"

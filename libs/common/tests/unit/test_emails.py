@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from common.contracts import EmailAddress
+from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from common.emails import InvalidEmail, is_email, normalise_email
 
 CASES = [
@@ -45,9 +46,10 @@ def test_events_load_addresses_by_the_same_rule():
         field.deserialize("alice@example.com.")
 
 
-@settings(max_examples=200, derandomize=True, database=None)
+@settings(max_examples=fuzz_budget(200), derandomize=fuzz_derandomized(), database=None)
 @given(st.emails())
 def test_the_canonical_form_is_stable(address):
+    count_cases("hypothesis: email rule")
     try:
         canonical = normalise_email(address)
     except InvalidEmail:

@@ -3,8 +3,10 @@ import json
 
 import pytest
 from flask import Flask, jsonify, request
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from common import limits
+from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from common.web import init_service_app
 
 
@@ -80,3 +82,21 @@ def test_query_values_are_limited_too(client):
     assert client.get("/api/search?query=" + "x" * 201).status_code == 400
     assert client.get("/api/search?other=" + "x" * 1001).status_code == 400
     assert client.get("/api/search?query=" + "x" * 200).status_code == 200
+
+
+TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)  # surrogates too
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+                    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
+                    max_leaves=30)
+
+
+@settings(max_examples=fuzz_budget(300), derandomize=fuzz_derandomized(), database=None, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(document=JSON, depth=st.integers(0, 60))
+def test_any_json_document_is_accepted_or_refused_clearly(client, document, depth):
+    count_cases("hypothesis: input limits")
+    for _ in range(depth):
+        document = [document]
+    raw = json.dumps(document).encode()  # lone surrogates travel as \ud800 escapes, as a client sends them
+    response = client.post("/api/echo", data=raw, content_type="application/json")
+    assert response.status_code in (200, 400), response.get_data(as_text=True)

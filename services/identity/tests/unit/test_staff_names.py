@@ -2,7 +2,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from common.testing import count_cases, fuzz_budget
+from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from identity.domain.names import CASES, StaffName, check_customer_name
 
 
@@ -15,7 +15,7 @@ def test_the_staff_name_rule(name, staff, allowed):
             check_customer_name(name, staff)
 
 
-@settings(max_examples=fuzz_budget(300), derandomize=True, database=None)
+@settings(max_examples=fuzz_budget(300), derandomize=fuzz_derandomized(), database=None)
 @given(st.text(max_size=40))
 def test_any_text_is_either_allowed_or_refused_with_a_reason(name):
     count_cases("hypothesis: display names")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import create_engine, delete, insert, select
 
-from common.testing import count_cases, fuzz_budget
+from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from tickets.domain.fields import SELECT, TEXT, TEXTAREA, FieldSpec, Option, validate_values
 from tickets.domain.visibility import TicketAccess, Viewer, can_view
 from tickets.store import tables
@@ -44,7 +44,7 @@ def engine():
     return engine
 
 
-@settings(max_examples=fuzz_budget(200), derandomize=True, database=None, deadline=None,
+@settings(max_examples=fuzz_budget(200), derandomize=fuzz_derandomized(), database=None, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=CASE)
 def test_visibility_and_its_sql_agree_with_the_product_rule(engine, case):
@@ -77,7 +77,7 @@ VALUE = st.one_of(st.none(), st.text(max_size=60), st.integers(), st.booleans(),
                   st.dictionaries(st.sampled_from(["id", "value"]), st.text(max_size=3)))
 
 
-@settings(max_examples=fuzz_budget(300), derandomize=True, database=None, deadline=None)
+@settings(max_examples=fuzz_budget(300), derandomize=fuzz_derandomized(), database=None, deadline=None)
 @given(specs=st.lists(SPEC, max_size=3, unique_by=lambda s: s.field_id),
        values=st.dictionaries(st.sampled_from(["summary", "a", "b", "organizations", "zzz"]), VALUE, max_size=4))
 def test_field_validation_names_every_bad_field_and_keeps_only_good_values(specs, values):

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from common.testing import count_cases, fuzz_budget
+from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from tickets.domain.errors import InvalidInput, InvalidState, NotPermitted
 from tickets.domain.model import Actor, Ticket
 from tickets.domain.status import AGENT, BY_ID, OPEN, OTHER, REPORTER, SIDES, TRANSITIONS, Status, transitions_for
@@ -51,7 +51,7 @@ def test_participants_and_organisation_members_cannot_close_or_reopen(transition
     assert ticket.status == BY_ID[transition_id].to
 
 
-@settings(max_examples=fuzz_budget(150), derandomize=True, database=None, deadline=None)
+@settings(max_examples=fuzz_budget(150), derandomize=fuzz_derandomized(), database=None, deadline=None)
 @given(start=st.sampled_from(list(Status)),
        moves=st.lists(st.tuples(st.sampled_from(SIDES), st.sampled_from([t.id for t in TRANSITIONS] + ["0", "99"])),
                       max_size=12))

@@ -1,4 +1,5 @@
-"""what each desk touches (a replica of tickets' facts), who invited each account, who created each organisation
+"""what each desk touches (a replica of tickets' facts), who invited each account, who created each
+organisation; stored emails in the canonical form of common.emails
 
 Revision ID: 0003
 Revises: 0002
@@ -12,6 +13,31 @@ revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
+
+
+def _canonical_emails() -> None:
+    """Rewrite addresses into the one canonical form (punycode domain, lower case) where that is free."""
+    import logging
+
+    from common.emails import InvalidEmail, normalise_email
+
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, email FROM accounts")).all()
+    taken = {email for _id, email in rows}
+    for account_id, email in rows:
+        try:
+            canonical = normalise_email(email)
+        except InvalidEmail:
+            logging.getLogger("alembic").warning("account %s keeps an address the email rule refuses", account_id)
+            continue
+        if canonical == email:
+            continue
+        if canonical in taken:
+            logging.getLogger("alembic").warning("account %s: %s is another account's address; left as it is",
+                                                 account_id, canonical)
+            continue
+        bind.execute(sa.text("UPDATE accounts SET email = :email WHERE id = :id"), {"email": canonical, "id": account_id})
+        taken.add(canonical)
 
 
 def upgrade() -> None:
@@ -39,6 +65,7 @@ def upgrade() -> None:
     sa.Column('involved', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('desk_id', 'account_id', name=op.f('pk_desk_customers'))
     )
+    _canonical_emails()
 
 
 def downgrade() -> None:
