@@ -149,3 +149,13 @@ def test_static_css_is_served(client):
     response = client.get("/static/portal.css")
     assert response.status_code == 200
     assert b"@media" in response.data
+
+
+def test_a_body_past_the_shared_limit_is_refused_before_it_is_forwarded(client, tickets):
+    from common import limits
+
+    tickets.on("POST", "/rest/servicedeskapi/request/AM-1/comment", {}, status=201)
+    response = client.post("/rest/servicedeskapi/request/AM-1/comment", data=b"x" * (limits.MAX_BODY_BYTES + 1),
+                           content_type="application/json")
+    assert response.status_code == 413 and "1 MiB" in response.get_json()["errorMessage"]
+    assert tickets.requests == []
