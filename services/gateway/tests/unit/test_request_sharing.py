@@ -32,7 +32,9 @@ def test_people_search_is_a_plain_get_form_with_add_buttons(client, desk_data):
 
     html = client.get("/portal/requests/AM-1?people=car").get_data(as_text=True)
 
-    assert tickets.last("/api/tickets/people").url.params["query"] == "car"
+    # The search asks for the people this request's desk lets the caller add (the same ones names resolve to).
+    assert dict(tickets.last("/api/tickets/people").url.params) == {"query": "car", "serviceDeskId": "1",
+                                                                    "limit": "10"}
     assert 'method="get"' in html and 'name="people"' in html and '<label for="people-query">' in html
     assert 'name="account_id" value="u-carol"' in html and "Carol" in html
 
