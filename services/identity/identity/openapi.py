@@ -60,8 +60,8 @@ MESSAGE = _obj(["message"], message=S)
 ORG = _obj(["id", "name"], id=S, name=S, createdAt=NS)
 PAGE = _obj(["start", "limit", "size", "isLastPage", "values"], start=I, limit=I, size=I, isLastPage=B,
             values={"type": "array", "items": {}})
-INVITATION = _obj(None, accountId=S, email=S, displayName=NS, state={"type": "string", "enum": [
-    "pending", "accepted", "expired", "inactive"]}, action=S, expiresAt=NS)
+INVITATION = _obj(None, accountId=NS, email=S, displayName=NS, state={"type": "string", "enum": [
+    "pending", "accepted", "expired", "inactive", "exists"]}, action=S, expiresAt=NS)
 API_TOKEN = _obj(["id", "label", "createdAt"], id=S, label=S, createdAt=S, lastUsedAt=NS, token=S)
 MEMBERS = _obj(None, accountIds={"type": "array", "items": S}, emails={"type": "array", "items": S})
 P = "/api/identity"

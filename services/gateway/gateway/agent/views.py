@@ -191,12 +191,19 @@ def invite():
     emails = email_list(request.form, errors)
     if not errors:
         try:
-            api.post("/api/identity/invitations", {"emails": emails})
+            answer = api.post("/api/identity/invitations", {"emails": emails}) or {}
         except ApiError as exc:
             if exc.status >= 500 or exc.status == 403:
                 raise
             errors = errors_from(exc, {"emails": "emails"})
         else:
-            flash(_("Invitations sent to %(list)s.", list=", ".join(emails)), "success")
+            # Accounts beyond the agent's desks get nothing from identity: say so rather than "sent".
+            elsewhere = [i.get("email") for i in answer.get("invitations") or [] if i.get("state") == "exists"]
+            sent = [e for e in emails if e.lower() not in {str(x).lower() for x in elsewhere}]
+            if sent:
+                flash(_("Invitations sent to %(list)s.", list=", ".join(sent)), "success")
+            if elsewhere:
+                flash(_("Not invited, as they are customers of other desks: %(list)s. An admin can add them.",
+                        list=", ".join(elsewhere)), "warning")
             return redirect(url_for("agent.invite"))
     return render_template("agent/invite.html", errors=errors, emails=raw), 400

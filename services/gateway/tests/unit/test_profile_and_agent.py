@@ -159,6 +159,21 @@ def test_agent_invites_customers(client, desk_data):
         "emails": ["carol@example.com", "dave@example.com"]}
 
 
+def test_agent_is_told_who_was_not_invited_as_another_desks_customer(client, desk_data):
+    identity, _ = desk_data
+    identity.on("POST", "/api/identity/invitations", {"invitations": [
+        {"email": "carol@example.com", "state": "pending", "action": "invited"},
+        {"accountId": None, "email": "dave@example.com", "state": "exists", "action": "none"}]}, status=201)
+    log_in(client, "agent@example.com")
+
+    client.post("/agent/invite", data={"emails": "carol@example.com, dave@example.com",
+                                       "csrf_token": csrf_of(client, "/agent/invite")})
+    page = client.get("/agent/invite").get_data(as_text=True)
+
+    assert "Invitations sent to carol@example.com." in page
+    assert "Not invited, as they are customers of other desks: dave@example.com." in page
+
+
 def test_agent_invite_rejects_bad_addresses(client, desk_data):
     identity, _ = desk_data
     log_in(client, "agent@example.com")

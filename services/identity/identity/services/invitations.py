@@ -83,16 +83,30 @@ def invite_one(deps: Deps, uow: UnitOfWork, email: str, *, invited_by: str | Non
     return _view(account, "pending", action, ev._iso(token.expires_at))
 
 
+def _beyond(uow: UnitOfWork, actor: Principal, email: str) -> bool:
+    """Whether ``email`` is an existing account outside the agent's reach (domain.scope)."""
+    account = uow.repo.account_by_email(email)
+    return account is not None and not actor.is_admin and not uow.repo.account_in_scope(actor.id, account.id)
+
+
+def _out_of_reach(email: str) -> dict:
+    # Someone else's customer: nothing is sent and nothing about the account is shown.
+    return {"accountId": None, "email": email, "displayName": None, "state": "exists", "action": "none",
+            "expiresAt": None}
+
+
 def invite(deps: Deps, *, actor: Principal, emails: object, language: object = None) -> list[dict]:
     """Invite internal customers by email; return one entry per email with its state.
 
-    Language: ``language`` (the body's, else Accept-Language's), else the inviting agent's own.
+    Language: ``language`` (the body's, else Accept-Language's), else the inviting agent's own. An
+    existing account beyond the agent's reach gets nothing (state ``exists``).
     """
     require_agent(actor)
     addresses = _emails(emails)
     lang = chosen_language(language)
     with deps.uow() as uow:
-        results = [invite_one(deps, uow, email, invited_by=actor.id, language=lang,
+        results = [_out_of_reach(email) if _beyond(uow, actor, email) else
+                   invite_one(deps, uow, email, invited_by=actor.id, language=lang,
                               default_language=normalise(actor.language, LANGUAGES)) for email in addresses]
         uow.commit()
     logger.info("invited %d email(s)", len(results))

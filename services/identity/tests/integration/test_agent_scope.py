@@ -87,3 +87,13 @@ def test_an_agent_manages_the_organisations_and_customers_they_created(api, worl
     hidden = api.call("POST", f"/api/identity/organisations/{org['id']}/members",
                       {"accountIds": [world["alice"].id]}, tv)
     assert hidden.status_code == 400 and world["alice"].id in hidden.get_json()["errorMessage"]
+
+
+def test_inviting_someone_elses_customer_sends_nothing_and_shows_nothing(api, world, outbox):
+    before = len(outbox("password.reset_requested.v1")) + len(outbox("customer.invited.v1"))
+    answer = api.call("POST", "/api/identity/invitations", {"emails": ["alice@example.com"]}, world["tv"]).get_json()
+    assert answer["invitations"] == [{"accountId": None, "email": "alice@example.com", "displayName": None,
+                                      "state": "exists", "action": "none", "expiresAt": None}]
+    assert len(outbox("password.reset_requested.v1")) + len(outbox("customer.invited.v1")) == before
+    mine = api.call("POST", "/api/identity/invitations", {"emails": ["alice@example.com"]}, world["am"]).get_json()
+    assert mine["invitations"][0]["action"] == "reset_link_sent"
