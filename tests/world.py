@@ -2,7 +2,8 @@
 (``world`` fixture in conftest.py).
 
 Desk AM with its own agent, desk TV with another, an admin; a reporter and a colleague in one
-organisation, a participant, a stranger; requests shared with the organisation or private.
+organisation, a participant, a stranger; requests shared with the organisation or private; and a
+bystander, whom mutating cases add as a participant (so the stranger stays one).
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def build_world(stack, api, agent_headers, mailbox) -> World:
     for relation, (email, role, desk) in staff.items():
         _staff(stack, email, role, desk)
         headers[relation], emails[relation] = login(api, email, STAFF_PASSWORD), email
-    for relation in ("reporter", "participant", "org member", "stranger"):
+    for relation in ("reporter", "participant", "org member", "stranger", "bystander"):
         emails[relation], headers[relation] = new_customer(api, agent_headers, mailbox, relation.replace(" ", ""))
     headers["org member, private request"], emails["org member, private request"] = \
         headers["org member"], emails["org member"]

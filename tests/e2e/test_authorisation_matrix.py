@@ -61,6 +61,21 @@ def _unique(_w, _relation) -> dict:
     return {"name": f"Renamed {uuid.uuid4().hex[:8]}"}
 
 
+def _temporary_file(world, relation: str) -> list[str]:
+    """A file the caller uploaded to the desk a moment ago (anonymous callers cannot upload)."""
+    if relation == "anonymous":
+        return ["none"]
+    answer = world.api.post(f"/rest/servicedeskapi/servicedesk/{world.am_id}/attachTemporaryFile",
+                            files={"file": ("matrix.txt", b"matrix")},
+                            headers={**world.headers[relation], "X-Atlassian-Token": "no-check"})
+    assert answer.status_code == 201, answer.text
+    return [answer.json()["temporaryAttachments"][0]["temporaryAttachmentId"]]
+
+
+def _attach(public: bool):
+    return lambda w, r: {"temporaryAttachmentIds": _temporary_file(w, r), "public": public}
+
+
 TABLE: tuple[Row, ...] = (
     # -- reading a request, by key, lower-case key and id, and every secondary endpoint ----------
     Row("request by key", "GET", "/rest/servicedeskapi/request/{key}", seen(200)),
@@ -87,7 +102,7 @@ TABLE: tuple[Row, ...] = (
     Row("reopen", "POST", "/rest/servicedeskapi/request/{key}/transition",
         seen(204, participant=403, org_member=403), lambda w, r: {"id": "6"}, "resolved request"),
     Row("add a participant", "POST", "/rest/servicedeskapi/request/{key}/participant", managers(200),
-        lambda w, r: {"usernames": [w.emails["stranger"]]}, "request"),
+        lambda w, r: {"usernames": [w.emails["bystander"]]}, "request"),
     Row("remove a participant", "DELETE", "/rest/servicedeskapi/request/{key}/participant", managers(200),
         lambda w, r: {"usernames": [w.emails["participant"]]}, "request"),
     Row("stop sharing", "POST", "/api/tickets/requests/{key}/organizations", managers(200),
@@ -98,6 +113,11 @@ TABLE: tuple[Row, ...] = (
         lambda w, r: {"accountId": w.ids["agent of the desk"]}, "request"),
     Row("turn notifications on", "PUT", "/rest/servicedeskapi/request/{key}/notification", seen(204),
         fresh="request"),
+    Row("attachments", "GET", "/rest/servicedeskapi/request/{key}/attachment", seen(200)),
+    Row("attach a file", "POST", "/rest/servicedeskapi/request/{key}/attachment", seen(201), _attach(True),
+        "request"),
+    Row("attach an internal file", "POST", "/rest/servicedeskapi/request/{key}/attachment", agents_only(201),
+        _attach(False), "request"),
     # -- the desk --------------------------------------------------------------------------------
     Row("desk organisations", "GET", "/rest/servicedeskapi/servicedesk/{desk}/organization", staff_area(200, 403)),
     Row("desk customers", "GET", "/rest/servicedeskapi/servicedesk/{desk}/customer", staff_area(200, 403)),

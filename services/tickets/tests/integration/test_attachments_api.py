@@ -170,7 +170,7 @@ def test_uploads_need_the_xsrf_header_and_a_usable_desk(api, person):
 
 def test_temporary_files_belong_to_their_uploader_and_desk(api, person):
     alice, bob, agent = person(), person(), person(role="agent")
-    key = api.create(alice, requestParticipants=[bob.id]).json["issueKey"]
+    key = api.create(alice, requestParticipants=[bob.email]).json["issueKey"]
     ids = temporary_ids(upload(api, alice, ("a.txt", b"a")))
     refused = attach(api, bob, key, ids)
     assert refused.status_code == 400 and ids[0] in refused.json["errorMessage"]
