@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
 
+from common.limits import LONG_TEXT
 from . import text as texts
 from .authresults import dmarc_verdict
 from .classify import classify
@@ -106,7 +107,7 @@ def _header(message: EmailMessage, name: str) -> str:
 
 
 def parse(raw: bytes, *, envelope_from: str | None = None, recipients: tuple[str, ...] = (),
-          trusted_authserv_ids: tuple[str, ...] = (), max_text_chars: int = 32000) -> Parsed:
+          trusted_authserv_ids: tuple[str, ...] = (), max_text_chars: int = LONG_TEXT) -> Parsed:
     """Read one email; ``recipients`` are the envelope's when the transport knows them."""
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)

@@ -6,6 +6,7 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from common.config import ConfigError, Env, as_bool, as_list
+from common.limits import LONG_TEXT
 
 SERVICE = "inbound"
 MiB = 1024 * 1024
@@ -53,7 +54,7 @@ class Settings:
     amqp_url: str | None = None
     bus_prefix: str = ""
     max_message_bytes: int = 25 * MiB
-    max_text_chars: int = 32000
+    max_text_chars: int = LONG_TEXT
     # Authentication-Results headers are believed only when written by these hosts (your MTA).
     trusted_authserv_ids: tuple[str, ...] = ()
     imap_url: str | None = None
@@ -75,7 +76,7 @@ class Settings:
             amqp_url=env("AMQP_URL", default=None),
             bus_prefix=env("BUS_PREFIX", default=""),
             max_message_bytes=env("MAX_MESSAGE_BYTES", int, 25 * MiB),
-            max_text_chars=env("MAX_TEXT_CHARS", int, 32000),
+            max_text_chars=env("MAX_TEXT_CHARS", int, LONG_TEXT),
             trusted_authserv_ids=tuple(i.lower() for i in env("TRUSTED_AUTHSERV_IDS", as_list, [])),
             imap_url=env("IMAP_URL", default=None) or None,
             imap_done_folder=env("IMAP_DONE_FOLDER", default=None) or None,
@@ -105,6 +106,9 @@ class Settings:
             raise ConfigError("setting LMTP_PROTOCOL must be lmtp or smtp")
         if self.max_message_bytes < 1024 or self.max_text_chars < 100:
             raise ConfigError("settings MAX_MESSAGE_BYTES and MAX_TEXT_CHARS are too small")
+        if self.max_text_chars > LONG_TEXT:
+            # An email's text becomes a comment or a description: it is held to their limit (common.limits).
+            raise ConfigError(f"setting MAX_TEXT_CHARS may not exceed {LONG_TEXT}, the longest comment")
 
     def require_amqp(self) -> str:
         if not self.amqp_url:

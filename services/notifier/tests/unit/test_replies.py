@@ -15,8 +15,8 @@ SECRET = "r" * 40
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", smtp_url=str(tmp_path / "mail"),
-                        public_url="http://desk.test", mail_from="Desk <desk@mail.test>",
-                        reply_token_secret=SECRET, reply_address="support@mail.test")
+                        public_url="http://desk.test", mail_from="Desk <desk@mail.example.com>",
+                        reply_token_secret=SECRET, reply_address="support@mail.example.com")
     channel = Recorder()
     monkeypatch.setattr("notifier.worker.make_channel", lambda url, timeout: channel)
     worker = build_worker(settings)
@@ -34,12 +34,12 @@ def world(tmp_path, monkeypatch):
 def test_each_recipient_gets_a_reply_address_signed_for_them_on_the_desk_address(world):
     channel, deliver = world
     deliver(ticket("ticket.commented", customers=["cust-1", "cust-2"], commentId="7", public=True, body="Hi",
-                   deskEmail="am@support.test"))
+                   deskEmail="am@support.example.com"))
     by_to = {str(m["To"]).split("<")[-1].rstrip(">"): m for m, _ in channel.sent}
     for email, account_id in (("alice@example.com", "cust-1"), ("bob@example.com", "cust-2")):
         message = by_to[email]
         reply_to = message["Reply-To"].addresses[0].addr_spec
-        assert reply_to.startswith("am+r-am-1-") and reply_to.endswith("@support.test")
+        assert reply_to.startswith("am+r-am-1-") and reply_to.endswith("@support.example.com")
         (tag,) = find_tags(reply_to)
         assert verify(SECRET.encode(), tag, account_id) and not verify(SECRET.encode(), tag, "someone-else")
         assert find_tags(message["Message-ID"]) == [tag]  # for replies that lost the Reply-To
@@ -59,7 +59,7 @@ def processed(outcome, answer=True, **extra):
     data = {"rawId": "5", "messageId": "m@x", "outcome": outcome, "reason": extra.pop("reason", None),
             "fromAddress": "stranger@example.net", "accountId": extra.pop("accountId", None), "language": "fr",
             "subject": "Hello", "ticketKey": None, "commentId": None, "summary": None, "status": None,
-            "deskKey": "TV", "deskName": "TV Audience", "deskEmail": "tv@support.test", "answer": answer, **extra}
+            "deskKey": "TV", "deskName": "TV Audience", "deskEmail": "tv@support.example.com", "answer": answer, **extra}
     return CloudEvent(type=event_type("mail.processed"), source="/servicedesk/tickets", data=data)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from common.emails import is_email, normalise_email
 from common.limits import LONG_TEXT, SHORT_TEXT
 
 from .fields import RESERVED, SELECT, TEXT, TEXTAREA, FieldSpec, Option
@@ -16,7 +17,6 @@ from .sharing import SHARING
 KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
 FLAGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
-ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 Errors = dict[str, list[str]]
 
 
@@ -66,11 +66,11 @@ def desk_changes(values: Any) -> tuple[dict, Errors]:
         address = values["emailAddress"]
         if address in (None, ""):
             clean["emailAddress"] = None
-        elif not isinstance(address, str) or not ADDRESS.match(address.strip()) or "+" in address:
+        elif not isinstance(address, str) or not is_email(address) or "+" in address:
             errors["emailAddress"] = ["'emailAddress' must be a plain address such as am@support.example.com "
                                       "(no '+' tag: replies use tags on it), or null for none."]
         else:
-            clean["emailAddress"] = address.strip().lower()
+            clean["emailAddress"] = normalise_email(address)
     if "emailRequestTypeId" in values:
         raw = values["emailRequestTypeId"]
         if raw in (None, ""):

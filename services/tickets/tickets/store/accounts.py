@@ -6,6 +6,7 @@ from typing import Iterable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from common.emails import InvalidEmail, normalise_email
 from common.events import utc_now
 
 from ..domain.catalog import Account
@@ -42,8 +43,14 @@ class AccountRepository:
         return {row.id: _account(row) for row in rows}
 
     def by_email(self, email: str) -> Account | None:
+        """The account of an address, compared in the canonical form of ``common.emails`` (one mailbox per
+        address, whichever way its domain is written)."""
+        try:
+            key = normalise_email(email)
+        except InvalidEmail:
+            key = email.strip().lower()
         row = self.session.execute(
-            select(accounts).where(func.lower(accounts.c.email) == email.strip().lower())
+            select(accounts).where(func.lower(accounts.c.email) == key)
             .order_by(accounts.c.active.desc()).limit(1)
         ).first()
         return _account(row) if row else None
