@@ -1,6 +1,7 @@
 """One regression test per peer advisory that applies to us (docs: peer lessons §4.4), through the gateway.
 
-Named after the advisory. Advisories about features we do not have are listed at the end, with why.
+Named after the advisory. Advisories about features we do not have are listed at the end, with why;
+mail threading and spoofing are tested against the mail rule (see the end).
 Identity-only cases that need a clock or a counter (token expiry on every path, reset limits across
 address variants, unverified sign-ups, login cost for unknown accounts) are in
 services/identity/tests/integration/test_advisories.py; the organisation-id substring case is in
@@ -303,10 +304,55 @@ def test_stored_xss_in_summaries_and_comments_is_rendered_inert(world, stack):
     assert "script-src" in policy or "default-src" in policy
 
 
+# -- attachments ---------------------------------------------------------------------------------
+def _upload(world, relation: str, name: str = "notes.txt", content: bytes = b"notes") -> str:
+    answer = world.api.post(f"{API}/servicedesk/{world.am_id}/attachTemporaryFile", files={"file": (name, content)},
+                            headers={**world.headers[relation], "X-Atlassian-Token": "no-check"})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["temporaryAttachments"][0]["temporaryAttachmentId"]
+
+
+def _attached(world, key: str, relation: str, public: bool = True) -> str:
+    answer = world.api.post(f"{API}/request/{key}/attachment", headers=world.headers[relation],
+                            json={"temporaryAttachmentIds": [_upload(world, relation)], "public": public})
+    assert answer.status_code == 201, answer.text
+    return httpx.URL(answer.json()["attachments"]["values"][0]["_links"]["content"]).path
+
+
+def test_zammad_cve_2024_33668_upload_handles_are_random_and_bound_to_their_owner(world):
+    key = world.create(summary="Upload handles")
+    first, second = _upload(world, "reporter"), _upload(world, "reporter")
+    assert first != second and not (first.isdigit() or second.isdigit()) and len(first) >= 16
+    for relation in ("participant", "org member", "agent of the desk"):
+        taken = world.api.post(f"{API}/request/{key}/attachment", headers=world.headers[relation],
+                               json={"temporaryAttachmentIds": [first], "public": True})
+        assert taken.status_code == 400 and first in taken.json()["errorMessage"], relation
+
+
+def test_freescout_ghsa_wg74_an_attachment_needs_the_requests_visibility(world):
+    key = world.create(summary="Attachment visibility")
+    path = _attached(world, key, "reporter")
+    assert world.api.get(path).status_code == 401
+    for relation, status in (("org member", 200), ("participant", 200), ("agent of the desk", 200),
+                             ("stranger", 404), ("agent of another desk", 404)):
+        assert world.api.get(path, headers=world.headers[relation]).status_code == status, relation
+
+
+def test_frappe_helpdesk_2025_07_attachments_are_private_by_default(world):
+    key = world.create(summary="Private files")
+    internal = _attached(world, key, "agent of the desk", public=False)
+    assert world.api.get(internal).status_code == 401
+    for relation in ("reporter", "participant", "org member"):
+        assert world.api.get(internal, headers=world.headers[relation]).status_code == 404, relation
+        listed = world.api.get(f"{API}/request/{key}/attachment", headers=world.headers[relation]).json()
+        assert listed["values"] == [], relation
+    assert world.api.get(internal, headers=world.headers["agent of the desk"]).status_code == 200
+
+
+# Advisories about mail threading and spoofing are tested against the mail rule and the inbound
+# headers: services/tickets/tests/unit/test_mail_advisories.py (FreeScout GHSA-8vm3, GHSA-6r38,
+# GHSA-j49f) and services/inbound/tests/unit/test_advisories.py (RT CVE-2023-41259).
 NOT_APPLICABLE = {
-    "Zammad CVE-2024-33668, FreeScout GHSA-wg74, Frappe 2025-07": "no uploads or attachments yet (issue of "
-                                                                   "the attachments work)",
-    "FreeScout GHSA-8vm3, GHSA-6r38, GHSA-j49f; RT CVE-2023-41259": "no inbound email channel yet",
     "osTicket check-ticket-status link": "no anonymous ticket access: every page needs a login",
     "Zammad CVE-2026-84458 (SSO auto-linking)": "no SSO; the unverified-email case is tested in identity",
 }
