@@ -46,7 +46,8 @@ def test_a_customer_replies_to_the_agent_by_email(portal, browser, tmp_path):
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         cpage.goto(f"{portal}/portal/requests/{key}")
-        if "Channel 4, every evening." in cpage.content():
+        # The page reads the request and its comments in two calls: wait until both show the reply.
+        if "Channel 4, every evening." in cpage.content() and "Waiting for support" in cpage.content():
             break
         time.sleep(0.5)
     else:
