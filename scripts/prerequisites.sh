@@ -12,6 +12,8 @@ REQUIRED=(
   "docker-compose docker-compose for checking docker-compose.yml"
   "/usr/sbin/clamd clamav-daemon for the attachment virus-scan tests (a clamd of their own)"
   "/usr/sbin/dovecot dovecot-imapd for the email channel's tests (each starts its own IMAP server)"
+  "/usr/sbin/rabbitmq-server rabbitmq-server for the fault matrix (it starts and kills a RabbitMQ node of its own)"
+  "/usr/lib/postgresql/15/bin/initdb postgresql-15 for the fault matrix (it starts and crashes a PostgreSQL cluster of its own)"
 )
 
 present() {
