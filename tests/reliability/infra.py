@@ -158,6 +158,12 @@ class SmtpSink:
         self.unknown: set[str] = set()  # 550 for these
         self.drop = False  # close the connection at DATA
         self.refusals = Counter()
+        self.on_accept = None  # called once, before the next "250" to DATA
+
+    def accept_hook(self):
+        hook, self.on_accept = self.on_accept, None
+        if hook is not None:
+            hook()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.down:
@@ -172,12 +178,12 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         if self.drop:
             self.refusals["dropped"] += 1
-            session.transport.abort() if hasattr(session, "transport") and session.transport else None
             server.transport.abort()
             return "421 closing"
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((msg, tuple(a.lower() for a in envelope.rcpt_tos)))
+        self.accept_hook()
         return "250 accepted"
 
     def by_message_id(self) -> Counter:

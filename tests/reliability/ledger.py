@@ -142,7 +142,8 @@ class Auditor:
     """Reads the services' databases directly (not through the proxies) and the sinks."""
 
     def __init__(self, db_urls: dict[str, str], subscriber, sink, actors: Actors):
-        self.engines = {svc: create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        # pre_ping: the cluster is crashed under these connections.
+        self.engines = {svc: create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True)
                         for svc, url in db_urls.items()}
         self.subscriber = subscriber
         self.sink = sink

@@ -21,6 +21,7 @@ class Proxy:
         self.delay = 0.0
         self._resume = None  # asyncio.Event, set while traffic may flow
         self._writers: set[asyncio.StreamWriter] = set()
+        self._hook = None  # called once, before the next bytes from the target are passed on
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"proxy-{name}", daemon=True)
@@ -46,15 +47,18 @@ class Proxy:
             _abort(writer)
             return
         self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer, downstream=True))
         self._writers -= {writer, up_writer}
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, downstream=False) -> None:
         try:
             while True:
                 data = await reader.read(65536)
                 if not data:
                     break
+                if downstream and self._hook is not None:
+                    hook, self._hook = self._hook, None
+                    hook()
                 await self._resume.wait()
                 if self.delay:
                     await asyncio.sleep(self.delay)
@@ -96,6 +100,10 @@ class Proxy:
             self.mode, self.delay = "slow", seconds
             self._resume.set()
         self._call(apply)
+
+    def on_next_reply(self, hook) -> None:
+        """Call ``hook()`` once, before the next bytes the target sends are passed on (a confirm, say)."""
+        self._hook = hook
 
     def heal(self) -> None:
         def apply():

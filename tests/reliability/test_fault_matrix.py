@@ -37,6 +37,7 @@ class Nemesis:
 
 
 def run_row(system, actors, auditor, nemesis: Nemesis) -> dict:
+    system.row_expects = {}
     marks = auditor.mark()
     ledger = Ledger()
     workload = threading.Thread(target=run_workload, args=(actors, ledger, ITERATIONS, DURATION))
@@ -71,6 +72,9 @@ def run_row(system, actors, auditor, nemesis: Nemesis) -> dict:
     assert audit.missing == [], f"{nemesis.name}: lost {audit.missing[:10]}"
     assert audit.duplicated == 0, f"{nemesis.name}: {audit.duplicated} duplicate email(s) outside the window"
     assert system.ready(), f"{nemesis.name}: the stack is not ready again"
+    # The nemeses aimed at a window must have hit it, or the row proves nothing.
+    for column, hit in system.row_expects.items():
+        assert hit and row[column] > 0, f"{nemesis.name}: the window was not hit ({column} = {row[column]})"
     return row
 
 
@@ -104,13 +108,19 @@ def _proxy(name: str, action: str, *args):
 
 
 def _kill_relay_between_confirm_and_mark(system):
-    # Confirms take a while on a slow broker link; the database link freezes meanwhile, so the
-    # relay holds confirmed messages it cannot mark when it is killed.
-    system.proxies["amqp-relay"].slow(0.3)
-    time.sleep(0.5)
-    system.proxies["pg-relay"].freeze()
-    time.sleep(1.5)
+    # The moment the broker's confirms reach the relay, its database link freezes: the relay holds
+    # confirmed messages it cannot mark, and is killed so.
+    frozen = threading.Event()
+
+    def freeze():
+        system.proxies["pg-relay"].freeze()
+        frozen.set()
+
+    system.proxies["amqp-relay"].on_next_reply(freeze)
+    frozen.wait(10)
+    time.sleep(1.0)
     system.kill("tickets-relay", signal.SIGKILL)
+    system.row_expects["bus again"] = frozen.is_set()
 
 
 def _restart_relay(system):
@@ -120,10 +130,19 @@ def _restart_relay(system):
 
 
 def _kill_notifier_between_send_and_ack(system):
-    # The sender hands an email over, then cannot record it: the notifier's database link is frozen.
-    system.proxies["pg-notifier"].freeze()
-    time.sleep(1.5)
+    # The SMTP server accepts an email; before its "250" leaves, the notifier's database link freezes,
+    # so the sender cannot record the send, and is killed so: the one window that mails twice.
+    frozen = threading.Event()
+
+    def freeze():
+        system.proxies["pg-notifier"].freeze()
+        frozen.set()
+
+    system.sink.on_accept = freeze
+    frozen.wait(10)
+    time.sleep(1.0)
     system.kill("notifier-worker", signal.SIGKILL)
+    system.row_expects["resent"] = frozen.is_set()
 
 
 def _restart_notifier(system):
