@@ -12,6 +12,7 @@ REQUIRED=(
   "docker-compose docker-compose for checking docker-compose.yml"
   "/usr/sbin/clamd clamav-daemon for the attachment virus-scan tests (a clamd of their own)"
   "/usr/sbin/dovecot dovecot-imapd for the email channel's tests (each starts its own IMAP server)"
+  "wrk wrk for make bench and its short run in make test (the HTTP load generator)"
 )
 
 present() {
