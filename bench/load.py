@@ -81,4 +81,7 @@ def run(base_url: str, requests: list[Request], connections: int, seconds: float
     result["rps"] = round(result["requests"] / seconds_run, 1) if seconds_run else 0.0
     result["ok_rps"] = round((result["requests"] - result["status_errors"]) / seconds_run, 1) if seconds_run else 0.0
     result["connections"] = connections
+    if result["requests"] == result["status_errors"] == 0:
+        # Nothing answered within wrk's timeout: no latency to speak of (wrk reports zeros).
+        result.update({k: None for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms")})
     return result

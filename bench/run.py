@@ -28,20 +28,21 @@ class Profile:
     tickets: tuple[int, ...]          # read rounds at these totals
     customers: int = 1000
     organisations: int = 50
-    read_seconds: float = 8
-    intake_seconds: float = 10
+    read_seconds: float = 6
+    intake_seconds: float = 8
     backlog_seconds: float = 8
     change_rate: float = 100
     change_seconds: float = 60
-    email_events: int = 3000
-    relay_reference_events: int = 5000
+    email_events: int = 2000
+    email_window: float = 15
+    relay_reference_events: int = 2000
     embedded_seconds: float = 8
 
 
 PROFILES = {
     "full": Profile("full", (100_000, 1_000_000)),
-    "quick": Profile("quick", (2_000,), customers=200, read_seconds=2, intake_seconds=3, backlog_seconds=2,
-                     change_rate=50, change_seconds=3, email_events=300, relay_reference_events=500,
+    "quick": Profile("quick", (2_000,), customers=200, read_seconds=3, intake_seconds=3, backlog_seconds=2,
+                     change_rate=20, change_seconds=3, email_events=100, email_window=4, relay_reference_events=300,
                      embedded_seconds=2),
 }
 INTAKE_CONNECTIONS = 16
@@ -93,6 +94,7 @@ def run(profile: Profile, out_dir: Path) -> dict:
                 sc[f"read_reference@{size}"] = load.run(system.reference_base, ref_read, READ_CONNECTIONS,
                                                         profile.read_seconds)
                 for name, reqs in scenarios.reads(world, callers, key).items():
+                    scenarios.warm_up(system.gateway, reqs)
                     sc[f"{name}@{size}"] = load.run(system.gateway, reqs, READ_CONNECTIONS, profile.read_seconds)
                     results["sql"][f"{name}@{size}"] = scenarios.statements(system.gateway, reqs)
                     log(f"{name}@{size}: {sc[f'{name}@{size}']['ok_rps']} req/s, p99 "
@@ -114,6 +116,7 @@ def run(profile: Profile, out_dir: Path) -> dict:
                 "intake_tickets_api": (system.tickets_api, scenarios.intake(world, callers)),
             }
             for name, (base, reqs) in rounds.items():
+                scenarios.warm_up(base, reqs)
                 with pipeline.BacklogWatch(system.engines["tickets"]) as watch:
                     sc[name] = load.run(base, reqs, INTAKE_CONNECTIONS, profile.intake_seconds)
                 sc[name]["outbox_backlog_peak"] = watch.peak
@@ -130,7 +133,8 @@ def run(profile: Profile, out_dir: Path) -> dict:
             callers.log_in()
             pl = results["pipeline"]
             pl["relay"] = pipeline.relay_drain(system, lambda: load.run(
-                system.tickets_api, scenarios.intake(world, callers), INTAKE_CONNECTIONS, profile.backlog_seconds))
+                system.tickets_api, scenarios.intake(world, callers), INTAKE_CONNECTIONS, profile.backlog_seconds),
+                extra=profile.relay_reference_events)
             bodies = [b for _rk, b in pipeline.sample_events(system.engines["tickets"], 200)]
             pl["relay_reference"] = pipeline.kombu_reference(system.amqp, system.bus_prefix, bodies,
                                                              profile.relay_reference_events)
@@ -142,7 +146,8 @@ def run(profile: Profile, out_dir: Path) -> dict:
             routing_key, body = pipeline.sample_events(system.engines["tickets"], 1, "%status_changed%")[0]
             for n in (1, 2):
                 pl[f"emails_{n}_notifier"] = pipeline.emails_per_second(system, routing_key, body,
-                                                                        profile.email_events, n)
+                                                                        profile.email_events, n,
+                                                                        profile.email_window)
                 log(f"emails with {n} notifier(s): {pl[f'emails_{n}_notifier']}")
             pl["emails_reference"] = pipeline.smtplib_reference(system.sink.port, profile.email_events, 3000)
             log(f"smtplib reference: {pl['emails_reference']}")
