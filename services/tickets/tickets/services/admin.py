@@ -79,7 +79,11 @@ def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
 
 
 def list_desks(uow: UnitOfWork, principal: Principal) -> list[Desk]:
-    """Every desk, active or not, with settings (admins)."""
+    """Desks with their settings: every desk, active or not, for admins; an agent's own desks (the
+    console's queues); customers none."""
+    if principal.role == "agent":
+        with uow:
+            return uow.desks.list_worked_on(principal.id)
     _require_admin(principal)
     with uow:
         return uow.desks.list(0, 10_000, everything=True)

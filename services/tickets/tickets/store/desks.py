@@ -36,15 +36,25 @@ class DeskRepository:
 
     def list(self, start: int, limit: int, everything: bool, account_id: str = "", as_agent: bool = False
              ) -> list[Desk]:
-        """Desks in id order: all, the account's desks as an agent, or those open to it as a customer."""
+        """Desks in id order: all, or those ``account_id`` may use (``domain.visibility.can_use_desk`` as
+        SQL: an agent's own desks, and those open to them as a customer)."""
         query = select(service_desks).order_by(service_desks.c.id).offset(start).limit(limit)
-        if as_agent:
-            query = query.where(service_desks.c.id.in_(
-                select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)))
-        elif not everything:
-            query = query.where(service_desks.c.active.is_(True) & (
-                service_desks.c.restricted.is_(False) | service_desks.c.id.in_(self._customer_desks(account_id))))
+        if not everything:
+            usable = service_desks.c.active.is_(True) & (
+                service_desks.c.restricted.is_(False) | service_desks.c.id.in_(self._customer_desks(account_id)))
+            if as_agent:
+                usable = usable | service_desks.c.id.in_(self._agent_desks(account_id))
+            query = query.where(usable)
         return [_desk(r) for r in self.session.execute(query).all()]
+
+    def list_worked_on(self, account_id: str) -> list[Desk]:
+        """The desks ``account_id`` works on as an agent, in id order."""
+        query = select(service_desks).where(service_desks.c.id.in_(self._agent_desks(account_id)))
+        return [_desk(r) for r in self.session.execute(query.order_by(service_desks.c.id)).all()]
+
+    @staticmethod
+    def _agent_desks(account_id: str):
+        return select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)
 
     def _customer_desks(self, account_id: str):
         orgs = select(organization_members.c.organization_id).where(organization_members.c.account_id == account_id)
