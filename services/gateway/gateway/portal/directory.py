@@ -32,8 +32,8 @@ def worked_desks() -> list[dict]:
 
 
 def desk(desk_id: str) -> dict:
-    """One service desk (404 when it does not exist or is not visible)."""
-    return _memo(("desk", desk_id), lambda: api.get(f"/rest/servicedeskapi/servicedesk/{desk_id}"))
+    """One service desk with its description (404 when it does not exist or is not visible)."""
+    return _memo(("desk", desk_id), lambda: api.get(f"/api/tickets/desks/{desk_id}"))
 
 
 def request_types(desk_id: str) -> list[dict]:

@@ -145,3 +145,70 @@ def test_an_agent_of_am_lists_and_uses_tv_as_its_customers_do_but_works_only_am(
     worked = api.get("/api/tickets/desks", agent).json["values"]
     assert [d["projectKey"] for d in worked] == ["AM"]
     assert api.get("/api/tickets/queues?serviceDeskId=2", agent).status_code == 404
+
+
+# -- issue 12: wrong answers of the service ------------------------------------------------------
+def test_the_waiting_for_customer_queue_holds_what_waits_for_the_customer(api, person):
+    alice, agent = person(), person(role="agent")
+    api.create(alice, summary="Answered")
+    api.create(alice, summary="Not yet answered")
+    api.post(f"{API}/request/AM-1/comment", agent, {"body": "Which version?"})
+    waiting = api.get("/api/tickets/queues?serviceDeskId=1&queue=waiting", agent).json["values"]
+    assert [r["issueKey"] for r in waiting] == ["AM-1"]
+    assert waiting[0]["currentStatus"]["status"] == "Waiting for customer"
+
+
+def test_an_organisation_member_is_subscribed_only_after_opting_in(api, person, organizations):
+    organizations(1)
+    alice, bob = person(orgs=[1]), person(orgs=[1])
+    api.create(alice, values={"organizations": [1]})
+    detail = api.get("/api/tickets/requests/AM-1", bob).json
+    assert detail["subscribed"] is False
+    assert api.get(f"{API}/request/AM-1/notification", bob).json == {"subscribed": False}
+    assert api.put(f"{API}/request/AM-1/notification", bob).status_code == 204
+    assert api.get("/api/tickets/requests/AM-1", bob).json["subscribed"] is True
+    assert api.get("/api/tickets/requests/AM-1", alice).json["subscribed"] is True
+    api.delete(f"{API}/request/AM-1/notification", alice)
+    assert api.get("/api/tickets/requests/AM-1", alice).json["subscribed"] is False
+
+
+def test_an_exact_name_outside_the_sharing_scope_is_neither_added_nor_confirmed(api, person):
+    alice, agent, stranger = person(), person(role="agent"), person()
+    api.create(alice)
+    for ref in (agent.email.split("@")[0].title(), stranger.email.split("@")[0].title(), "Nobody At All"):
+        answer = api.post(f"{API}/request/AM-1/participant", alice, {"usernames": [ref]})
+        assert answer.status_code == 400, answer.json
+        assert "Unknown person" in answer.json["errorMessage"]
+    errors = {api.post(f"{API}/request/AM-1/participant", alice, {"usernames": [r]}).json["errorMessage"]
+              .replace(r, "NAME") for r in (stranger.email.split("@")[0].title(), "Nobody At All")}
+    assert len(errors) == 1  # a name not offered answers exactly as a name nobody has
+    assert api.get(f"{API}/request/AM-1/participant", alice).json["values"] == []
+
+
+def test_customers_read_a_desks_description(api, app, person):
+    admin, alice = person(role="admin"), person()
+    api.patch("/api/tickets/desks/1", admin, {"description": "Fingerprinting and matching of audio"})
+    desk = api.get("/api/tickets/desks/1", alice)
+    assert desk.status_code == 200, desk.json
+    assert desk.json["description"] == "Fingerprinting and matching of audio"
+    assert "restricted" not in desk.json and "emailAddress" not in desk.json  # settings stay staff-only
+    with app.extensions["tickets.engine"].begin() as conn:
+        conn.execute(text("UPDATE service_desks SET restricted = true WHERE id = 2"))
+    assert api.get("/api/tickets/desks/2", alice).status_code == 404
+
+
+def test_a_closed_request_takes_no_more_comments(api, person):
+    alice, agent = person(), person(role="agent")
+    api.create(alice)
+    assert api.post(f"{API}/request/AM-1/transition", alice, {"id": "5", "additionalComment": {"body": "Thanks"}}
+                    ).status_code == 204
+    assert api.get(f"{API}/request/AM-1", alice).json["currentStatus"]["status"] == "Closed"
+    for who in (alice, agent):
+        refused = api.post(f"{API}/request/AM-1/comment", who, {"body": "One more thing", "public": True})
+        assert refused.status_code == 400, refused.json
+        assert "AM-1 is closed" in refused.json["errorMessage"] and "new request" in refused.json["errorMessage"]
+    note = api.post(f"{API}/request/AM-1/comment", agent, {"body": "for the record", "public": False})
+    assert note.status_code == 201
+    bodies = [c["body"] for c in api.get(f"{API}/request/AM-1/comment", agent).json["values"]]
+    assert bodies == ["Thanks", "for the record"]
+    assert api.get(f"{API}/request/AM-1", alice).json["currentStatus"]["status"] == "Closed"

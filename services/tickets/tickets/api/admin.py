@@ -30,7 +30,8 @@ def list_desks():
 
 @bp.get(f"{NATIVE}/desks/<desk_id>")
 def get_desk(desk_id):
-    return jsonify(dto.desk_settings(svc.get_desk(uow(), caller(), desk_id)))
+    desk, settings = svc.get_desk(uow(), caller(), desk_id)
+    return jsonify(dto.desk_settings(desk) if settings else dto.desk_public(desk))
 
 
 @bp.patch(f"{NATIVE}/desks/<desk_id>")

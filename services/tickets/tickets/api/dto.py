@@ -26,9 +26,17 @@ def service_desk(desk: Desk) -> dict:
             "_links": {"self": f"{base_url()}{API}/servicedesk/{desk.id}"}}
 
 
+def desk_public(desk: Desk) -> dict:
+    """ServiceDeskDTO plus what the portal shows of a desk to those who may use it: its description.
+
+    (Atlassian's ServiceDeskDTO has no description and allows no other member, so ``GET
+    /rest/servicedeskapi/servicedesk`` keeps its shape and the description is read here.)"""
+    return {**service_desk(desk), "description": desk.description}
+
+
 def desk_settings(desk: Desk) -> dict:
     """ServiceDeskDTO plus what admins set."""
-    return {**service_desk(desk), "description": desk.description, "active": desk.active,
+    return {**desk_public(desk), "active": desk.active,
             "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants,
             "emailAddress": desk.email_address,
             "emailRequestTypeId": str(desk.email_request_type_id) if desk.email_request_type_id else None,

@@ -14,7 +14,8 @@ from ..domain.defaults import SUMMARY, description_field
 from ..domain.ids import as_id
 from ..store.tables import desk_agents, desk_customers
 from ..store.uow import UnitOfWork
-from .desks import agent_desk
+from .common import viewer_for
+from .desks import agent_desk, visible_desk
 from .lag import UnknownPeople
 
 logger = logging.getLogger(__name__)
@@ -72,10 +73,15 @@ def update_desk(uow: UnitOfWork, principal: Principal, ref, values) -> Desk:
         return desk
 
 
-def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
-    """A desk with its settings (admins, and the desk's agents)."""
+def get_desk(uow: UnitOfWork, principal: Principal, ref) -> tuple[Desk, bool]:
+    """A desk, and whether the caller sees its settings (admins, the desk's agents); anyone else who may
+    use it gets its public face (name, description), as the portal shows it."""
     with uow:
-        return _desk(uow, ref) if principal.role == "admin" else agent_desk(uow, principal, ref, "see its settings")
+        if principal.role == "admin":
+            return _desk(uow, ref), True
+        viewer = viewer_for(uow, principal)
+        desk = visible_desk(uow, viewer, ref)
+        return desk, viewer.is_agent_for(desk.id)
 
 
 def list_desks(uow: UnitOfWork, principal: Principal) -> list[Desk]:

@@ -16,7 +16,8 @@ from ..domain.visibility import can_use_desk
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
+    RequestView, actor_for, domain_errors, expand, involved, load_visible, now, publish, save_and_publish,
+    viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
 from .people import resolve_participant
@@ -137,6 +138,7 @@ def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozen
         ticket = load_visible(uow, viewer, ref)
         out = views(uow, [ticket])
         expand(uow, viewer, out, expands)
+        out[0].subscribed = ticket.hears(viewer.account_id, involved(viewer, ticket))
         return out[0]
 
 

@@ -120,7 +120,7 @@ def queue_filter(queue: str, desk_id: int, agent_id: str) -> RequestFilter:
     if queue == "mine":
         return RequestFilter(status="OPEN_REQUESTS", assignee=agent_id, **base)
     if queue == "waiting":
-        return RequestFilter(statuses=(Status.WAITING_FOR_SUPPORT,), **base)
+        return RequestFilter(statuses=(Status.WAITING_FOR_CUSTOMER,), **base)
     if queue == "open":
         return RequestFilter(status="OPEN_REQUESTS", **base)
     return RequestFilter(**base)
