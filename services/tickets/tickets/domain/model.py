@@ -82,7 +82,7 @@ class Ticket:
     @classmethod
     def open(cls, *, actor: Actor, desk_id: int, request_type_id: int, reporter_id: str, summary: str,
              description: str, field_values: dict, organization_ids: set[int], participant_ids: set[str],
-             now: datetime) -> "Ticket":
+             now: datetime, channel: str = "portal") -> "Ticket":
         """A new ticket, waiting for support, with its creation recorded."""
         ticket = cls(desk_id=desk_id, request_type_id=request_type_id, reporter_id=reporter_id,
                      summary=summary, description=description, field_values=dict(field_values),
@@ -91,7 +91,7 @@ class Ticket:
                      updated_at=now, status_changed_at=now, last_activity_at=now)
         ticket._record("created", actor, now)
         ticket._record("status", actor, now, to_value=S.WAITING_FOR_SUPPORT.value)
-        ticket.events.append(ev.TicketCreated(actor.id, actor.is_agent))
+        ticket.events.append(ev.TicketCreated(actor.id, actor.is_agent, channel=channel))
         return ticket
 
     # -- questions ---------------------------------------------------------------------------

@@ -110,7 +110,7 @@ class MailIntake:
         try:
             with _attempt(uow.session):
                 view = create_request(uow, _principal(sender), service_desk_id=desk.id, request_type_id=rt_id,
-                                      field_values=values)
+                                      field_values=values, channel="email")
         except ApiError as exc:
             logger.info("request from email %s refused: %s", mail["rawId"], exc.message)
             return self._refuse(uow, mail, "cannot_create", sender, desk)
