@@ -79,6 +79,18 @@ def set_fields(rt_id):
     return jsonify([dto.field_spec(spec) for spec in rt.fields])
 
 
+@bp.patch(f"{NATIVE}/requesttypes/<rt_id>")
+def update_request_type(rt_id):
+    principal = caller()
+    return jsonify(dto.request_type(svc.update_request_type(uow(), principal, rt_id, json_body())))
+
+
+@bp.delete(f"{JSM}/servicedesk/<desk_id>/requesttype/<rt_id>")
+def remove_request_type(desk_id, rt_id):
+    svc.remove_request_type(uow(), caller(), desk_id, rt_id)
+    return "", 204
+
+
 @bp.post(f"{JSM}/servicedesk/<desk_id>/requesttype")
 def add_request_type(desk_id):
     principal = caller()

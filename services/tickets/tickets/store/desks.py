@@ -12,7 +12,7 @@ from ..domain.fields import FieldSpec, Option
 from ..domain.ids import as_id
 from .tables import (
     accounts, desk_agents, desk_customers, desk_organizations, desk_pending_agents, organization_members,
-    request_type_fields, request_types, service_desks,
+    request_type_fields, request_types, service_desks, tickets,
 )
 
 SETTINGS = {"name": "name", "description": "description", "active": "active", "restricted": "restricted",
@@ -202,6 +202,30 @@ class DeskRepository:
         ).returning(request_types.c.id)).scalar_one()
         self._insert_fields(rt_id, fields)
         return rt_id
+
+    def update_request_type(self, rt_id: int, values: dict) -> None:
+        """Change name, description, help text (the columns named as in ``domain.admin``)."""
+        if values:
+            self.session.execute(update(request_types).where(request_types.c.id == rt_id).values(**values))
+
+    def delete_request_type(self, rt_id: int) -> None:
+        self.session.execute(delete(request_types).where(request_types.c.id == rt_id))
+
+    def requests_of_type(self, rt_id: int) -> int:
+        return self.session.execute(select(func.count()).select_from(tickets)
+                                    .where(tickets.c.request_type_id == rt_id)).scalar_one()
+
+    def fields_in_use(self, rt_id: int, field_ids) -> dict[str, int]:
+        """How many requests of the type hold a value for each of ``field_ids`` (only those that do)."""
+        wanted, counts = set(field_ids), {}
+        if not wanted:
+            return counts
+        # JSON key tests differ between PostgreSQL and SQLite; an admin's edit can afford the scan.
+        for values in self.session.execute(select(tickets.c.field_values)
+                                           .where(tickets.c.request_type_id == rt_id)).scalars():
+            for key in wanted & set(values or {}):
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def replace_fields(self, rt_id: int, fields: tuple[FieldSpec, ...]) -> None:
         """Swap a request type's fields for ``fields`` (values on existing tickets stay as they are)."""
