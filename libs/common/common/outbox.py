@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timezone
 from typing import Callable, Iterable
 
 from sqlalchemy import (
@@ -15,9 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from . import metrics
 from .events import CloudEvent, utc_now
 
 logger = logging.getLogger(__name__)
+METRICS_INTERVAL = 5.0  # seconds between two backlog measurements (one query each)
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -91,12 +95,14 @@ class Relay:
             try:
                 for row in rows:
                     self.publish(row.exchange, row.routing_key, row.body, row.event_id)
+                    metrics.RELAY_PUBLISHED.labels(row.exchange).inc()
                     conn.execute(
                         update(t).where(t.c.id == row.id)
                         .values(published_at=utc_now(), attempts=t.c.attempts + 1)
                     )
                     sent += 1
             except Exception as exc:
+                metrics.RELAY_FAILURES.inc()
                 # Keep what was confirmed; record the failure on the row that failed.
                 failed = rows[sent]
                 conn.execute(
@@ -115,13 +121,35 @@ class Relay:
                 select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
             ).scalar_one()
 
+    def measure_backlog(self) -> None:
+        """Set the backlog gauges (pending rows, age of the oldest); a failure only logs."""
+        from sqlalchemy import func
+
+        t = self.table
+        try:
+            with self.engine.connect() as conn:
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
+                ).one()
+        except Exception as exc:  # the database is down: the loop reports it, keep the last values
+            logger.debug("cannot measure the outbox backlog: %s", exc)
+            return
+        metrics.OUTBOX_PENDING.set(count)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        metrics.OUTBOX_OLDEST.set((utc_now() - oldest).total_seconds() if oldest else 0)
+
     def run_forever(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
         """Poll until ``stop`` is set, backing off exponentially while the broker is unavailable."""
         from .runtime import beat
 
         backoff = idle
+        measured = 0.0
         while not stop.is_set():
             beat()
+            if time.monotonic() - measured > METRICS_INTERVAL:
+                measured = time.monotonic()
+                self.measure_backlog()
             try:
                 sent = self.run_once()
                 backoff = idle

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from email.headerregistry import Address
 
+from common.metrics import EMAILS
 from sqlalchemy.orm import Session
 
 from .channels import Channel
@@ -50,7 +51,12 @@ class Mailer:
         msg_id = message_id(event_id, recipient.email, domain, reply_tag)
         thread = thread_id(ticket_key, domain) if ticket_key else None
         message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-        self.channel.send(message, [recipient.email])
+        try:
+            self.channel.send(message, [recipient.email])
+        except Exception:
+            EMAILS.labels("failed").inc()
+            raise
+        EMAILS.labels("sent").inc()
         self.sent_log.record(event_id, recipient.email, msg_id, kind, correlation_id, ticket_key)
         logger.info("mailed %s for event %s as %s", kind, event_id, msg_id)
         return True
