@@ -8,10 +8,12 @@ Hierarchy::
     ├── Unauthorized (401 unauthorized)
     ├── Forbidden (403 forbidden)
     ├── NotFound (404 not_found)
+    ├── MethodNotAllowed (405 method_not_allowed, ``Allow``)
     ├── Conflict (409 conflict)
     ├── Gone (410 gone)
     ├── PayloadTooLarge (413 payload_too_large)
     ├── TooManyRequests (429 too_many_requests, ``Retry-After``)
+    ├── NotImplementedHere (501 not_implemented: an operation of the JSM API we do not serve)
     └── ServiceUnavailable (503 service_unavailable, ``Retry-After``)
 
 A database that cannot be reached or fails mid-request (SQLAlchemy ``OperationalError``,
@@ -74,6 +76,10 @@ class NotFound(ApiError):
     status, code = 404, "not_found"
 
 
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+
 class Conflict(ApiError):
     status, code = 409, "conflict"
 
@@ -93,6 +99,10 @@ class TooManyRequests(ApiError):
         kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class NotImplementedHere(ApiError):
+    status, code = 501, "not_implemented"
 
 
 class ServiceUnavailable(ApiError):

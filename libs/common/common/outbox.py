@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import (
@@ -34,9 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from . import metrics
 from .events import CloudEvent, utc_now
 
 logger = logging.getLogger(__name__)
+METRICS_INTERVAL = 5.0  # seconds between two backlog measurements (one query each)
 
 MAX_ATTEMPTS = 10
 RETRY_BASE = 1.0
@@ -192,6 +195,8 @@ class Relay:
             confirmed = [rows[i].id for i in result.confirmed]
             if confirmed:
                 conn.execute(update(t).where(t.c.id.in_(confirmed)).values(published_at=now, last_error=None))
+                for i in result.confirmed:
+                    metrics.RELAY_PUBLISHED.labels(rows[i].exchange).inc()
             failed = dict(result.failed)
             if result.unconfirmed_error:
                 # The link broke mid-batch. The first message not confirmed is the likeliest cause
@@ -201,6 +206,8 @@ class Relay:
                 first = next((i for i in range(len(rows)) if i not in done), None)
                 if first is not None:
                     failed[first] = result.unconfirmed_error
+            if failed:
+                metrics.RELAY_FAILURES.inc()
             for index, reason in failed.items():
                 self._record_failure(conn, rows[index], reason, now)
         return len(confirmed)
@@ -237,13 +244,36 @@ class Relay:
             ).select_from(t)).one()
         return {"pending": row[0], "retrying": row[1], "parked": row[2]}
 
+    def measure_backlog(self) -> None:
+        """Set the backlog gauges (pending rows, age of the oldest); a failure only logs."""
+        from sqlalchemy import func
+
+        t = self.table
+        try:
+            with self.engine.connect() as conn:
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(t.c.created_at))
+                    .where(t.c.published_at.is_(None), t.c.parked_at.is_(None))
+                ).one()
+        except Exception as exc:  # the database is down: the loop reports it, keep the last values
+            logger.debug("cannot measure the outbox backlog: %s", exc)
+            return
+        metrics.OUTBOX_PENDING.set(count)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        metrics.OUTBOX_OLDEST.set((utc_now() - oldest).total_seconds() if oldest else 0)
+
     def run_forever(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
         """Poll until ``stop`` is set, backing off exponentially while the broker or database is unavailable."""
         from .runtime import beat
 
         backoff = idle
+        measured = 0.0
         while not stop.is_set():
             beat()
+            if time.monotonic() - measured > METRICS_INTERVAL:
+                measured = time.monotonic()
+                self.measure_backlog()
             try:
                 sent = self.run_once()
                 backoff = idle

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 
 from common.errors import is_database_outage
 from common.events import utc_now
+from common.metrics import EMAILS
 
 from .channels import Channel
 from .store.tables import sent_mail
@@ -147,6 +148,7 @@ class Sender:
                 self.channel.send(message, [row.recipient])
             except Exception as exc:  # every failure is an outcome of this row, never of the others
                 error = exc
+            EMAILS.labels("failed" if error else "sent").inc()
             self._unmarked.append(self._outcome(row, error))
             try:
                 self._record()

@@ -21,6 +21,7 @@ from kombu.serialization import register
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import metrics
 from ..db import transaction
 from ..errors import is_database_outage
 from ..events import CONTENT_TYPE, CloudEvent, InvalidEvent
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Session, CloudEvent], None]
 ATTEMPT_HEADER = "x-servicedesk-attempt"
+QUEUE_DEPTH_INTERVAL = 10.0  # seconds between two reads of the queue's depth
 
 register("cloudevents", json.dumps, json.loads, content_type=CONTENT_TYPE, content_encoding="utf-8")
 
@@ -57,6 +59,7 @@ class Worker(ConsumerMixin):
         self.outage_pause = outage_pause
         self.is_memory = amqp_url.startswith("memory://")
         self.connection = Connection(amqp_url, transport_options={"confirm_publish": True})
+        self._depth_measured = 0.0
 
     def get_consumers(self, Consumer, channel):
         self.topology.declare(channel)
@@ -72,6 +75,19 @@ class Worker(ConsumerMixin):
 
     def on_iteration(self):
         beat()
+        if time.monotonic() - self._depth_measured > QUEUE_DEPTH_INTERVAL:
+            self._depth_measured = time.monotonic()
+            self.measure_queue_depth()
+
+    def measure_queue_depth(self) -> None:
+        """Ask the broker how many messages wait in the queue (a passive declare) for the gauge."""
+        name = self.topology.queue_name
+        try:
+            ok = self.connection.default_channel.queue_declare(queue=name, passive=True)
+        except Exception as exc:  # the connection loop reports broker trouble; keep the last value
+            logger.debug("cannot read the depth of %s: %s", name, exc)
+            return
+        metrics.QUEUE_DEPTH.labels(name).set(ok.message_count)
 
     @contextmanager
     def establish_connection(self):
@@ -103,8 +119,9 @@ class Worker(ConsumerMixin):
                 logger.error("dead-lettering %s: no handler for %s", event.id, event.routing_key)
                 self._dead_letter(message)
                 return
+            started = time.perf_counter()
             try:
-                self.handle(event, handler)
+                processed = self.handle(event, handler)
             except ValidationError as exc:
                 logger.error("dead-lettering %s %s: payload breaks its contract: %s", event.type, event.id,
                              exc.messages)
@@ -121,6 +138,9 @@ class Worker(ConsumerMixin):
                 self._retry_or_dead_letter(message)
                 return
             message.ack()
+            queue = self.topology.queue_name
+            metrics.HANDLING.labels(queue).observe(time.perf_counter() - started)
+            metrics.CONSUMED.labels(queue, "processed" if processed else "duplicate").inc()
 
     def handle(self, event: CloudEvent, handler: Handler) -> bool:
         """Run ``handler`` once for ``event`` in one transaction; False if it was already processed."""
@@ -140,6 +160,7 @@ class Worker(ConsumerMixin):
             logger.error("dead-lettering after %d attempts", attempt)
             self._dead_letter(message)
             return
+        metrics.CONSUMED.labels(self.topology.queue_name, "retried").inc()
         if self.is_memory:
             # The in-memory transport has no TTL or dead-lettering: wait here, then requeue.
             time.sleep(delays[attempt - 1])
@@ -150,6 +171,7 @@ class Worker(ConsumerMixin):
         message.ack()
 
     def _dead_letter(self, message) -> None:
+        metrics.CONSUMED.labels(self.topology.queue_name, "dead_lettered").inc()
         if self.is_memory:
             self._republish(message, self.topology.dead_letter_name, None)
             message.ack()

@@ -120,6 +120,7 @@ def test_status_change_is_mailed_in_each_recipients_language(world):
 
 def test_agents_get_the_console_link_and_no_mute_link(world):
     world.deliver(account("agent-2", "agent2@example.com", role="agent"))
+    world.deliver(account("cust-1", "reporter@example.com"))
     world.deliver(ticket("ticket.created", agents=["agent-2"], actor="cust-1",
                          organizationIds=[], participantIds=[]))
     message, _ = world.channel.sent[0]
@@ -383,3 +384,26 @@ def test_sharing_does_not_tell_the_reporter_or_participants_who_already_follow_i
 
 def test_every_bound_event_has_a_handler_and_no_handler_is_unbound(world):
     assert set(world.worker.handlers) == set(IDENTITY_EVENTS) | set(TICKET_EVENTS)
+
+
+def test_the_reporter_gets_a_request_received_email_with_the_key_and_the_link(world):
+    world.deliver(account("cust-1", "zoe@example.com", "fr"))
+    world.deliver(account("agent-2", "agent2@example.com", role="agent"))
+    world.deliver(ticket("ticket.created", agents=["agent-2"], actor="cust-1", organizationIds=[],
+                         participantIds=[], channel="portal"))
+    by_to = {rcpts[0]: msg for msg, rcpts in world.channel.sent}
+    receipt = by_to["zoe@example.com"]
+    assert receipt["Subject"].startswith("[AM-1]") and "Fingerprints missing" in receipt["Subject"]
+    body = text_of(receipt)
+    assert "http://desk.test/portal/requests/AM-1" in body and "Audio Matching" in body
+    assert receipt["Content-Language"] == "fr"
+
+
+def test_no_receipt_for_a_request_raised_by_email_or_on_the_reporters_behalf(world):
+    world.deliver(account("cust-1", "zoe@example.com"))
+    world.deliver(ticket("ticket.created", actor="cust-1", organizationIds=[], participantIds=[], channel="email"))
+    assert world.channel.sent == []
+    world.deliver(account("agent-1", "agent@example.com", role="agent"))
+    world.deliver(ticket("ticket.created", customers=["cust-1"], actor="agent-1", organizationIds=[],
+                         participantIds=[]))
+    assert [rcpts for _m, rcpts in world.channel.sent] == [["zoe@example.com"]]  # "raised for you", once
