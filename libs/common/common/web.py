@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import limits, metrics
+from . import limits, metrics, sqlcount
 from .errors import BadRequest, PayloadTooLarge, ValidationFailed, register_error_handlers, to_response
 from .health import Check, health_blueprint
 from .log import REQUEST_ID_HEADER, new_correlation_id, set_correlation_id
@@ -36,6 +36,8 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
         g._cid_token = set_correlation_id(rid)
 
     app.before_request(guard_request(bodies))
+    if sqlcount.enabled():
+        sqlcount.install(app)
 
     @app.after_request
     def _headers(response):

@@ -3,7 +3,8 @@
 For each delivery the worker opens a transaction, skips the event if the inbox has it, runs the
 handler, records the id in the inbox and commits; only then does it ack. A failing handler's
 message is republished to a delay queue (1 s, 5 s, 30 s by default) and acked; when the attempts
-are spent it is rejected to the dead-letter queue. A message that is not a valid event of ours, or
+are spent it is rejected to the dead-letter queue. A database outage is no failure of the event: the
+message goes back to its queue without counting an attempt, after a pause, however long the outage. A message that is not a valid event of ours, or
 whose payload breaks its contract (marshmallow ValidationError), goes to the dead-letter queue at once.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
 from ..db import transaction
+from ..errors import is_database_outage
 from ..events import CONTENT_TYPE, CloudEvent, InvalidEvent
 from ..inbox import Inbox
 from ..log import correlation_scope
@@ -46,6 +48,7 @@ class Worker(ConsumerMixin):
         session_factory: sessionmaker[Session],
         inbox: Inbox,
         prefetch: int = 10,
+        outage_pause: float = 1.0,
     ):
         self.amqp_url = amqp_url
         self.topology = topology
@@ -53,6 +56,7 @@ class Worker(ConsumerMixin):
         self.session_factory = session_factory
         self.inbox = inbox
         self.prefetch = prefetch
+        self.outage_pause = outage_pause
         self.is_memory = amqp_url.startswith("memory://")
         self.connection = Connection(amqp_url, transport_options={"confirm_publish": True})
         self._depth_measured = 0.0
@@ -123,7 +127,13 @@ class Worker(ConsumerMixin):
                              exc.messages)
                 self._dead_letter(message)
                 return
-            except Exception:
+            except Exception as exc:
+                if is_database_outage(exc):
+                    logger.warning("database unavailable for %s %s; requeued: %s", event.type, event.id,
+                                   str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                    time.sleep(self.outage_pause)
+                    message.requeue()
+                    return
                 logger.exception("handler for %s failed on event %s", event.type, event.id)
                 self._retry_or_dead_letter(message)
                 return
