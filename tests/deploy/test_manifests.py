@@ -217,7 +217,7 @@ def test_only_the_apis_accept_traffic_and_only_from_their_callers():
 
 
 def test_config_and_secret_references_point_at_keys_that_exist():
-    config_keys = {k for cm in of_kind("ConfigMap") for k in cm["data"]}
+    config_keys = {(cm["metadata"]["name"], k) for cm in of_kind("ConfigMap") for k in cm["data"]}
     # Every overlay must supply every key the base's pods read.
     for overlay in ("dev", "prod"):
         generators = yaml.safe_load((K8S.parent / "overlays" / overlay / "kustomization.yaml").read_text())
@@ -233,7 +233,8 @@ def check_references(config_keys: set, secret_keys: set) -> None:
             for item in container.get("env", []):
                 ref = item.get("valueFrom", {})
                 if "configMapKeyRef" in ref:
-                    assert ref["configMapKeyRef"]["key"] in config_keys, (name, item["name"])
+                    key = (ref["configMapKeyRef"]["name"], ref["configMapKeyRef"]["key"])
+                    assert key in config_keys or ref["configMapKeyRef"].get("optional"), (name, item["name"])
                 if "secretKeyRef" in ref:
                     key = (ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"])
                     assert key in secret_keys, (name, item["name"])

@@ -56,3 +56,22 @@ def test_live_without_a_heartbeat_file_checks_only_the_process(tmp_path, monkeyp
 @pytest.mark.parametrize("argv", [[], ["ready"], ["bogus"]])
 def test_usage_errors_exit_2(argv):
     assert PROBE["main"](argv) == 2
+
+
+def test_the_grafana_dashboard_reads_only_metrics_the_services_export():
+    import json
+    import re
+
+    from common import metrics
+
+    exported = set()
+    for value in vars(metrics).values():
+        name = getattr(value, "_name", None)
+        kind = getattr(value, "_type", None)
+        if name:
+            exported |= {name, f"{name}_total"} if kind == "counter" else {name, f"{name}_bucket", f"{name}_count"}
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json").read_text())
+    used = {m for panel in dashboard["panels"] for t in panel["targets"]
+            for m in re.findall(r"servicedesk_[a-z_]+", t["expr"])}
+    assert used and used <= exported, used - exported
+    assert {"servicedesk_queue_depth_messages", "servicedesk_emails_total", "servicedesk_outbox_pending_events"} <= used
