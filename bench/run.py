@@ -61,7 +61,7 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines()
                                         if ln.startswith("processor")]),
             "memory_gib": round(mem / 1024 / 1024, 1), "os": platform.platform(), "python": platform.python_version(),
-            "postgresql_client": pg}
+            "postgresql_client": pg, "load_average_at_start": Path("/proc/loadavg").read_text().split()[:3]}
 
 
 def run(profile: Profile, out_dir: Path) -> dict:
@@ -172,6 +172,8 @@ def run(profile: Profile, out_dir: Path) -> dict:
         timings["embedded"] = round(time.monotonic() - step, 1)
         log(f"embedded: {results['embedded']}")
     timings["total"] = round(time.monotonic() - started, 1)
+    # Other loads on the machine change every figure: the load average says how busy it was.
+    results["machine"]["load_average_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["figures"] = report.figures(results)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
