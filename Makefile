@@ -56,7 +56,8 @@ fuzz: $(STAMP)
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SCALE=$(FUZZ_SCALE) $(PY) scripts/run_tests.py fuzz
 
 # The stack, 100,000 then 1,000,000 seeded tickets, every scenario of issue 8 beside its bare reference
-# (under 10 minutes); writes bench/results/<date>.{json,md,png}. BENCH_PROFILE=quick is the CI size.
+# (aimed at under 10 minutes; see README "Performance"); writes bench/results/<date>.{json,md,png}.
+# BENCH_PROFILE=quick is the size make test runs.
 BENCH_PROFILE ?= full
 bench: prerequisites $(STAMP)
 	$(PY) -m bench --profile $(BENCH_PROFILE)

@@ -108,7 +108,9 @@ def markdown(r: dict) -> str:
     m = r["machine"]
     lines = [f"Bench `{r['profile']}` of {r['started']} on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), "
              f"{m['os']}, Python {m['python']}; {r.get('tickets_seeded', 0):,} tickets at the end; "
-             f"{r['timings']['total']:.0f} s in all.", "",
+             f"{r['timings']['total']:.0f} s in all"
+             + (f"; 1-minute load average {m['load_average_at_start'][0]} at the start, "
+                f"{m['load_average_at_end'][0]} at the end." if "load_average_at_end" in m else "."), "",
              "| figure | measured | p50 ms | p99 ms | SQL | reference | ratio | target | result |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in r["figures"]:

@@ -36,6 +36,7 @@ class Profile:
     email_events: int = 2000
     email_window: float = 15
     relay_reference_events: int = 2000
+    relay_events: int = 5000              # synthetic backlog: ten of the relay's 500-row batches
     embedded_seconds: float = 8
 
 
@@ -43,6 +44,7 @@ PROFILES = {
     "full": Profile("full", (100_000, 1_000_000)),
     "quick": Profile("quick", (2_000,), customers=200, read_seconds=3, intake_seconds=3, backlog_seconds=2,
                      change_rate=20, change_seconds=3, email_events=100, email_window=4, relay_reference_events=300,
+                     relay_events=1600,
                      embedded_seconds=2),
 }
 INTAKE_CONNECTIONS = 16
@@ -61,7 +63,7 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines()
                                         if ln.startswith("processor")]),
             "memory_gib": round(mem / 1024 / 1024, 1), "os": platform.platform(), "python": platform.python_version(),
-            "postgresql_client": pg}
+            "postgresql_client": pg, "load_average_at_start": Path("/proc/loadavg").read_text().split()[:3]}
 
 
 def run(profile: Profile, out_dir: Path) -> dict:
@@ -134,7 +136,7 @@ def run(profile: Profile, out_dir: Path) -> dict:
             pl = results["pipeline"]
             pl["relay"] = pipeline.relay_drain(system, lambda: load.run(
                 system.tickets_api, scenarios.intake(world, callers), INTAKE_CONNECTIONS, profile.backlog_seconds),
-                extra=profile.relay_reference_events)
+                extra=profile.relay_events)
             bodies = [b for _rk, b in pipeline.sample_events(system.engines["tickets"], 200)]
             pl["relay_reference"] = pipeline.kombu_reference(system.amqp, system.bus_prefix, bodies,
                                                              profile.relay_reference_events)
@@ -172,6 +174,8 @@ def run(profile: Profile, out_dir: Path) -> dict:
         timings["embedded"] = round(time.monotonic() - step, 1)
         log(f"embedded: {results['embedded']}")
     timings["total"] = round(time.monotonic() - started, 1)
+    # Other loads on the machine change every figure: the load average says how busy it was.
+    results["machine"]["load_average_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["figures"] = report.figures(results)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
