@@ -13,7 +13,7 @@ from common.web import init_service_app
 
 from . import api
 from .attachments.runtime import build_files
-from .api.caller import refuse_deactivated
+from .api.caller import check_caller, check_unchecked_caller, defer_deactivation_check
 from .services.lag import RETRY_DELAYS, UnknownReference
 from .settings import Settings
 from .store.tables import outbox
@@ -48,11 +48,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tickets.settings"] = settings
     app.extensions["tickets.engine"] = engine
     app.extensions["tickets.session_factory"] = session_factory
-    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box)
-    app.extensions["tickets.known_accounts"] = set()
+    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box, on_begin=check_caller)
     app.extensions["tickets.files"] = files = build_files(settings.attachments, engine)
     app.extensions["token_verifier"] = token_verifier(settings)
-    app.extensions["principal_check"] = refuse_deactivated
+    app.extensions["principal_check"] = defer_deactivation_check
+    app.after_request(check_unchecked_caller)
     readiness = {"database": lambda: ping(engine), "attachments": files.storage.check}
     if files.scanner is not None:
         readiness["virus scanner"] = files.scanner.ping

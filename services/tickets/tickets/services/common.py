@@ -23,6 +23,9 @@ def now() -> datetime:
 
 def viewer_for(uow: UnitOfWork, principal: Principal) -> Viewer:
     """The caller with their organisations and, for agents, their desks (read in this transaction)."""
+    known = getattr(uow, "viewer", None)
+    if known is not None and known.account_id == principal.id and known.role == principal.role:
+        return known  # read by the unit of work's first statement (tickets.api.caller.check_caller)
     desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
     return Viewer(principal.id, principal.role, uow.accounts.organization_ids(principal.id), desks)
 
@@ -67,14 +70,15 @@ def domain_errors():
         raise BadRequest(exc.message) from exc
 
 
-def publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
+def publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None, agent_ids: list[str] | None = None) -> None:
     """Queue the ticket's recorded events in the outbox with their audiences (desk agents, watchers)."""
     if not ticket.events:
         return
     desk = desk or uow.desks.get(ticket.desk_id)
     # An opted-in organisation member hears only while the ticket is still shared with one of their orgs.
     members = uow.accounts.members_of(ticket.organization_ids) if ticket.watcher_ids else set()
-    uow.publish(to_cloud_events(ticket, desk, uow.desks.agent_ids(desk.id), ticket.watcher_ids & members))
+    agents = agent_ids if agent_ids is not None else uow.desks.agent_ids(desk.id)
+    uow.publish(to_cloud_events(ticket, desk, agents, ticket.watcher_ids & members))
 
 
 def save_and_publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
@@ -127,19 +131,21 @@ def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: fr
         attachments.expand(uow, viewer, found, wanted)
 
 
-def views(uow: UnitOfWork, tickets: list[Ticket]) -> list[RequestView]:
-    """Read models for a page of tickets, with desks, request types and people loaded once each."""
-    desks: dict[int, Desk] = {}
-    types: dict[int, RequestType] = {}
+def views(uow: UnitOfWork, tickets: list[Ticket], desks: dict[int, Desk] | None = None,
+          types: dict[int, RequestType] | None = None, accounts: dict[str, Account] | None = None,
+          organizations: dict[int, str] | None = None) -> list[RequestView]:
+    """Read models for a page of tickets: desks, request types, people and organisations in one
+    statement each, whatever the page's size (those the caller already holds are not read again)."""
+    desks, types = dict(desks or {}), dict(types or {})
+    accounts, orgs = dict(accounts or {}), dict(organizations or {})
+    if missing := {t.desk_id for t in tickets} - set(desks):
+        desks.update(uow.desks.many(missing))
+    if missing := {t.request_type_id for t in tickets} - set(types):
+        types.update(uow.desks.request_types_by_ids(missing))
     people = {t.reporter_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
     people |= {p for t in tickets for p in t.participant_ids}
-    accounts = uow.accounts.many(people)
-    orgs = uow.accounts.organizations({o for t in tickets for o in t.organization_ids})
-    out = []
-    for t in tickets:
-        if t.desk_id not in desks:
-            desks[t.desk_id] = uow.desks.get(t.desk_id)
-        if t.request_type_id not in types:
-            types[t.request_type_id] = uow.desks.request_type_by_id(t.request_type_id)
-        out.append(RequestView(t, desks[t.desk_id], types[t.request_type_id], accounts, orgs))
-    return out
+    if missing := people - set(accounts):
+        accounts.update(uow.accounts.many(missing))
+    if missing := {o for t in tickets for o in t.organization_ids} - set(orgs):
+        orgs.update(uow.accounts.organizations(missing))
+    return [RequestView(t, desks[t.desk_id], types[t.request_type_id], accounts, orgs) for t in tickets]

@@ -23,7 +23,8 @@ class TicketRepository:
         self.session = session
 
     def add(self, ticket: Ticket) -> None:
-        """Insert a new ticket (its number and key already reserved) with everything it recorded."""
+        """Insert a new ticket with everything it recorded; its number and key come last
+        (``DeskRepository.number_ticket``) unless already reserved."""
         ticket.id = self.session.execute(insert(tickets).values(
             desk_id=ticket.desk_id, number=ticket.number, key=ticket.key,
             request_type_id=ticket.request_type_id, **self._columns(ticket),
@@ -136,14 +137,15 @@ class TicketRepository:
     def _sync_sets(self, ticket: Ticket, before: tuple[set, ...], invited: dict[str, str]) -> None:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
-            for value in new - old:
-                self.session.execute(insert(table).values(ticket_id=ticket.id, **{column: value}))
+            if new - old:  # one statement per set, whatever its size
+                self.session.execute(insert(table), [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
-        for email in set(ticket.invited) - set(invited):
-            self.session.execute(insert(ticket_invitations).values(
-                ticket_id=ticket.id, email=email, invited_by=ticket.invited[email], created_at=ticket.updated_at))
+        if added := sorted(set(ticket.invited) - set(invited)):
+            self.session.execute(insert(ticket_invitations), [
+                dict(ticket_id=ticket.id, email=email, invited_by=ticket.invited[email], created_at=ticket.updated_at)
+                for email in added])
         if set(invited) - set(ticket.invited):
             self.session.execute(delete(ticket_invitations).where(
                 ticket_invitations.c.ticket_id == ticket.id,
