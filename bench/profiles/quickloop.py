@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,13 +60,54 @@ def _ms(text: str) -> float:
     return value * {"us": 0.001, "ms": 1, "s": 1000}[re.search(r"[a-z]+$", text).group(0)]
 
 
+MODELS = {"sync 2": ["-k", "sync", "-w", "2", "--threads", "1"], "sync 4": ["-k", "sync", "-w", "4", "--threads", "1"],
+          "gthread 2x4": ["-k", "gthread", "-w", "2", "--threads", "4"],
+          "gthread 4x2": ["-k", "gthread", "-w", "4", "--threads", "2"],
+          "gthread 2x8": ["-k", "gthread", "-w", "2", "--threads", "8"]}
+
+
+def worker_models(stack: Stack, auth: str, args, reference: str) -> None:
+    """The tickets API under each worker model on its own port, the reference measured after each."""
+    port = BASE_PORT + 8
+    conf = ROOT / "services" / "tickets" / "gunicorn.conf.py"
+    out = {}
+    for rnd in range(args.rounds):
+        for name, model in MODELS.items():
+            proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(conf), *model, "--bind",
+                                     f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "tickets.app:create_app()"],
+                                    env={**stack.env, "LOG_LEVEL": "WARNING"}, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    try:
+                        if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        time.sleep(0.3)
+                got = wrk(f"http://127.0.0.1:{port}/rest/servicedeskapi/request", auth, args.seconds, args.connections)
+            finally:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=30)
+            ref = wrk(reference, auth, args.seconds, args.connections)
+            out.setdefault(name, []).append({**got, "ratio": round(got["rps"] / ref["rps"], 3), "reference": ref["rps"]})
+    for name, runs in out.items():
+        med = sorted(runs, key=lambda r: r["ratio"])[len(runs) // 2]
+        print(f"tickets {name:12} {med['rps']:8.1f}/s  p50 {med['p50']:7.1f} ms  p99 {med['p99']:7.1f} ms  "
+              f"ratio {med['ratio']:.3f}")
+    print(json.dumps(out), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--keep", action="store_true", help="leave the stack running (for py-spy)")
+    ap.add_argument("--worker-models", action="store_true",
+                    help="also run the tickets API under other gunicorn worker models, straight, reference between")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the stack on TERM too (finally below)
     ports = {"gateway": BASE_PORT, "identity": BASE_PORT + 1, "tickets": BASE_PORT + 2, "notifier": BASE_PORT + 3,
              "lmtp": BASE_PORT + 4}
     var = ROOT / "var" / "quick"
@@ -115,6 +157,8 @@ def main() -> None:
             print(f"{name:18} {med['rps']:8.1f}/s  p50 {med['p50']:7.1f} ms  p99 {med['p99']:7.1f} ms  "
                   f"ratio {med['rps'] / ref_rps:.3f}  non-2xx {med['errors']}")
         print(json.dumps(summary))
+        if args.worker_models:
+            worker_models(stack, auth, args, targets["reference"])
         if args.keep:
             print("stack kept; pids:", {n: p.pid for n, p in stack.processes.items()}, "ref", ref.pid, flush=True)
             while True:

@@ -111,18 +111,27 @@ EXPAND_PAGE = 50
 
 
 def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: frozenset[str]) -> None:
-    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction."""
-    for view in found:
-        t = view.ticket
-        agent = viewer.is_agent_for(t.desk_id)
-        if "status" in wanted:
-            view.statuses = uow.tickets.status_history(t.id, 0, EXPAND_PAGE)[0]
-        if "comment" in wanted:
-            # Customers never see internal notes, in an expansion as anywhere else.
-            view.comments = uow.tickets.comments(t.id, True, agent, 0, EXPAND_PAGE)[0]
-            view.accounts.update(uow.accounts.many(c.author_id for c in view.comments))
-        if "action" in wanted:
-            manager = agent or t.is_involved_customer(viewer.account_id)
+    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction: one statement
+    per expansion for the whole page (never one per request)."""
+    ids = [v.ticket.id for v in found]
+    if "status" in wanted:
+        statuses = uow.tickets.status_histories(ids, EXPAND_PAGE)
+        for view in found:
+            view.statuses = statuses[view.ticket.id]
+    if "comment" in wanted:
+        # Customers never see internal notes, in an expansion as anywhere else.
+        internal_for = {v.ticket.id for v in found if viewer.is_agent_for(v.ticket.desk_id)}
+        by_ticket = uow.tickets.comments_of(ids, internal_for, EXPAND_PAGE)
+        authors = {c.author_id for items in by_ticket.values() for c in items}
+        known = found[0].accounts if found else {}
+        fetched = uow.accounts.many(authors - set(known)) if authors - set(known) else {}
+        for view in found:
+            view.comments = by_ticket[view.ticket.id]
+            view.accounts.update(fetched)
+    if "action" in wanted:
+        for view in found:
+            t = view.ticket
+            manager = viewer.is_agent_for(t.desk_id) or t.is_involved_customer(viewer.account_id)
             view.actions = {"addAttachment": True, "addComment": True, "addParticipant": manager,
                             "removeParticipant": manager}
     if wanted & {"attachment", "comment.attachment"}:

@@ -49,6 +49,7 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
     """
     with uow:
         errors: dict[str, list[str]] = {}
+        unknown_accounts: list[str] = []
         viewer = viewer_for(uow, principal)
         desk, request_type, agent_ids = (uow.desks.for_new_request(service_desk_id, request_type_id)
                                          if service_desk_id not in (None, "") else (None, None, []))
@@ -70,6 +71,7 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             reporter = uow.accounts.resolve(raise_on_behalf_of)
             if reporter is None:
                 errors["raiseOnBehalfOf"] = [f"No account '{raise_on_behalf_of}'."]
+                unknown_accounts.append(raise_on_behalf_of)
             elif reporter.id != principal.id:
                 reporter_id, reporter_orgs = reporter.id, uow.accounts.organization_ids(reporter.id)
         clean, field_errors = validate_values(list(request_type.fields), field_values or {})
@@ -79,14 +81,17 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             account = resolve_participant(uow, viewer, desk, ref)
             if account is None:
                 errors.setdefault("requestParticipants", []).append(f"No account '{ref}'.")
+                unknown_accounts.append(ref)
             else:
                 participant_ids.add(account.id)
+        unknown_orgs: list[int] = []
         org_ids = _org_ids((field_values or {}).get("organizations"), errors)
         if org_ids is None:
             org_ids = set(reporter_orgs) if len(reporter_orgs) == 1 else set()
         else:
             known = reporter_orgs if not is_agent else set(uow.accounts.organizations(org_ids))
             for org in sorted(org_ids - set(known)):
+                unknown_orgs.append(org)
                 errors.setdefault("requestFieldValues.organizations", []).append(
                     f"You cannot share with organisation {org}: the reporter is not a member of it."
                     if not is_agent else f"Organisation {org} does not exist.")
@@ -95,9 +100,11 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             # accounts and organisations identity has just created.
             references = {"requestParticipants", "raiseOnBehalfOf"} | ({"requestFieldValues.organizations"}
                                                                        if is_agent else set())
-            kind = UnknownPeople if only_unknown_references(errors, references) else ValidationFailed
-            raise kind("The request is not valid: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
+            message = "The request is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+            if only_unknown_references(errors, references):
+                raise UnknownPeople(message, errors=errors).naming(
+                    accounts=unknown_accounts, organisations=unknown_orgs if is_agent else ())
+            raise ValidationFailed(message, errors=errors)
         ticket = Ticket.open(
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
