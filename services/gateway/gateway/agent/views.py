@@ -39,7 +39,7 @@ def queue_labels() -> dict[str, str]:
 @agent_required
 def home():
     """A desk's queue."""
-    desks = directory.desks()
+    desks = directory.worked_desks()
     desk = request.args.get("desk") or (str(desks[0]["id"]) if desks else "")
     queue = request.args.get("queue", "open")
     queue = queue if queue in QUEUES else "open"

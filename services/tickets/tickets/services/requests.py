@@ -16,7 +16,8 @@ from ..domain.visibility import can_use_desk
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
+    RequestView, actor_for, domain_errors, expand, involved, load_visible, now, publish, save_and_publish,
+    viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
 from .people import resolve_participant
@@ -41,7 +42,7 @@ def _org_ids(raw: Any, errors: dict) -> set[int] | None:
 
 def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: Any, request_type_id: Any,
                    field_values: dict, participants: list[str] | None = None,
-                   raise_on_behalf_of: str | None = None) -> RequestView:
+                   raise_on_behalf_of: str | None = None, channel: str = "portal") -> RequestView:
     """Raise a request on a desk; returns it with its new key (``AM-1``, gap-free per desk).
 
     One transaction of a few statements: the caller (``UnitOfWork.on_begin``), the desk with its
@@ -108,7 +109,7 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
         ticket = Ticket.open(
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
-            organization_ids=org_ids, participant_ids=participant_ids, now=now())
+            organization_ids=org_ids, participant_ids=participant_ids, now=now(), channel=channel)
         uow.tickets.add(ticket)
         # The desk's counter is locked from here to the commit: only the outbox row comes after.
         ticket.number = uow.desks.number_ticket(desk, ticket.id)
@@ -154,6 +155,7 @@ def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozen
         ticket = load_visible(uow, viewer, ref)
         out = views(uow, [ticket])
         expand(uow, viewer, out, expands)
+        out[0].subscribed = ticket.hears(viewer.account_id, involved(viewer, ticket))
         return out[0]
 
 
