@@ -109,7 +109,7 @@ def main() -> None:
     tickets.demo.load(settings["tickets"])
 
     identity_app = identity.app.create_app(settings["identity"])
-    tickets_app = tickets.app.create_app(settings["tickets"])
+    tickets_app = tickets.app.create_app(settings["tickets"], identity_transport=httpx.WSGITransport(app=identity_app))
     gateway_app = gateway.app.create_app(settings["gateway"], transports={
         "identity": httpx.WSGITransport(app=identity_app),
         "tickets": httpx.WSGITransport(app=tickets_app),

@@ -111,6 +111,9 @@ class TokenIssuer:
                           headers={"kid": self.kid, "typ": "at+jwt"})
 
 
+VERIFIED_TOKENS_KEPT = 10_000
+
+
 class TokenVerifier:
     """Verifies access tokens against static public keys or a JWKS URL (cached)."""
 
@@ -123,6 +126,9 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        # token -> (principal, expiry): a client sends the same token with every request until it
+        # expires, and an RS256 check plus claim parsing costs more than the rest of a cheap read.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def _key_for(self, token: str):
         header = jwt.get_unverified_header(token)
@@ -138,7 +144,21 @@ class TokenVerifier:
         raise jwt.InvalidKeyError("unknown signing key")
 
     def verify(self, token: str) -> Principal:
-        """Return the token's principal; raise Unauthorized for any bad, expired or foreign token."""
+        """Return the token's principal; raise Unauthorized for any bad, expired or foreign token.
+
+        A token once verified is remembered until it expires (a bounded memo per process); only a
+        valid token is remembered, so a bad one is checked, and refused, every time.
+        """
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token, self._key_for(token), algorithms=[ALGORITHM], audience=self.audience,
@@ -155,7 +175,7 @@ class TokenVerifier:
             id=claims["sub"], email=claims.get("email", ""), role=claims["role"],
             name=claims.get("name"), language=claims.get("lang") or "en", kind=claims.get("kind"),
             token_id=claims.get("jti"),
-        )
+        ), float(claims["exp"]) + self.leeway
 
 
 def bearer_token() -> str | None:

@@ -5,10 +5,11 @@ forked gunicorn worker never shares a connection with its parent.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,8 +53,39 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
+    engine = create_engine(url, **kwargs)
+    ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection is replaced after this long, before servers or proxies drop idle sessions.
+RECYCLE_SECONDS = 300
+# Only a connection idle longer than this is pinged when checked out: a busy pool never pays a
+# round trip per checkout (``pool_pre_ping`` would), while connections that sat through a database
+# restart are tested and replaced before a request uses them.
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Ping a connection on checkout only when it has been idle; a dead one is replaced by the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            # The pool discards this connection and checks out a fresh one (SQLAlchemy retries).
+            raise exc.DisconnectionError() from error
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -163,17 +163,18 @@ def to_response(exc: Exception):
     return error_body("An unexpected error occurred; it has been logged.", "internal_error"), 500, {}
 
 
+def error_response(exc: Exception):
+    """The JSON response of ``to_response`` for the current request (JSM's strict body under ``/rest/``)."""
+    body, status, headers = to_response(exc)
+    if request.path.startswith("/rest/"):
+        body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in headers.items():
+        response.headers[key] = value
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error of ``app`` with the JSON body of ``to_response``."""
-
-    def handle(exc: Exception):
-        body, status, headers = to_response(exc)
-        if request.path.startswith("/rest/"):
-            body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
-        response = jsonify(body)
-        response.status_code = status
-        for key, value in headers.items():
-            response.headers[key] = value
-        return response
-
-    app.register_error_handler(Exception, handle)
+    app.register_error_handler(Exception, error_response)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 # Most specific first; a prefix matches itself or anything below it ("/organization" never matches
 # "/organizations").
-ROUTES: tuple[tuple[str, str], ...] = (
+ROUTES: tuple[tuple[str, str | None], ...] = (
+    # Services read through to identity here with their caller's token; no client may.
+    ("/api/identity/replica", None),
     ("/api/identity", "identity"),
     ("/rest/servicedeskapi/customer", "identity"),
     ("/rest/servicedeskapi/organization", "identity"),

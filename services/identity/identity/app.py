@@ -15,7 +15,7 @@ from common.errors import Unauthorized
 from common.outbox import Outbox
 from common.web import init_service_app
 
-from .api import agents, auth, jsm, me
+from .api import agents, auth, jsm, me, replica
 from .hashing import Passwords
 from .ratelimit import MemoryCounters, RateLimiter, RedisCounters
 from .services.base import Deps
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if isinstance(deps.limiter.counters, RedisCounters):
         readiness["redis"] = deps.limiter.counters.ping
     init_service_app(app, readiness)
-    for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp):
+    for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp, replica.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(jsm_operations.blueprint())  # JSM operations we do not serve: 501
     return app

@@ -1,7 +1,6 @@
 """``create_app(settings=None)``: the tickets API (gunicorn runs ``'tickets.app:create_app()'``)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flask import Flask
@@ -13,22 +12,23 @@ from common.web import init_service_app
 
 from . import api
 from .attachments.runtime import build_files
-from .api.caller import refuse_deactivated
-from .services.lag import RETRY_DELAYS, UnknownReference
+from .api.caller import check_caller, check_unchecked_caller, defer_deactivation_check
+from .readthrough import IdentityLookup, read_through
+from .services.lag import UnknownReference
 from .settings import Settings
 from .store.tables import outbox
 from .store.uow import UnitOfWork
 
 
 class TicketsApp(Flask):
-    """Re-runs a request that failed only on accounts or organisations not yet in the replica."""
+    """Re-runs, once, a request that failed only on references identity has just filled in (readthrough)."""
 
     def dispatch_request(self):
-        for delay in RETRY_DELAYS:
-            try:
-                return super().dispatch_request()
-            except UnknownReference:
-                time.sleep(delay)
+        try:
+            return super().dispatch_request()
+        except UnknownReference as error:
+            if not read_through(self, error):
+                raise
         return super().dispatch_request()
 
 
@@ -38,8 +38,11 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     return TokenVerifier(pems, jwks_url=settings.jwt_jwks_url)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the Flask app; the engine is created here, connections only on first use."""
+def create_app(settings: Settings | None = None, identity_transport=None) -> Flask:
+    """Build the Flask app; the engine is created here, connections only on first use.
+
+    ``identity_transport``: how identity is reached when it runs in the same process (``make run``).
+    """
     settings = settings or Settings.from_env()
     app = TicketsApp("tickets")
     engine = make_engine(settings.database_url)
@@ -48,11 +51,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tickets.settings"] = settings
     app.extensions["tickets.engine"] = engine
     app.extensions["tickets.session_factory"] = session_factory
-    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box)
-    app.extensions["tickets.known_accounts"] = set()
+    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box, on_begin=check_caller)
     app.extensions["tickets.files"] = files = build_files(settings.attachments, engine)
     app.extensions["token_verifier"] = token_verifier(settings)
-    app.extensions["principal_check"] = refuse_deactivated
+    if settings.identity_url:
+        app.extensions["tickets.identity_lookup"] = IdentityLookup(settings.identity_url, transport=identity_transport)
+    app.extensions["principal_check"] = defer_deactivation_check
+    app.after_request(check_unchecked_caller)
     readiness = {"database": lambda: ping(engine), "attachments": files.storage.check}
     if files.scanner is not None:
         readiness["virus scanner"] = files.scanner.ping

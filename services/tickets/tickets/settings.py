@@ -30,6 +30,8 @@ class Settings:
     invites_per_customer: int = 10
     invites_per_desk: int = 100
     invite_window: int = 24 * 3600
+    # Where accounts and organisations the replica lacks are read through (tickets.readthrough).
+    identity_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, require_jwt: bool = True) -> "Settings":
@@ -53,6 +55,7 @@ class Settings:
             invites_per_customer=env("PARTICIPANT_INVITES_PER_CUSTOMER", int, 10),
             invites_per_desk=env("PARTICIPANT_INVITES_PER_DESK", int, 100),
             invite_window=env("PARTICIPANT_INVITE_WINDOW", int, 24 * 3600),
+            identity_url=env("IDENTITY_URL", default=None) or None,
         )
         if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "

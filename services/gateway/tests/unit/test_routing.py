@@ -17,6 +17,9 @@ from gateway.routing import upstream_for
     ("/rest/api/2/issue/AM-1", "tickets"),
     ("/api/tickets/queues", "tickets"),
     ("/api/notifier", None),
+    # Services read through to identity's replica lookup with their caller's token; clients may not.
+    ("/api/identity/replica/lookup", None),
+    ("/api/identity/replica", None),
     ("/rest/api/2/user", None),
     ("/portal/login", None),
     ("/", None),

@@ -1,25 +1,58 @@
-"""The authenticated caller of a view, and the unit of work views hand to use cases."""
+"""The authenticated caller of a view, and the unit of work views hand to use cases.
+
+A token stays valid until it expires, so whether its account is still active is checked on every
+request, in the request's own transaction: the first statement of every unit of work a view opens
+reads the caller's replica row with their organisations (``check_caller``), inserts the row from
+the token's claims when identity's event has not arrived yet, and refuses a deactivated account.
+A view that opens no unit of work is checked after it ran, before its answer leaves.
+"""
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app, g, has_request_context
 
 from common.auth import Principal, authenticate
 from common.db import transaction
-from common.errors import Unauthorized
-from common.outbox import Outbox
+from common.errors import Unauthorized, error_response
 
+from ..domain.visibility import Viewer
 from ..replica import remember_caller
 from ..store.accounts import AccountRepository
-from ..store.tables import outbox
 from ..store.uow import UnitOfWork
 
+DEACTIVATED = "This account has been deactivated."
 
-def refuse_deactivated(principal: Principal) -> None:
-    """``principal_check``: a token stays valid until it expires, so deactivation is checked per request."""
-    with transaction(current_app.extensions["tickets.session_factory"]) as session:
-        active = AccountRepository(session).is_active(principal.id)
-    if active is False:
-        raise Unauthorized("This account has been deactivated.")
+
+def defer_deactivation_check(principal: Principal) -> None:
+    """``principal_check``: the unit of work the view opens checks the caller (see ``check_caller``)."""
+    g.tickets_caller_checked = False
+
+
+def check_caller(uow: UnitOfWork) -> None:
+    """``UnitOfWork.on_begin`` for web requests: active caller, known to the replica, as a Viewer."""
+    principal: Principal | None = g.get("principal") if has_request_context() else None
+    if principal is None:
+        return
+    account, orgs = uow.accounts.with_organizations(principal.id)
+    g.tickets_caller_checked = True
+    if account is None:
+        remember_caller(uow.session, principal, uow.outbox)
+        uow.keep_on_exit = True  # a read-only use case still keeps the new replica row
+    elif not account.active:
+        raise Unauthorized(DEACTIVATED)
+    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
+    uow.viewer = Viewer(principal.id, principal.role, frozenset(orgs), desks)
+    uow.caller_account = account
+    uow.caller_organizations = {k: v for k, v in orgs.items() if v is not None}
+
+
+def check_unchecked_caller(response: Response) -> Response:
+    """``after_request``: a view that authenticated but opened no unit of work is checked here."""
+    if g.get("tickets_caller_checked") is False:
+        with transaction(current_app.extensions["tickets.session_factory"]) as session:
+            active = AccountRepository(session).is_active(g.principal.id)
+        if active is False:
+            return error_response(Unauthorized(DEACTIVATED))
+    return response
 
 
 def uow() -> UnitOfWork:
@@ -28,13 +61,5 @@ def uow() -> UnitOfWork:
 
 
 def caller() -> Principal:
-    """Verify the Bearer token and make sure the replica knows the caller (401 without a token)."""
-    principal = authenticate()
-    known: set = current_app.extensions["tickets.known_accounts"]
-    if principal.id not in known:
-        with transaction(current_app.extensions["tickets.session_factory"]) as session:
-            remember_caller(session, principal, Outbox(outbox, current_app.extensions["tickets.settings"].exchange))
-        if len(known) > 50_000:  # bound the per-process memo; the upsert is idempotent anyway
-            known.clear()
-        known.add(principal.id)
-    return principal
+    """Verify the Bearer token (401 without one); the unit of work checks the account itself."""
+    return authenticate()

@@ -120,11 +120,12 @@ def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, accoun
     with uow:
         desk = _desk(uow, ref) if kind == "agents" else agent_desk(uow, principal, ref, "change its customers")
         errors: dict[str, list[str]] = {}
-        ids, waiting = set(), []
+        ids, waiting, missing = set(), [], []
         for account_id in account_ids:
             account = uow.accounts.get(str(account_id))
             if account is None:
                 errors.setdefault("accountIds", []).append(f"No account '{account_id}'.")
+                missing.append(str(account_id))
             else:
                 ids.add(account.id)
         field = "emails" if kind == "agents" else "usernames"
@@ -136,6 +137,7 @@ def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, accoun
                 waiting.append(str(email))
             else:
                 errors.setdefault(field, []).append(f"No account with email '{email}'.")
+                missing.append(str(email))
         if add and kind == "agents":
             for account in uow.accounts.many(ids).values():
                 if not account.is_agent:
@@ -143,7 +145,7 @@ def change_members(uow: UnitOfWork, principal: Principal, ref, kind: str, accoun
         if errors and add:
             if all(message.startswith("No account") for messages in errors.values() for message in messages):
                 named = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
-                raise UnknownPeople(f"The list of people is not valid: {named}", errors=errors)
+                raise UnknownPeople(f"The list of people is not valid: {named}", errors=errors).naming(accounts=missing)
             raise _invalid("list of people", errors)
         if add:
             uow.desks.add_members(TABLES[kind], desk.id, ids)

@@ -23,6 +23,9 @@ def now() -> datetime:
 
 def viewer_for(uow: UnitOfWork, principal: Principal) -> Viewer:
     """The caller with their organisations and, for agents, their desks (read in this transaction)."""
+    known = getattr(uow, "viewer", None)
+    if known is not None and known.account_id == principal.id and known.role == principal.role:
+        return known  # read by the unit of work's first statement (tickets.api.caller.check_caller)
     desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
     return Viewer(principal.id, principal.role, uow.accounts.organization_ids(principal.id), desks)
 
@@ -72,14 +75,15 @@ def domain_errors():
         raise BadRequest(exc.message) from exc
 
 
-def publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
+def publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None, agent_ids: list[str] | None = None) -> None:
     """Queue the ticket's recorded events in the outbox with their audiences (desk agents, watchers)."""
     if not ticket.events:
         return
     desk = desk or uow.desks.get(ticket.desk_id)
     # An opted-in organisation member hears only while the ticket is still shared with one of their orgs.
     members = uow.accounts.members_of(ticket.organization_ids) if ticket.watcher_ids else set()
-    uow.publish(to_cloud_events(ticket, desk, uow.desks.agent_ids(desk.id), ticket.watcher_ids & members))
+    agents = agent_ids if agent_ids is not None else uow.desks.agent_ids(desk.id)
+    uow.publish(to_cloud_events(ticket, desk, agents, ticket.watcher_ids & members))
 
 
 def save_and_publish(uow: UnitOfWork, ticket: Ticket, desk: Desk | None = None) -> None:
@@ -114,18 +118,27 @@ EXPAND_PAGE = 50
 
 
 def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: frozenset[str]) -> None:
-    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction."""
-    for view in found:
-        t = view.ticket
-        agent = viewer.is_agent_for(t.desk_id)
-        if "status" in wanted:
-            view.statuses = uow.tickets.status_history(t.id, 0, EXPAND_PAGE)[0]
-        if "comment" in wanted:
-            # Customers never see internal notes, in an expansion as anywhere else.
-            view.comments = uow.tickets.comments(t.id, True, agent, 0, EXPAND_PAGE)[0]
-            view.accounts.update(uow.accounts.many(c.author_id for c in view.comments))
-        if "action" in wanted:
-            manager = agent or t.is_involved_customer(viewer.account_id)
+    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction: one statement
+    per expansion for the whole page (never one per request)."""
+    ids = [v.ticket.id for v in found]
+    if "status" in wanted:
+        statuses = uow.tickets.status_histories(ids, EXPAND_PAGE)
+        for view in found:
+            view.statuses = statuses[view.ticket.id]
+    if "comment" in wanted:
+        # Customers never see internal notes, in an expansion as anywhere else.
+        internal_for = {v.ticket.id for v in found if viewer.is_agent_for(v.ticket.desk_id)}
+        by_ticket = uow.tickets.comments_of(ids, internal_for, EXPAND_PAGE)
+        authors = {c.author_id for items in by_ticket.values() for c in items}
+        known = found[0].accounts if found else {}
+        fetched = uow.accounts.many(authors - set(known)) if authors - set(known) else {}
+        for view in found:
+            view.comments = by_ticket[view.ticket.id]
+            view.accounts.update(fetched)
+    if "action" in wanted:
+        for view in found:
+            t = view.ticket
+            manager = viewer.is_agent_for(t.desk_id) or t.is_involved_customer(viewer.account_id)
             view.actions = {"addAttachment": True, "addComment": True, "addParticipant": manager,
                             "removeParticipant": manager}
     if wanted & {"attachment", "comment.attachment"}:
@@ -134,19 +147,21 @@ def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: fr
         attachments.expand(uow, viewer, found, wanted)
 
 
-def views(uow: UnitOfWork, tickets: list[Ticket]) -> list[RequestView]:
-    """Read models for a page of tickets, with desks, request types and people loaded once each."""
-    desks: dict[int, Desk] = {}
-    types: dict[int, RequestType] = {}
+def views(uow: UnitOfWork, tickets: list[Ticket], desks: dict[int, Desk] | None = None,
+          types: dict[int, RequestType] | None = None, accounts: dict[str, Account] | None = None,
+          organizations: dict[int, str] | None = None) -> list[RequestView]:
+    """Read models for a page of tickets: desks, request types, people and organisations in one
+    statement each, whatever the page's size (those the caller already holds are not read again)."""
+    desks, types = dict(desks or {}), dict(types or {})
+    accounts, orgs = dict(accounts or {}), dict(organizations or {})
+    if missing := {t.desk_id for t in tickets} - set(desks):
+        desks.update(uow.desks.many(missing))
+    if missing := {t.request_type_id for t in tickets} - set(types):
+        types.update(uow.desks.request_types_by_ids(missing))
     people = {t.reporter_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
     people |= {p for t in tickets for p in t.participant_ids}
-    accounts = uow.accounts.many(people)
-    orgs = uow.accounts.organizations({o for t in tickets for o in t.organization_ids})
-    out = []
-    for t in tickets:
-        if t.desk_id not in desks:
-            desks[t.desk_id] = uow.desks.get(t.desk_id)
-        if t.request_type_id not in types:
-            types[t.request_type_id] = uow.desks.request_type_by_id(t.request_type_id)
-        out.append(RequestView(t, desks[t.desk_id], types[t.request_type_id], accounts, orgs))
-    return out
+    if missing := people - set(accounts):
+        accounts.update(uow.accounts.many(missing))
+    if missing := {o for t in tickets for o in t.organization_ids} - set(orgs):
+        orgs.update(uow.accounts.organizations(missing))
+    return [RequestView(t, desks[t.desk_id], types[t.request_type_id], accounts, orgs) for t in tickets]

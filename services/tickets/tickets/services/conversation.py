@@ -68,7 +68,7 @@ def _resolve_all(uow: UnitOfWork, viewer, desk, refs: list[str], field: str, inv
                 + ("" if invite else "; this service desk does not invite new people by email") + ".")
         raise UnknownPeople(
             "Unknown " + ("people" if len(unknown) > 1 else "person") + ": " + ", ".join(unknown) + "." + hint,
-            errors={field: unknown})
+            errors={field: unknown}).naming(accounts=unknown)
     return found, to_invite
 
 

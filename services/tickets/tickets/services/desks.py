@@ -100,7 +100,7 @@ def link_organization(uow: UnitOfWork, principal: Principal, desk_ref, org_id, l
         viewer = viewer_for(uow, principal)
         if link:
             if not uow.accounts.organizations([org]):
-                raise UnknownOrganisation(f"Organisation {org} does not exist.")
+                raise UnknownOrganisation(f"Organisation {org} does not exist.").naming(organisations=[org])
             # Linking brings the organisation's members into the desk's reach: an agent links only
             # organisations their desks already touch or they created themselves.
             if not viewer.is_admin and not may_link(uow, viewer, org):

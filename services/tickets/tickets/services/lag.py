@@ -3,19 +3,28 @@
 Identity owns accounts and organisations; this service learns of them from identity's events, a
 moment after identity has answered the client that created them. A script that creates a customer
 or an organisation and at once uses it here would get a 400 or 404 in that moment. Use cases raise
-these errors for such references only; the app re-runs the whole request for a short while before
-letting the error through (see ``tickets.app.TicketsApp``).
+these errors, naming the references, for such references only; the app then reads them through from
+identity once, fills the replica and runs the request once more (``tickets.readthrough``). A
+reference identity does not know either is refused at once, naming it: nothing waits or sleeps.
 """
 from __future__ import annotations
 
-from common.errors import NotFound, ValidationFailed
+from typing import Iterable
 
-# Pauses between attempts: about 1.5 s in all, well above the usual event delay.
-RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8)
+from common.errors import NotFound, ValidationFailed
 
 
 class UnknownReference(Exception):
     """Mixin: the error names accounts or organisations that may not have reached the replica yet."""
+
+    accounts: tuple[str, ...] = ()
+    organisations: tuple[int, ...] = ()
+
+    def naming(self, accounts: Iterable[object] = (), organisations: Iterable[object] = ()) -> "UnknownReference":
+        """The references to read through (account ids or emails, organisation ids)."""
+        self.accounts = tuple(str(a) for a in accounts)
+        self.organisations = tuple(int(o) for o in organisations)
+        return self
 
 
 class UnknownPeople(UnknownReference, ValidationFailed):

@@ -43,19 +43,28 @@ def _org_ids(raw: Any, errors: dict) -> set[int] | None:
 def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: Any, request_type_id: Any,
                    field_values: dict, participants: list[str] | None = None,
                    raise_on_behalf_of: str | None = None, channel: str = "portal") -> RequestView:
-    """Raise a request on a desk; returns it with its new key (``AM-1``, gap-free per desk)."""
+    """Raise a request on a desk; returns it with its new key (``AM-1``, gap-free per desk).
+
+    One transaction of a few statements: the caller (``UnitOfWork.on_begin``), the desk with its
+    request type and agents, the ticket's rows, the desk's counter, the outbox.
+    """
     with uow:
         errors: dict[str, list[str]] = {}
+        unknown_accounts: list[str] = []
         viewer = viewer_for(uow, principal)
-        desk = uow.desks.get(service_desk_id) if service_desk_id not in (None, "") else None
-        if desk is None or not can_use_desk(viewer, desk, uow.desks.is_customer(desk.id, principal.id)):
+        desk, request_type, agent_ids = (uow.desks.for_new_request(service_desk_id, request_type_id)
+                                         if service_desk_id not in (None, "") else (None, None, []))
+        if desk is not None and desk.restricted and not viewer.is_agent_for(desk.id):
+            usable = can_use_desk(viewer, desk, uow.desks.is_customer(desk.id, principal.id))
+        else:
+            usable = desk is not None and can_use_desk(viewer, desk, False)
+        if not usable:
             raise ValidationFailed(f"Service desk '{service_desk_id}' does not exist or is not open for requests.",
                                    errors={"serviceDeskId": ["Use an id listed by GET /servicedesk."]})
-        request_type = uow.desks.request_type(desk.id, request_type_id) if request_type_id not in (None, "") else None
-        if request_type is None:
+        if request_type is None or request_type_id in (None, ""):
             raise ValidationFailed(f"Request type '{request_type_id}' does not exist on desk {desk.key}.",
                                    errors={"requestTypeId": [f"Use an id listed by GET /servicedesk/{desk.id}/requesttype."]})
-        reporter_id = principal.id
+        reporter_id, reporter_orgs = principal.id, viewer.organization_ids
         is_agent = viewer.is_agent_for(desk.id)
         if raise_on_behalf_of:
             if not is_agent:
@@ -63,8 +72,9 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             reporter = uow.accounts.resolve(raise_on_behalf_of)
             if reporter is None:
                 errors["raiseOnBehalfOf"] = [f"No account '{raise_on_behalf_of}'."]
-            else:
-                reporter_id = reporter.id
+                unknown_accounts.append(raise_on_behalf_of)
+            elif reporter.id != principal.id:
+                reporter_id, reporter_orgs = reporter.id, uow.accounts.organization_ids(reporter.id)
         clean, field_errors = validate_values(list(request_type.fields), field_values or {})
         errors.update({f"requestFieldValues.{k}": v for k, v in field_errors.items()})
         participant_ids = set()
@@ -72,15 +82,17 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             account = resolve_participant(uow, viewer, desk, ref)
             if account is None:
                 errors.setdefault("requestParticipants", []).append(f"No account '{ref}'.")
+                unknown_accounts.append(ref)
             else:
                 participant_ids.add(account.id)
-        reporter_orgs = uow.accounts.organization_ids(reporter_id)
+        unknown_orgs: list[int] = []
         org_ids = _org_ids((field_values or {}).get("organizations"), errors)
         if org_ids is None:
             org_ids = set(reporter_orgs) if len(reporter_orgs) == 1 else set()
         else:
             known = reporter_orgs if not is_agent else set(uow.accounts.organizations(org_ids))
             for org in sorted(org_ids - set(known)):
+                unknown_orgs.append(org)
                 errors.setdefault("requestFieldValues.organizations", []).append(
                     f"You cannot share with organisation {org}: the reporter is not a member of it."
                     if not is_agent else f"Organisation {org} does not exist.")
@@ -89,18 +101,23 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             # accounts and organisations identity has just created.
             references = {"requestParticipants", "raiseOnBehalfOf"} | ({"requestFieldValues.organizations"}
                                                                        if is_agent else set())
-            kind = UnknownPeople if only_unknown_references(errors, references) else ValidationFailed
-            raise kind("The request is not valid: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
+            message = "The request is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+            if only_unknown_references(errors, references):
+                raise UnknownPeople(message, errors=errors).naming(
+                    accounts=unknown_accounts, organisations=unknown_orgs if is_agent else ())
+            raise ValidationFailed(message, errors=errors)
         ticket = Ticket.open(
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
             organization_ids=org_ids, participant_ids=participant_ids, now=now(), channel=channel)
-        ticket.number = uow.desks.next_ticket_number(desk.id)
-        ticket.key = f"{desk.key}-{ticket.number}"
         uow.tickets.add(ticket)
-        publish(uow, ticket, desk)
-        view = views(uow, [ticket])[0]
+        # The desk's counter is locked from here to the commit: only the outbox row comes after.
+        ticket.number = uow.desks.number_ticket(desk, ticket.id)
+        ticket.key = f"{desk.key}-{ticket.number}"
+        publish(uow, ticket, desk, agent_ids)
+        known_people = {principal.id: uow.caller_account} if uow.caller_account is not None else {}
+        view = views(uow, [ticket], {desk.id: desk}, {request_type.id: request_type}, known_people,
+                     uow.caller_organizations)[0]
         uow.commit()
     logger.info("request %s created by %s", ticket.key, principal.id)
     return view

@@ -96,6 +96,17 @@ class AccountRepository:
         return set(self.session.execute(select(organization_members.c.account_id)
                                         .where(organization_members.c.organization_id.in_(ids))).scalars())
 
+    def with_organizations(self, account_id: str) -> tuple[Account | None, dict[int, str | None]]:
+        """The account and its organisations (id -> name) in one statement (None when the replica lacks it)."""
+        rows = self.session.execute(
+            select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
+            .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
+            .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
+            .where(accounts.c.id == account_id)).all()
+        if not rows:
+            return None, {}
+        return _account(rows[0]), {r.organization_id: r.org_name for r in rows if r.organization_id is not None}
+
     def is_active(self, account_id: str) -> bool | None:
         """The replica's active flag (None when the account is not known yet)."""
         return self.session.execute(select(accounts.c.active).where(accounts.c.id == account_id)).scalar()

@@ -1,7 +1,7 @@
 """Service desks and their request types."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from common.auth import STAFF_ROLES
@@ -158,6 +158,26 @@ class DeskRepository:
         ).returning(service_desks.c.id)).scalar_one()
         return self.get(desk_id)
 
+    def number_ticket(self, desk: Desk, ticket_id: int) -> int:
+        """Give a new ticket the desk's next number and its key; meant as the transaction's last write.
+
+        Bumping the counter locks the desk row until commit, so concurrent creations on one desk
+        queue up here and a rolled-back creation gives its number back (keys unique and gap-free).
+        Everything else the creation writes comes before, so the lock is held for as little as
+        possible: on PostgreSQL the counter and the ticket's key are one statement.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self.session.execute(text(
+                "WITH n AS (UPDATE service_desks SET last_ticket_number = last_ticket_number + 1 "
+                "WHERE id = :desk RETURNING last_ticket_number) "
+                "UPDATE tickets SET number = n.last_ticket_number, key = :prefix || n.last_ticket_number "
+                "FROM n WHERE tickets.id = :ticket RETURNING tickets.number"),
+                {"desk": desk.id, "ticket": ticket_id, "prefix": f"{desk.key}-"}).scalar_one()
+        number = self.next_ticket_number(desk.id)
+        self.session.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+            number=number, key=f"{desk.key}-{number}"))
+        return number
+
     def next_ticket_number(self, desk_id: int) -> int:
         """Reserve the desk's next ticket number inside the caller's transaction.
 
@@ -184,15 +204,79 @@ class DeskRepository:
         ref = str(ref).strip()
         ident = as_id(ref)
         cond = request_types.c.id == ident if ident is not None else request_types.c.name == ref
-        row = self.session.execute(
-            select(request_types).where(request_types.c.desk_id == desk_id, cond)).first()
-        if row is None:
-            return None
-        return self._request_type(row, self._fields([row.id]).get(row.id, ()))
+        return self._request_type_where(request_types.c.desk_id == desk_id, cond)
 
     def request_type_by_id(self, rt_id: int) -> RequestType | None:
-        row = self.session.execute(select(request_types).where(request_types.c.id == rt_id)).first()
-        return self._request_type(row, self._fields([row.id]).get(row.id, ())) if row else None
+        return self._request_type_where(request_types.c.id == rt_id)
+
+    def request_types_by_ids(self, rt_ids) -> dict[int, RequestType]:
+        """Request types with their fields by id, in one statement."""
+        return {rt.id: rt for rt in self._request_types_where(request_types.c.id.in_(sorted(rt_ids)))}
+
+    def many(self, desk_ids) -> dict[int, Desk]:
+        """Desks by id, in one statement."""
+        rows = self.session.execute(select(service_desks).where(service_desks.c.id.in_(sorted(desk_ids)))).all()
+        return {row.id: _desk(row) for row in rows}
+
+    def for_new_request(self, desk_ref, rt_ref) -> tuple[Desk | None, RequestType | None, list[str]]:
+        """The desk, its request type with fields and ``agent_ids``, for a new request, in one statement."""
+        desk_ref, rt_ref = str(desk_ref).strip(), str(rt_ref).strip()
+        desk_id, rt_id = as_id(desk_ref), as_id(rt_ref)
+        desk_cond = service_desks.c.id == desk_id if desk_id is not None else service_desks.c.key == desk_ref.upper()
+        rt_cond = request_types.c.id == rt_id if rt_id is not None else request_types.c.name == rt_ref
+        f = request_type_fields
+        desk_staff = (select(func.aggregate_strings(desk_agents.c.account_id, ","))
+                      .join(accounts, accounts.c.id == desk_agents.c.account_id)
+                      .where(desk_agents.c.desk_id == service_desks.c.id, accounts.c.active.is_(True),
+                             accounts.c.role.in_(STAFF_ROLES)).scalar_subquery())
+        # As agent_ids: every active admin when the desk has no agent (read only in that case).
+        admins = (select(func.aggregate_strings(accounts.c.id, ","))
+                  .where(accounts.c.role == "admin", accounts.c.active.is_(True)).scalar_subquery())
+        agents = func.coalesce(desk_staff, admins)
+        rows = self.session.execute(
+            select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),
+                   request_types.c.name.label("rt_name"), request_types.c.description.label("rt_description"),
+                   request_types.c.help_text, request_types.c.issue_type, f.c.id.label("f_id"), f.c.field_id,
+                   f.c.label, f.c.field_type, f.c.required, f.c.description.label("f_description"), f.c.max_length,
+                   f.c.options)
+            .outerjoin(request_types, (request_types.c.desk_id == service_desks.c.id) & rt_cond)
+            .outerjoin(f, f.c.request_type_id == request_types.c.id).where(desk_cond)
+            .order_by(request_types.c.id, f.c.position, f.c.id)).all()
+        if not rows:
+            return None, None, []
+        first = rows[0]
+        agent_ids = sorted(first.agent_list.split(",")) if first.agent_list else []
+        if first.rt_id is None:
+            return _desk(first), None, agent_ids
+        fields = tuple(self._field(r) for r in rows if r.rt_id == first.rt_id and r.f_id is not None)
+        request_type = RequestType(id=first.rt_id, desk_id=first.id, name=first.rt_name,
+                                   description=first.rt_description, help_text=first.help_text,
+                                   issue_type=first.issue_type, fields=fields)
+        return _desk(first), request_type, agent_ids
+
+    def _request_type_where(self, *conds) -> RequestType | None:
+        found = self._request_types_where(*conds)
+        return found[0] if found else None
+
+    def _request_types_where(self, *conds) -> list[RequestType]:
+        """Request types with their fields, in one statement (a join: never one query per type)."""
+        f = request_type_fields
+        rows = self.session.execute(
+            select(request_types, f.c.id.label("f_id"), f.c.field_id, f.c.label, f.c.field_type, f.c.required,
+                   f.c.description.label("f_description"), f.c.max_length, f.c.options)
+            .outerjoin(f, f.c.request_type_id == request_types.c.id).where(*conds)
+            .order_by(request_types.c.id, f.c.position, f.c.id)).all()
+        grouped: dict[int, list] = {}
+        for r in rows:
+            grouped.setdefault(r.id, []).append(r)
+        return [self._request_type(group[0], tuple(self._field(r) for r in group if r.f_id is not None))
+                for group in grouped.values()]
+
+    @staticmethod
+    def _field(r) -> FieldSpec:
+        return FieldSpec(field_id=r.field_id, label=r.label, type=r.field_type, required=r.required,
+                         description=r.f_description, max_length=r.max_length,
+                         options=tuple(Option(o["value"], o["label"]) for o in (r.options or [])))
 
     def add_request_type(self, desk_id: int, name: str, issue_type: str, description: str = "",
                          help_text: str = "", fields: tuple[FieldSpec, ...] = (), position: int = 0) -> int:

@@ -94,8 +94,10 @@ tickets = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True),
     Column("desk_id", Integer, ForeignKey("service_desks.id"), nullable=False),
-    Column("number", Integer, nullable=False),
-    Column("key", String(30), nullable=False, unique=True),
+    # Given last in the creating transaction (DeskRepository.number_ticket), so the desk's
+    # counter is locked as briefly as possible; never NULL once committed.
+    Column("number", Integer, nullable=True),
+    Column("key", String(30), nullable=True, unique=True),
     Column("request_type_id", Integer, ForeignKey("request_types.id"), nullable=False),
     Column("reporter_id", String(64), nullable=False, index=True),
     Column("assignee_id", String(64), nullable=True, index=True),

@@ -1,7 +1,7 @@
 """Loads and saves Ticket aggregates; never commits (the unit of work does)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import String, cast, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..domain.ids import as_id
@@ -23,7 +23,8 @@ class TicketRepository:
         self.session = session
 
     def add(self, ticket: Ticket) -> None:
-        """Insert a new ticket (its number and key already reserved) with everything it recorded."""
+        """Insert a new ticket with everything it recorded; its number and key come last
+        (``DeskRepository.number_ticket``) unless already reserved."""
         ticket.id = self.session.execute(insert(tickets).values(
             desk_id=ticket.desk_id, number=ticket.number, key=ticket.key,
             request_type_id=ticket.request_type_id, **self._columns(ticket),
@@ -49,14 +50,14 @@ class TicketRepository:
         if not ids:
             return []
         rows = {r.id: r for r in self.session.execute(select(tickets).where(tickets.c.id.in_(ids))).all()}
-        sets, invited = self._sets(list(rows)), self._invitations(list(rows))
+        sets, invited = self._related(list(rows))
         return [self._load(rows[i], sets, invited) for i in ids if i in rows]
 
     def save(self, ticket: Ticket) -> None:
         """Write a loaded ticket's changes: columns, sets, new comments and history."""
-        before = self._sets([ticket.id])[ticket.id]
+        sets, invited = self._related([ticket.id])
         self.session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**self._columns(ticket)))
-        self._sync_sets(ticket, before, self._invitations([ticket.id])[ticket.id])
+        self._sync_sets(ticket, sets[ticket.id], invited[ticket.id])
         self._flush_new(ticket)
 
     def search(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int) -> tuple[list[Ticket], bool]:
@@ -73,6 +74,36 @@ class TicketRepository:
             .order_by(comments.c.created_at, comments.c.id).offset(start).limit(limit + 1)
         ).all()
         return [self._comment(r) for r in rows[:limit]], len(rows) <= limit
+
+    def comments_of(self, ticket_ids: list[int], internal_for: set[int], limit: int) -> dict[int, list[Comment]]:
+        """The first ``limit`` comments of each ticket in one statement; internal notes only for ``internal_for``."""
+        out: dict[int, list[Comment]] = {i: [] for i in ticket_ids}
+        if not ticket_ids:
+            return out
+        readable = comments.c.public.is_(True)
+        if internal_for:
+            readable = readable | comments.c.ticket_id.in_(sorted(internal_for))
+        rows = self.session.execute(
+            select(comments).where(comments.c.ticket_id.in_(ticket_ids), readable)
+            .order_by(comments.c.ticket_id, comments.c.created_at, comments.c.id)).all()
+        for r in rows:
+            if len(out[r.ticket_id]) < limit:
+                out[r.ticket_id].append(self._comment(r))
+        return out
+
+    def status_histories(self, ticket_ids: list[int], limit: int) -> dict[int, list[tuple[str, object]]]:
+        """The latest ``limit`` (status, when) pairs of each ticket, most recent first, in one statement."""
+        out: dict[int, list[tuple[str, object]]] = {i: [] for i in ticket_ids}
+        if not ticket_ids:
+            return out
+        h = ticket_history
+        rows = self.session.execute(
+            select(h.c.ticket_id, h.c.to_value, h.c.at).where(h.c.ticket_id.in_(ticket_ids), h.c.kind == "status")
+            .order_by(h.c.ticket_id, h.c.at.desc(), h.c.id.desc())).all()
+        for r in rows:
+            if len(out[r.ticket_id]) < limit:
+                out[r.ticket_id].append((r.to_value, r.at))
+        return out
 
     def comment(self, ticket_id: int, comment_id: int) -> Comment | None:
         row = self.session.execute(select(comments).where(
@@ -116,34 +147,43 @@ class TicketRepository:
         return list(self.session.execute(select(ticket_invitations.c.ticket_id).where(
             ticket_invitations.c.email == email.strip().lower()).order_by(ticket_invitations.c.ticket_id)).scalars())
 
-    def _sets(self, ids: list[int]) -> dict[int, tuple[set, ...]]:
-        out = {i: tuple(set() for _ in SETS) for i in ids}
+    def _related(self, ids: list[int]) -> tuple[dict[int, tuple[set, ...]], dict[int, dict[str, str]]]:
+        """Participants, shares, mutes, watchers and pending invitations of the tickets, in one statement."""
+        sets = {i: tuple(set() for _ in SETS) for i in ids}
+        invited: dict[int, dict[str, str]] = {i: {} for i in ids}
         if not ids:
-            return out
-        for index, (table, column, _) in enumerate(SETS):
-            for tid, value in self.session.execute(
-                    select(table.c.ticket_id, table.c[column]).where(table.c.ticket_id.in_(ids))).all():
-                out[tid][index].add(value)
-        return out
+            return sets, invited
+        parts = [select(table.c.ticket_id, literal(index).label("kind"), cast(table.c[column], String).label("value"),
+                        null().label("extra")).where(table.c.ticket_id.in_(ids))
+                 for index, (table, column, _) in enumerate(SETS)]
+        inv = ticket_invitations
+        parts.append(select(inv.c.ticket_id, literal(len(SETS)).label("kind"), inv.c.email.label("value"),
+                            inv.c.invited_by.label("extra")).where(inv.c.ticket_id.in_(ids)))
+        for tid, kind, value, extra in self.session.execute(union_all(*parts)).all():
+            if kind == len(SETS):
+                invited[tid][value] = extra
+            else:
+                sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
+        return sets, invited
+
+    def _sets(self, ids: list[int]) -> dict[int, tuple[set, ...]]:
+        return self._related(ids)[0]
 
     def _invitations(self, ids: list[int]) -> dict[int, dict[str, str]]:
-        out: dict[int, dict[str, str]] = {i: {} for i in ids}
-        if ids:
-            for row in self.session.execute(select(ticket_invitations).where(ticket_invitations.c.ticket_id.in_(ids))):
-                out[row.ticket_id][row.email] = row.invited_by
-        return out
+        return self._related(ids)[1]
 
     def _sync_sets(self, ticket: Ticket, before: tuple[set, ...], invited: dict[str, str]) -> None:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
-            for value in new - old:
-                self.session.execute(insert(table).values(ticket_id=ticket.id, **{column: value}))
+            if new - old:  # one statement per set, whatever its size
+                self.session.execute(insert(table), [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
-        for email in set(ticket.invited) - set(invited):
-            self.session.execute(insert(ticket_invitations).values(
-                ticket_id=ticket.id, email=email, invited_by=ticket.invited[email], created_at=ticket.updated_at))
+        if added := sorted(set(ticket.invited) - set(invited)):
+            self.session.execute(insert(ticket_invitations), [
+                dict(ticket_id=ticket.id, email=email, invited_by=ticket.invited[email], created_at=ticket.updated_at)
+                for email in added])
         if set(invited) - set(ticket.invited):
             self.session.execute(delete(ticket_invitations).where(
                 ticket_invitations.c.ticket_id == ticket.id,
@@ -162,7 +202,9 @@ class TicketRepository:
         ticket.new_history.clear()
 
     def _load(self, row, sets: dict | None = None, invited: dict | None = None) -> Ticket:
-        participants, shares, mutes, watchers = (sets or self._sets([row.id]))[row.id]
+        if sets is None or invited is None:
+            sets, invited = self._related([row.id])
+        participants, shares, mutes, watchers = sets[row.id]
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
                       assignee_id=row.assignee_id, summary=row.summary, description=row.description,
@@ -170,7 +212,7 @@ class TicketRepository:
                       created_at=row.created_at, updated_at=row.updated_at,
                       status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
                       participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes),
-                      watcher_ids=set(watchers), invited=(invited or self._invitations([row.id]))[row.id])
+                      watcher_ids=set(watchers), invited=invited[row.id])
 
     @staticmethod
     def _comment(row) -> Comment:

@@ -1,8 +1,9 @@
 """Unit of work: one session, one transaction; state and outbox rows commit together."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.events import CloudEvent
@@ -16,15 +17,41 @@ from .tickets import TicketRepository
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox):
+    def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox,
+                 on_begin: Callable[["UnitOfWork"], None] | None = None):
         self.session_factory = session_factory
         self.outbox = outbox
         self.session: Session | None = None
         self.owns_transaction = True
+        # Runs first in every transaction (the web caller's check: active, replica row, organisations),
+        # so a request costs one transaction, not one per concern.
+        self.on_begin = on_begin
+        # Set by on_begin: the caller as a Viewer, their replica row and organisation names.
+        self.viewer = None
+        self.caller_account = None
+        self.caller_organizations: dict[int, str] = {}
+        self.keep_on_exit = False  # on_begin wrote something a read-only use case must still commit
 
     def __enter__(self) -> "UnitOfWork":
-        if self.owns_transaction:
+        if not self.owns_transaction:
+            return self
+        for attempt in (1, 2):
             self._attach(self.session_factory())
+            self.viewer, self.caller_account, self.caller_organizations, self.keep_on_exit = None, None, {}, False
+            if self.on_begin is None:
+                break
+            try:
+                self.on_begin(self)
+                break
+            except DBAPIError as error:
+                self.__exit__()
+                # The first statement met a connection the server had dropped: nothing was done
+                # yet, so the transaction starts again once on a fresh connection.
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+            except BaseException:
+                self.__exit__()
+                raise
         return self
 
     @classmethod
@@ -51,6 +78,8 @@ class UnitOfWork:
         if not self.owns_transaction:
             return
         try:
+            if self.keep_on_exit and not any(exc):
+                self.session.commit()
             self.session.rollback()  # no-op after a commit; undoes everything after an error
         finally:
             self.session.close()
