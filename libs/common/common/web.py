@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import limits
+from . import limits, metrics, sqlcount
 from .errors import (
     BadRequest, PayloadTooLarge, ValidationFailed, json_response, register_error_handlers, to_response,
 )
@@ -28,6 +28,7 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
     if bodies:
         app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_blueprint(health_blueprint(readiness))
+    metrics.init_app(app, app.import_name.split(".")[0])
     app.json.sort_keys = False
 
     @app.before_request
@@ -37,6 +38,8 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
         g._cid_token = set_correlation_id(rid)
 
     app.before_request(guard_request(bodies))
+    if sqlcount.enabled():
+        sqlcount.install(app)
 
     @app.after_request
     def _headers(response):
