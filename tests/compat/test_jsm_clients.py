@@ -202,3 +202,74 @@ def test_attachments_with_the_atlassian_client_unchanged(sd_customer, sd_agent, 
     sd_agent.create_attachment(am["id"], key, str(log), public=False, comment="internal analysis")
     assert len(sd_customer.get(f"rest/servicedeskapi/request/{key}/attachment")["values"]) == 4
     assert len(sd_agent.get(f"rest/servicedeskapi/request/{key}/attachment")["values"]) == 5
+
+
+# -- issue 12, point 13: the details a JSM client relies on, with both clients --------------------
+def _status_of(call) -> tuple[int, str]:
+    """The HTTP status and body of a refused call of either client."""
+    import requests
+    from jira.exceptions import JIRAError
+
+    try:
+        call()
+    except requests.HTTPError as exc:
+        return exc.response.status_code, exc.response.text
+    except JIRAError as exc:
+        return exc.status_code, exc.text or ""
+    raise AssertionError("the call was not refused")
+
+
+def test_paging_links_search_ownership_and_expansions_with_atlassian_client(sd_customer, sd_agent):
+    am = next(d for d in sd_customer.get_service_desks() if d["projectKey"] == "AM")
+    incident = next(t for t in sd_customer.get_request_types(am["id"])["values"] if t["name"] == "Incident")
+    tag = uuid.uuid4().hex[:8]
+    keys = [sd_customer.create_customer_request(am["id"], incident["id"], {"summary": f"Printer {tag} {n} on fire"}
+                                                )["issueKey"] for n in range(3)]
+    params = {"serviceDeskId": am["id"], "searchTerm": f"print* fire {tag}", "limit": 2}
+    first = sd_customer.get("rest/servicedeskapi/request", params=params)
+    assert [r["issueKey"] for r in first["values"]] == keys[:0:-1]
+    # Following next keeps the filters: the last matching request, and only it.
+    second = sd_customer.get(first["_links"]["next"], absolute=True)
+    assert [r["issueKey"] for r in second["values"]] == keys[:1]
+    assert sd_customer.get("rest/servicedeskapi/request", params={"searchTerm": f"fire {tag} printer"})["size"] == 3
+    approver = sd_customer.get("rest/servicedeskapi/request", params={"requestOwnership": "APPROVER"})
+    assert approver["values"] == [] and approver["isLastPage"] is True
+
+    sd_agent.create_request_comment(keys[0], "Try **this**", public=True)
+    comments = sd_customer.get(f"rest/servicedeskapi/request/{keys[0]}/comment", params={"expand": "renderedBody"})
+    assert "<strong>this</strong>" in comments["values"][-1]["renderedBody"]["html"]
+    with_fields = sd_customer.get(f"rest/servicedeskapi/servicedesk/{am['id']}/requesttype/{incident['id']}",
+                                  params={"expand": "field"})
+    assert any(f["fieldId"] == "summary" for f in with_fields["fields"]["requestTypeFields"])
+
+
+def test_refusals_a_client_can_tell_apart_with_atlassian_client(sd_customer, sd_agent, customer):
+    key = sd_customer.get_my_customer_requests()[0]["issueKey"]
+    # Not implemented (501, JSM's errorMessage) is not "no such request" (404).
+    status, message = _status_of(lambda: sd_customer.get_sla(key))
+    assert status == 501 and "does not implement" in message
+    assert _status_of(lambda: sd_customer.get_customer_request("AM-99999999"))[0] == 404
+    someone = sd_agent.create_customer("Someone Else", f"someone-{uuid.uuid4().hex[:6]}@example.com")
+    status, _message = _status_of(lambda: sd_customer.get("rest/servicedeskapi/organization",
+                                                          params={"accountId": someone["accountId"]}))
+    assert status == 403
+    # The desk list and the desk rule agree: every listed desk takes requests from the caller.
+    for desk in sd_customer.get_service_desks():
+        assert sd_customer.get_request_types(desk["id"])["values"]
+
+
+def test_jsm_details_with_the_jira_package(stack, customer):
+    email, api_token = customer
+    client = JIRA(server=stack.gateway_url, basic_auth=(email, api_token), get_server_info=False)
+    base = f"{stack.gateway_url}/rest/servicedeskapi"
+    am = next(d for d in client.service_desks() if d.projectKey == "AM")
+    page = client._session.get(f"{base}/request", params={"serviceDeskId": am.id, "limit": 1}).json()
+    assert f"serviceDeskId={am.id}" in page["_links"]["self"]
+    if not page["isLastPage"]:
+        following = client._session.get(page["_links"]["next"]).json()
+        assert {r["serviceDeskId"] for r in following["values"]} <= {am.id}
+    approver = client._session.get(f"{base}/request", params={"requestOwnership": "APPROVER"}).json()
+    assert approver["values"] == []
+    status, text = _status_of(lambda: client._session.get(f"{base}/servicedesk/{am.id}/queue"))
+    assert status == 501 and "does not implement" in text  # the client read JSM's errorMessage
+    assert _status_of(lambda: client._session.get(f"{base}/request/AM-99999999"))[0] == 404

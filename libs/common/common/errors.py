@@ -28,7 +28,7 @@ for validation, ``errors`` (field -> messages). The error code is also in ``i18n
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
@@ -165,7 +165,11 @@ def to_response(exc: Exception):
 
 def error_response(exc: Exception):
     """The JSON response of ``to_response`` for the current request (JSM's strict body under ``/rest/``)."""
-    body, status, headers = to_response(exc)
+    return json_response(*to_response(exc))
+
+
+def json_response(body: dict, status: int, headers: dict):
+    """The JSON answer of an error: under ``/rest/`` exactly JSM's ``ErrorResponse``."""
     if request.path.startswith("/rest/"):
         body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
     response = jsonify(body)
@@ -175,6 +179,19 @@ def error_response(exc: Exception):
     return response
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Answer every error of ``app`` with the JSON body of ``to_response``."""
-    app.register_error_handler(Exception, error_response)
+def register_error_handlers(app: Flask, page: Callable | None = None) -> None:
+    """Answer every error of ``app`` with the JSON body of ``to_response``.
+
+    ``page(exc, body, status, headers)`` (the gateway's HTML branch) may answer instead for paths that
+    are pages: it returns a response, or None to keep the JSON one.
+    """
+
+    def handle(exc: Exception):
+        body, status, headers = to_response(exc)
+        if page is not None:
+            answer = page(exc, body, status, headers)
+            if answer is not None:
+                return answer
+        return json_response(body, status, headers)
+
+    app.register_error_handler(Exception, handle)

@@ -1,6 +1,7 @@
 """Message catalogues read from ``.po`` files at run time (no compile step to forget).
 
 ``catalog(folder, "fr").gettext("Hello")``; missing languages fall back to the source strings.
+``LANGUAGES`` is the one list of languages the product offers.
 Also ``negotiate`` picks the best supported language for an ``Accept-Language`` header.
 """
 from __future__ import annotations
@@ -13,7 +14,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-SUPPORTED = ("en", "fr")
+# The interface and email languages: ONE list, for identity (what an account may choose), the portal
+# and console (gateway/translations) and the emails (notifier/translations). A language is listed
+# only when every one of those catalogues is complete (each service's tests check its own).
+LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español"}
+SUPPORTED = tuple(LANGUAGES)
 DEFAULT = "en"
 
 

@@ -5,11 +5,13 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import limits, metrics, sqlcount
-from .errors import BadRequest, PayloadTooLarge, ValidationFailed, register_error_handlers, to_response
+from .errors import (
+    BadRequest, PayloadTooLarge, ValidationFailed, json_response, register_error_handlers, to_response,
+)
 from .health import Check, health_blueprint
 from .log import REQUEST_ID_HEADER, new_correlation_id, set_correlation_id
 
@@ -58,13 +60,8 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
 
 def _too_large(_exc):
     # A body without Content-Length that grows past the limit while it is read.
-    body, status, headers = to_response(PayloadTooLarge(
-        f"The request body is larger than the {limits.describe_bytes(limits.MAX_BODY_BYTES)} limit; send less."))
-    if request.path.startswith("/rest/"):
-        body = {key: body[key] for key in ("errorMessage", "i18nErrorMessage")}
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return json_response(*to_response(PayloadTooLarge(
+        f"The request body is larger than the {limits.describe_bytes(limits.MAX_BODY_BYTES)} limit; send less.")))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

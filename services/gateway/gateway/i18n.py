@@ -9,10 +9,9 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
 
-from common.i18n import SUPPORTED, catalog, negotiate, normalise
+from common.i18n import LANGUAGES, SUPPORTED, catalog, negotiate, normalise  # noqa: F401  (LANGUAGES re-exported)
 
 TRANSLATIONS = str(Path(__file__).parent / "translations")
-LANGUAGES = {"en": "English", "fr": "Français"}
 
 
 def current_language() -> str:
@@ -24,6 +23,11 @@ def current_language() -> str:
         chosen = (account or {}).get("language") or session.get("lang")
         g.lang = normalise(chosen) if chosen else negotiate(request.headers.get("Accept-Language"))
     return g.lang
+
+
+def language_changed() -> None:
+    """Forget the page language worked out so far (the account just chose another)."""
+    g.pop("lang", None)
 
 
 def translate(message: str) -> str:

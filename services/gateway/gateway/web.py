@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 
 from common.config import human_size
-from common.errors import ApiError, PayloadTooLarge, to_response
+from common.errors import ApiError, PayloadTooLarge, register_error_handlers
 
 from .i18n import _
 from .portal.session import LoginRequired
@@ -68,28 +68,27 @@ def _error_title(status: int) -> str:
 def register(app: Flask) -> None:
     """Install the error handlers and the headers every answer carries."""
 
-    def handle(exc: Exception):
+    def page(exc: Exception, body: dict, status: int, headers: dict):
+        """The HTML branch of ``common.errors``' one mapper: API paths keep its JSON (JSM's shape under /rest/)."""
         if isinstance(exc, LoginRequired):
             # After logging in, a form's POST address cannot be opened again: come back to its page.
             back = request.full_path.rstrip("?") if request.method == "GET" else _same_site_referrer()
             return redirect(url_for("account.login", next=back))
-        body, status, headers = to_response(exc)
         if is_api_path(request.path):
-            response = jsonify(body)
-        else:
-            message = body["errorMessage"]
-            if not isinstance(exc, ApiError) and status >= 500:
-                message = _("An unexpected error occurred; it has been logged.")
-            elif status == 404 and not isinstance(exc, ApiError):
-                message = _("There is nothing at this address.")
-            response = app.make_response(render_template("error.html", status=status,
-                                                         title=_error_title(status), message=message))
+            return None
+        message = body["errorMessage"]
+        if not isinstance(exc, ApiError) and status >= 500:
+            message = _("An unexpected error occurred; it has been logged.")
+        elif status == 404 and not isinstance(exc, ApiError):
+            message = _("There is nothing at this address.")
+        response = app.make_response(render_template("error.html", status=status,
+                                                     title=_error_title(status), message=message))
         response.status_code = status
         for key, value in headers.items():
             response.headers[key] = value
         return response
 
-    app.register_error_handler(Exception, handle)
+    register_error_handlers(app, page)
 
     @app.after_request
     def _security_headers(response):

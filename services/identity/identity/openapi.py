@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.auth import ROLES
+from common.i18n import SUPPORTED
 
 
 def _obj(required: list[str] | None = None, **props: Any) -> dict:
@@ -50,7 +51,7 @@ def _query(op: dict, **params: dict) -> dict:
 
 PAGING = {"start": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
           "limit": {"type": "integer", "minimum": 1, "maximum": 100}}
-LANGUAGE = {"type": "string", "enum": ["en", "fr"],
+LANGUAGE = {"type": "string", "enum": list(SUPPORTED),
             "description": "Recipient's language; else Accept-Language decides (else the inviter's, for invitations)"}
 ACCOUNT = {"$ref": "#/components/schemas/Account"}
 TOKENS = _obj(["access_token", "token_type", "expires_in"], access_token=S, token_type=S, expires_in=I,
@@ -98,7 +99,7 @@ def document() -> dict:
                                             ok=204, auth=False, errors=(403,))},
         f"{P}/me": {"get": _op("The caller's account", result=ACCOUNT),
                     "patch": _op("Change name, language, time zone", _obj(
-                        None, displayName=S, language={"type": "string", "enum": ["en", "fr"]}, timeZone=NS),
+                        None, displayName=S, language={"type": "string", "enum": list(SUPPORTED)}, timeZone=NS),
                         result=ACCOUNT)},
         f"{P}/me/password": {"post": _op("Change the password", _obj(["currentPassword", "newPassword"],
                                                                      currentPassword=S, newPassword=S), ok=204)},

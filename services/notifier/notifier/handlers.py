@@ -82,7 +82,13 @@ class Handlers:
         """Invitation, sign-up and password-reset emails: the address and link come in the event."""
         data = validate_payload(event)
         context = {"display_name": data.get("displayName"), "link": data["link"],
-                   "expires_at": data.get("expiresAt")}
+                   "expires_at": data.get("expiresAt"), "ticket": None, "inviter_name": None}
+        if event.routing_key == "customer.invited.v1" and data.get("ticket"):
+            # Invited onto a request: say why the account exists, by whom and for which request.
+            inviter = account_store.find(session, [data["invitedBy"]]).get(data["invitedBy"]) \
+                if data.get("invitedBy") else None
+            context.update(ticket=data["ticket"],
+                           inviter_name=(inviter.display_name or inviter.email) if inviter else None)
         self.mailer.deliver(session, event.id, _LINK_EMAILS[event.routing_key], self._owner(data), context)
 
     def on_password_changed(self, session: Session, event: CloudEvent) -> None:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
-from ..i18n import LANGUAGES, _
+from ..i18n import LANGUAGES, _, language_changed
 from . import api
 from . import session as auth
 from .forms import errors_from, new_password, require
@@ -38,7 +38,7 @@ def details():
     name = require(request.form, errors, "display_name", _("Enter your name."))
     language = request.form.get("language", "")
     if language not in LANGUAGES:
-        errors["language"] = _("Choose English or French.")
+        errors["language"] = _("Choose one of the languages offered.")
     if errors:
         return _page(errors, status=400)
     try:
@@ -48,6 +48,7 @@ def details():
             raise
         return _page(errors_from(exc, {"displayName": "display_name", "language": "language"}), status=400)
     auth.update_account(name=name, language=language)
+    language_changed()  # the confirmation speaks the language just chosen
     flash(_("Your profile has been saved."), "success")
     return redirect(url_for("profile.show"))
 

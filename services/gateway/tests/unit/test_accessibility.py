@@ -86,7 +86,7 @@ def render(app, template: str, language: str, role: str | None) -> str:
 
 
 @pytest.mark.parametrize("role", [None, *ROLES])
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
 @pytest.mark.parametrize("template", PAGES)
 def test_page_structure_and_labels(pages_app, template, language, role):
     page = Page(render(pages_app, template, language, role))
@@ -179,7 +179,7 @@ def full_data(desk_data):
     return desk_data
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
 @pytest.mark.parametrize("who", list(ROUTES))
 def test_served_pages(client, full_data, who, language):
     from .conftest import log_in

@@ -86,7 +86,7 @@ def test_identity_without_the_exchange_endpoint_means_401(client, identity, tick
     response = client.get("/rest/servicedeskapi/request", headers={"Authorization": BASIC})
 
     assert response.status_code == 401
-    assert response.get_json()["code"] == "unauthorized"
+    assert response.get_json()["i18nErrorMessage"]["i18nKey"] == "servicedesk.error.unauthorized"
     assert "WWW-Authenticate" in response.headers
     assert tickets.requests == []
 

@@ -25,6 +25,20 @@ def test_changing_the_language_switches_the_pages(client, desk_data):
     assert '<html lang="fr">' in client.get("/portal/profile").get_data(as_text=True)
 
 
+def test_switching_to_german_confirms_in_german(client, desk_data):
+    identity, _ = desk_data
+    identity.on("PATCH", "/api/identity/me", {"displayName": "Alice", "language": "de"})
+    log_in(client)
+    saved = client.post("/portal/profile/details", data={"display_name": "Alice", "language": "de",
+                                                         "csrf_token": csrf_of(client, "/portal/profile")},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Ihr Profil wurde gespeichert." in saved and '<html lang="de">' in saved
+    assert "Your profile has been saved." not in saved
+    html = client.get("/portal/profile").get_data(as_text=True)
+    for name in ("English", "Français", "Deutsch", "Español"):
+        assert name in html
+
+
 def test_account_language_wins_after_login(client, desk_data):
     html_before = client.get("/portal/login").get_data(as_text=True)
     assert '<html lang="en">' in html_before

@@ -94,9 +94,18 @@ def test_upstream_down_answers_503_in_the_jsm_error_shape(client, tickets):
     assert response.status_code == 503
     body = response.get_json()
     assert "tickets service is unavailable" in body["errorMessage"]
-    assert body["code"] == "service_unavailable"
+    # Under /rest/ exactly JSM's ErrorResponse (common.errors' one mapper), no "code" of ours.
+    assert set(body) == {"errorMessage", "i18nErrorMessage"}
     assert body["i18nErrorMessage"]["i18nKey"] == "servicedesk.error.service_unavailable"
     assert response.headers["Retry-After"]
+
+
+def test_native_api_paths_keep_the_code_and_pages_get_html(client, tickets):
+    tickets.down = True
+    native = client.get("/api/tickets/queues?serviceDeskId=1")
+    assert native.status_code == 503 and native.get_json()["code"] == "service_unavailable"
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
 
 
 def test_unknown_api_path_is_a_json_404(client):

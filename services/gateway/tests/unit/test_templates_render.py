@@ -79,7 +79,7 @@ def pages_app(tmp_path_factory):
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
 @pytest.mark.parametrize("template", PAGES)
 def test_template_renders(pages_app, template, language, signed_in):
     with pages_app.test_request_context("/"):

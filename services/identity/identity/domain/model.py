@@ -7,12 +7,13 @@ from datetime import datetime
 
 from common import emails
 from common.auth import ROLES
+from common.i18n import SUPPORTED
 from common.limits import SHORT_TEXT
 
 from .errors import DomainError
 
 INTERNAL, EXTERNAL = "internal", "external"
-LANGUAGES = ("en", "fr")
+LANGUAGES = SUPPORTED  # the one list, common.i18n.LANGUAGES
 MAX_NAME = SHORT_TEXT
 
 

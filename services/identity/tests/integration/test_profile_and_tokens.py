@@ -15,6 +15,9 @@ def test_me_can_change_name_language_and_time_zone(api, outbox):
     assert (body["displayName"], body["language"], body["timeZone"]) == ("Alice L.", "fr", "Europe/Paris")
     [event] = outbox("account.updated.v1")
     assert event["data"]["language"] == "fr"
+    for language in ("de", "es"):  # every language of common.i18n.LANGUAGES, not only en/fr
+        chosen = api.call("PATCH", "/api/identity/me", {"language": language}, token)
+        assert chosen.status_code == 200 and chosen.get_json()["language"] == language
     bad = api.call("PATCH", "/api/identity/me", {"language": "xx"}, token)
     assert bad.status_code == 400 and "language" in bad.get_json()["errorMessage"]
     assert api.call("PATCH", "/api/identity/me", {"email": "x@example.com"}, token).status_code == 400

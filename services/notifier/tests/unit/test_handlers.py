@@ -407,3 +407,14 @@ def test_no_receipt_for_a_request_raised_by_email_or_on_the_reporters_behalf(wor
     world.deliver(ticket("ticket.created", customers=["cust-1"], actor="agent-1", organizationIds=[],
                          participantIds=[]))
     assert [rcpts for _m, rcpts in world.channel.sent] == [["zoe@example.com"]]  # "raised for you", once
+
+
+def test_an_invitation_onto_a_request_says_who_added_them_and_to_which_request(world):
+    world.deliver(account("cust-1", "alice@example.com", name="Alice"))
+    event = invited("new@example.com", "fr")
+    event.data["invitedBy"] = "cust-1"
+    event.data["ticket"] = {"ticketId": "1", "key": "AM-7", "summary": "Player broken", "deskName": "Audio Matching"}
+    world.deliver(event)
+    body = text_of(world.channel.sent[0][0])
+    assert "Alice vous a ajouté à la demande AM-7 « Player broken » sur Audio Matching" in body
+    assert "token=t0k3n" in body

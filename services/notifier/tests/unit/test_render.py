@@ -12,7 +12,7 @@ TICKET = dict(key="AM-1", summary="Matching <script>alert(1)</script> & co", des
               side="customer", actor_name="Agent Smith", status="Waiting for customer")
 CONTEXTS = {
     "invitation": dict(display_name="Zoé", link="http://h/portal/invitation?token=abc",
-                       expires_at="2030-01-02T03:04:05Z"),
+                       expires_at="2030-01-02T03:04:05Z", ticket=None, inviter_name=None),
     "signup": dict(display_name=None, link="http://h/portal/signup/confirm?token=abc",
                    expires_at="2030-01-02T03:04:05Z"),
     "password_reset": dict(display_name="Al", link="http://h/portal/reset-password?token=abc",

@@ -212,3 +212,15 @@ def test_a_closed_request_takes_no_more_comments(api, person):
     bodies = [c["body"] for c in api.get(f"{API}/request/AM-1/comment", agent).json["values"]]
     assert bodies == ["Thanks", "for the record"]
     assert api.get(f"{API}/request/AM-1", alice).json["currentStatus"]["status"] == "Closed"
+
+
+def test_editing_follows_the_request_types_field_specs(api, person):
+    alice, agent = person(), person(role="agent")
+    api.create(alice)
+    too_long = api.patch("/api/tickets/requests/AM-1", agent, {"summary": "x" * 10_000})
+    assert too_long.status_code == 400 and "summary" in too_long.json["errors"]
+    assert "255" in too_long.json["errors"]["summary"][0]
+    empty = api.patch("/api/tickets/requests/AM-1", agent, {"summary": "  "})
+    assert empty.status_code == 400 and "summary" in empty.json["errors"]
+    fine = api.patch("/api/tickets/requests/AM-1", agent, {"summary": "Player broken again"})
+    assert fine.status_code == 200, fine.json

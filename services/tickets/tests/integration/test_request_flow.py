@@ -167,7 +167,9 @@ def test_agent_queues(api, person):
         f"/api/tickets/queues?serviceDeskId=1&queue={name}", agent).json["values"]]
     assert q("unassigned") == ["AM-1"]
     assert q("mine") == ["AM-2"]
-    assert q("waiting") == ["AM-2", "AM-1"]
+    assert q("waiting") == []  # waiting for the customer: nothing has been answered yet
+    api.post("/rest/servicedeskapi/request/AM-1/comment", agent, {"body": "Which version?"})
+    assert q("waiting") == ["AM-1"]
     assert api.get("/api/tickets/queues?serviceDeskId=1&queue=open", alice).status_code == 403
 
 

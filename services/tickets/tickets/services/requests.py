@@ -6,7 +6,6 @@ from typing import Any
 
 from common.auth import Principal
 from common.errors import Forbidden, NotFound, ValidationFailed
-from common.limits import SHORT_TEXT
 
 from ..domain.fields import validate_values
 from ..domain.ids import as_id
@@ -204,8 +203,13 @@ def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str |
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
-        if summary is not None and len(summary) > SHORT_TEXT:
-            raise ValidationFailed("The summary is too long.", errors={"summary": [f"At most {SHORT_TEXT} characters."]})
+        # The request type's field specs are the one rule for limits and required fields, as at creation.
+        changes = {k: v for k, v in (("summary", summary), ("description", description)) if v is not None}
+        specs = [s for s in uow.desks.request_type_by_id(ticket.request_type_id).fields if s.field_id in changes]
+        _, errors = validate_values(specs, changes)
+        if errors:
+            raise ValidationFailed("The request is not valid: " + "; ".join(
+                f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
         ticket.edit(actor_for(viewer, ticket.desk_id), now(), summary=summary, description=description)
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]
