@@ -4,8 +4,8 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Mount every blueprint of the service on ``app``."""
-    from . import admin, attachments, conversation, desks, jira, native, requests
+    from . import admin, attachments, console, conversation, desks, jira, native, requests
 
-    for module in (desks, requests, conversation, attachments, native, jira, admin):
+    for module in (desks, requests, conversation, attachments, native, console, jira, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(attachments.native_bp)

@@ -3,33 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from common.errors import BadRequest
-from common.jsm import json_body, paged, paging, parse_int
+from common.jsm import json_body, parse_int
 
 from ..services import conversation as conv
 from ..services.people import search_people
 from ..services import requests as svc
-from ..store.queries import QUEUES, queue_filter
 from . import dto
 from .caller import caller, uow
-from .params import parse_id
 from .schemas import AssignIn, EditIn, ShareIn
 
 bp = Blueprint("native", __name__, url_prefix="/api/tickets")
-
-
-@bp.get("/queues")
-def queues():
-    principal = caller()
-    start, limit = paging()
-    name = request.args.get("queue") or "open"
-    if name not in QUEUES:
-        raise BadRequest(f"queue '{name}' is not one of {', '.join(QUEUES)}.")
-    if not request.args.get("serviceDeskId"):
-        raise BadRequest("Query parameter 'serviceDeskId' is required.")
-    desk_id = parse_id(request.args.get("serviceDeskId"), "serviceDeskId", minimum=1)
-    found, last = svc.queue(uow(), principal, queue_filter(name, desk_id, principal.id), start, limit)
-    return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
 
 
 @bp.get("/requests/<ref>")
@@ -75,7 +58,8 @@ def emails(ref):
 def edit_request(ref):
     principal = caller()
     data = EditIn().load(json_body())
-    return jsonify(dto.customer_request(svc.edit_request(uow(), principal, ref, data["summary"], data["description"])))
+    return jsonify(dto.customer_request(svc.edit_request(uow(), principal, ref, data["summary"], data["description"],
+                                                         data["requestFieldValues"])))
 
 
 @bp.put("/requests/<ref>/assignee")
