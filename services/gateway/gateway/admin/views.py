@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..agent.access import admin_required, form_error
 from ..i18n import _
 from ..portal import api
@@ -153,6 +154,9 @@ def add_agents(desk_id: str):
 def remove_agent(desk_id: str):
     """Take one agent off the desk."""
     account_id = request.form.get("account_id", "")
+    if not confirm.confirmed():
+        return confirm.ask(_("Remove %(name)s from this service desk?", name=request.form.get("name") or account_id),
+                           _("Remove"), url_for("admin.desk", desk_id=desk_id))
     try:
         _call("DELETE", f"/api/tickets/desks/{desk_id}/agents", {"accountIds": [account_id]})
     except (Missing, ApiError) as exc:

@@ -115,7 +115,10 @@ def test_add_and_remove_desk_agents(client, desk_data):
 
     client.post("/admin/desks/1/agents", data={"emails": "zoe@example.com", "csrf_token": token})
     assert json.loads(tickets.last("/agents").content) == {"emails": ["zoe@example.com"]}
-    client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token})
+    asked = client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token})
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    assert tickets.last("/agents").method == "POST"  # nothing removed before the confirmation
+    client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token, "confirmed": "1"})
     assert tickets.last("/agents").method == "DELETE"
     assert json.loads(tickets.last("/agents").content) == {"accountIds": ["u-agent"]}
 

@@ -90,3 +90,19 @@ def test_bulk_assigns_and_moves_each_request_in_its_own_transaction(api, person)
     assert api.post("/api/tickets/bulk", alice, {"issueKeys": ["AM-1"], "assignee": None}).status_code == 403
     assert api.post("/api/tickets/bulk", agent, {"issueKeys": ["AM-1"]}).status_code == 400
     assert api.post("/api/tickets/bulk", agent, {"issueKeys": []}).status_code == 400
+
+
+def test_the_history_names_the_people_and_organisations_it_mentions(api, person, organizations):
+    organizations(7)
+    alice, bob, agent = person(orgs=[7]), person(orgs=[7]), person(role="agent")
+    api.create(alice, values={"organizations": []})
+    api.post(f"{API}/request/AM-1/participant", agent, {"accountIds": [bob.id]})
+    api.delete(f"{API}/request/AM-1/participant", agent, {"accountIds": [bob.id]})
+    api.put("/api/tickets/requests/AM-1/assignee", agent, {"accountId": agent.id})
+    api.post("/api/tickets/requests/AM-1/organizations", agent, {"add": [7]})
+    entries = api.get("/api/tickets/requests/AM-1/history", agent).json["values"]
+    named = [(e["kind"], (e.get("toNamed") or e.get("fromNamed") or {})) for e in entries[2:]]
+    assert [(k, (n.get("user") or n.get("organization"))["displayName" if "user" in n else "name"])
+            for k, n in named] == [("participant_added", bob.email.split("@")[0].title()),
+                                   ("participant_removed", bob.email.split("@")[0].title()),
+                                   ("assignee", agent.email.split("@")[0].title()), ("shared", "Org 7")]

@@ -38,10 +38,23 @@ def request_detail(ref):
 @bp.get("/requests/<ref>/history")
 def history(ref):
     """Every change of the request, oldest first."""
-    entries, people = svc.history(uow(), caller(), ref)
+    entries, people, organizations = svc.history(uow(), caller(), ref)
+
+    def named(kind, value):
+        # The people and organisations an entry names, so pages need no look-up of their own.
+        if not value:
+            return {}
+        if kind in svc.PERSON_KINDS:
+            return {"user": dto.user(value, people)}
+        if kind in svc.ORGANISATION_KINDS and value.isdigit():
+            return {"organization": dto.organization(int(value), organizations.get(int(value), value))}
+        return {}
+
     return jsonify({"values": [{
         "kind": e.kind, "field": e.field, "from": e.from_value, "to": e.to_value,
-        "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at)} for e in entries]})
+        "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at),
+        **({"fromNamed": n} if (n := named(e.kind, e.from_value)) else {}),
+        **({"toNamed": n} if (n := named(e.kind, e.to_value)) else {})} for e in entries]})
 
 
 @bp.get("/requests/<ref>/emails")

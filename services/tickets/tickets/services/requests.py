@@ -23,6 +23,10 @@ from .people import resolve_participant
 
 logger = logging.getLogger(__name__)
 
+# History entries whose values are account ids, and those whose values are organisation ids.
+PERSON_KINDS = frozenset({"participant_added", "participant_removed", "assignee"})
+ORGANISATION_KINDS = frozenset({"shared", "unshared"})
+
 
 def _org_ids(raw: Any, errors: dict) -> set[int] | None:
     if raw is None:
@@ -153,7 +157,10 @@ def history(uow: UnitOfWork, principal: Principal, ref: str):
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref)
         entries = uow.tickets.history(ticket.id, include_internal=viewer.is_agent_for(ticket.desk_id))
-        return entries, uow.accounts.many(e.actor_id for e in entries)
+        named = {v for e in entries if e.kind in PERSON_KINDS for v in (e.from_value, e.to_value) if v}
+        orgs = {int(v) for e in entries if e.kind in ORGANISATION_KINDS for v in (e.from_value, e.to_value)
+                if v and v.isdigit()}
+        return entries, uow.accounts.many({e.actor_id for e in entries} | named), uow.accounts.organizations(orgs)
 
 
 def transitions(uow: UnitOfWork, principal: Principal, ref: str) -> list[Transition]:
