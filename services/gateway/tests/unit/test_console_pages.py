@@ -210,3 +210,15 @@ def test_the_create_form_limits_and_reports_fields_next_to_them(client, desk_dat
     page = client.post("/portal/desks/1/create/10", data={"summary": "ok",
                                                          "csrf_token": csrf_of(client, "/portal/desks/1/create/10")})
     assert 'id="error-summary">&#39;Summary&#39; is not allowed.' in page.get_data(as_text=True)
+
+
+def test_a_dead_invitation_or_reset_link_says_so_when_the_page_opens(client, identity):
+    identity.on("POST", "/api/identity/links/check", {"valid": False})
+    for path, purpose in (("/portal/invitation?token=old", "invite"), ("/portal/reset-password?token=old", "reset"),
+                          ("/portal/signup/confirm?token=old", "signup")):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 410 and "This link no longer works" in html and 'type="password"' not in html
+        assert json.loads(identity.last("/links/check").content) == {"token": "old", "purpose": purpose}
+    identity.on("POST", "/api/identity/links/check", {"valid": True})
+    assert 'type="password"' in client.get("/portal/invitation?token=new").get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from common.auth import jwks_document, optional_principal
 from common.jsm import json_body
 
-from ..services import invitations, passwords, sessions, signup
+from ..services import invitations, passwords, sessions, signup, tokens
 from . import account_json, client_address, deps, requested_language
 
 bp = Blueprint("identity_auth", __name__, url_prefix="/api/identity")
@@ -42,6 +42,13 @@ def jwks():
     response = jsonify(jwks_document(deps().issuer.public_pem))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.post("/links/check")
+def check_link():
+    """Whether an invitation, sign-up or reset link still works; nothing is used up."""
+    body = json_body()
+    return jsonify({"valid": tokens.is_usable(deps(), body.get("token"), str(body.get("purpose") or ""))})
 
 
 @bp.post("/invitations/accept")

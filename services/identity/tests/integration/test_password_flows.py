@@ -90,3 +90,16 @@ def test_change_password_needs_the_current_one(api):
                   tokens["access_token"])
     assert ok.status_code == 204
     api.login("alice@example.com", "another sturdy passphrase")
+
+
+def test_a_link_check_says_whether_a_link_still_works_and_uses_nothing(api, outbox):
+    api.user("alice@example.com")
+    _forgot(api, "alice@example.com")
+    token = api.link_token(outbox("password.reset_requested.v1")[0]["data"]["link"])
+    check = lambda secret, purpose="reset": api.call(  # noqa: E731
+        "POST", "/api/identity/links/check", {"token": secret, "purpose": purpose}).get_json()["valid"]
+    assert check(token) is True and check(token) is True  # checking twice uses nothing
+    assert check(token, "invite") is False and check("not-a-token") is False and check(token, "other") is False
+    assert api.call("POST", "/api/identity/password/reset",
+                    {"token": token, "password": "another sturdy passphrase"}).status_code == 204
+    assert check(token) is False
