@@ -12,6 +12,14 @@ REQUIRED=(
   "docker-compose docker-compose for checking docker-compose.yml"
   "/usr/sbin/clamd clamav-daemon for the attachment virus-scan tests (a clamd of their own)"
   "/usr/sbin/dovecot dovecot-imapd for the email channel's tests (each starts its own IMAP server)"
+  "/usr/sbin/rabbitmq-server rabbitmq-server for the fault matrix (it starts and kills a RabbitMQ node of its own)"
+  "/usr/lib/postgresql/15/bin/initdb postgresql-15 for the fault matrix (it starts and crashes a PostgreSQL cluster of its own)"
+  "wrk wrk for make bench and its short run in make test (the HTTP load generator)"
+  "/usr/sbin/dockerd docker.io for the deployment suite (images built and run, compose brought up)"
+  "/usr/bin/containerd containerd for the Docker engine"
+  "/usr/sbin/runc runc for the Docker engine"
+  "mmdebstrap mmdebstrap for building the base image locally from Debian packages"
+  "pg_dump postgresql-client for the backup and restore drill"
 )
 
 present() {

@@ -1,6 +1,6 @@
 """Run every test suite (each package on its own, so their conftest files never clash) and sum up.
 
-``python scripts/run_tests.py [unit|integration|e2e|all|fuzz]``; ``fuzz`` runs only the generated
+``python scripts/run_tests.py [unit|integration|e2e|reliability|bench|all|fuzz]``; ``fuzz`` runs only the generated
 suites (schemathesis, hypothesis, hostile bodies), with the budget ``make fuzz`` raises. Prints one line per suite, then the
 totals as ``N passed, N failed, N skipped``; exits non-zero if any suite failed or, under
 ``CI=true``, if anything was skipped.
@@ -23,6 +23,10 @@ KINDS = {
     + [(".", "tests", ["deploy"])],
     # These share one running stack (every service in its own processes), started once per run.
     "e2e": [(".", "tests", ["e2e", "contract", "compat", "browser"])],
+    # The fault matrix: its own PostgreSQL cluster and RabbitMQ node, which it crashes (tests/reliability).
+    "reliability": [(".", "tests", ["reliability"])],
+    # The short make bench (its own stack, small data, seconds per scenario) against bench/baseline.json.
+    "bench": [(".", "bench/tests", ["."])],
     "fuzz": [("libs/common", "libs/common/tests", ["unit/test_emails.py", "unit/test_limits.py"]),
              ("services/identity", "services/identity/tests",
               ["unit/test_staff_names.py", "integration/test_fuzz_api.py"]),
@@ -32,7 +36,7 @@ KINDS = {
 
 
 def suites(kind: str):
-    kinds = ["unit", "integration", "e2e"] if kind == "all" else [kind]  # "fuzz" repeats, bigger, part of "all"
+    kinds = ["unit", "integration", "e2e", "reliability", "bench"] if kind == "all" else [kind]  # "fuzz" repeats, bigger, part of "all"
     for k in kinds:
         for rootdir, tests, subdirs in KINDS[k]:
             paths = [str(ROOT / tests / sub) for sub in subdirs if (ROOT / tests / sub).exists()]

@@ -33,3 +33,8 @@ def post_worker_init(worker):
 
     configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"),
                       json_lines=as_bool(os.environ.get("LOG_JSON", "true")))
+
+# /metrics sums every worker's values (prometheus-client multiprocess mode).
+from common.gunicorn_metrics import child_exit, configure, on_starting  # noqa: E402,F401
+
+configure()

@@ -30,8 +30,16 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 
 
+# /metrics sums every worker's values (prometheus-client multiprocess mode).
+from common import gunicorn_metrics  # noqa: E402
+from common.gunicorn_metrics import child_exit  # noqa: E402,F401
+
+gunicorn_metrics.configure()
+
+
 def on_starting(server):
     # Rate-limit counters must be shared by every worker: no REDIS_URL, no second worker.
     from identity.ratelimit import require_shared_counters
 
     require_shared_counters(os.environ, server.cfg.workers)
+    gunicorn_metrics.on_starting(server)

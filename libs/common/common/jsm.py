@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
 
 from flask import request
 
@@ -54,15 +55,24 @@ def base_url() -> str:
     return f"{proto}://{host}"
 
 
+def _page_link(base: str, path: str, query: list[tuple[str, str]], start: int, limit: int) -> str:
+    return f"{base}{path}?" + urlencode([*query, ("start", start), ("limit", limit)])
+
+
 def paged(values: Sequence[Any], start: int, limit: int, is_last_page: bool, path: str | None = None) -> dict:
-    """JSM's PagedDTO envelope around one page of ``values``."""
+    """JSM's PagedDTO envelope around one page of ``values``.
+
+    The links of the request's own page keep its query string (filters, ``expand``), so following
+    ``next`` walks the same list; an expansion's page (``path``) links to its sub-resource plainly.
+    """
     base = base_url()
     self_path = path or request.path
-    links = {"base": base, "context": "", "self": f"{base}{self_path}?start={start}&limit={limit}"}
+    query = [] if path else [(k, v) for k, v in request.args.items(multi=True) if k not in ("start", "limit")]
+    links = {"base": base, "context": "", "self": _page_link(base, self_path, query, start, limit)}
     if not is_last_page:
-        links["next"] = f"{base}{self_path}?start={start + limit}&limit={limit}"
+        links["next"] = _page_link(base, self_path, query, start + limit, limit)
     if start > 0:
-        links["prev"] = f"{base}{self_path}?start={max(0, start - limit)}&limit={limit}"
+        links["prev"] = _page_link(base, self_path, query, max(0, start - limit), limit)
     return {
         "_expands": [],
         "size": len(values),

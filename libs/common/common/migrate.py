@@ -49,3 +49,22 @@ def run_environment(metadata) -> None:
                 context.run_migrations()
     finally:
         engine.dispose()
+
+
+def add_outbox_parking(op) -> None:
+    """The outbox columns of failed-publish back-off and parking, and the index the relay claims by."""
+    import sqlalchemy as sa
+
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_outbox_pending", "outbox", ["id"], unique=False,
+                    postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"))
+
+
+def drop_outbox_parking(op) -> None:
+    """Undo ``add_outbox_parking``."""
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("parked_at")
+        batch_op.drop_column("next_attempt_at")

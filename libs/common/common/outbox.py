@@ -1,28 +1,54 @@
 """Transactional outbox: events are rows written in the same transaction as the state change.
 
-A relay process claims unpublished rows, publishes each with broker confirms and marks it sent.
-If the broker is down the rows simply wait; nothing is lost and the web request never touches AMQP.
-Delivery is at-least-once (a crash between confirm and mark republishes), so consumers dedupe by id.
+A relay process claims a batch of unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+several relays share the work and never publish the same row), publishes them with broker confirms
+and marks the confirmed ones sent in the claim's own commit. If the broker is down the rows wait;
+nothing is lost and the web request never touches AMQP.
+
+What is guaranteed, and where the limits are:
+
+- **At least once.** A row is marked only after the broker confirmed it. A relay that dies, or a
+  database that fails, between the confirm and the commit of the mark publishes that batch again
+  on the next claim: consumers dedupe by event id (``common.inbox``). Marks are committed with the
+  database's normal durability (``synchronous_commit`` stays on), so a database crash never forgets
+  a mark it acknowledged.
+- **A failure never undoes a confirm.** Rows the broker confirmed are marked in the same commit
+  that records the failure of the row that did not make it.
+- **A row that keeps failing is parked**, not retried for ever: after ``max_attempts`` failures it
+  gets ``parked_at`` and the relay goes on with the rows behind it (which never wait for it: a
+  failed row waits ``retry_base * 2**attempts`` seconds while later rows go ahead). Parked rows are
+  counted (``Relay.stats``), listed and replayed with ``python -m <service>.cli outbox ...``
+  (``common.outbox_cli``).
+- A broker that cannot be reached at all blames no row: the relay backs off and tries again.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Iterable
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import (
-    Column, DateTime, Engine, Integer, MetaData, String, Table, Text, select, update,
+    Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, and_, func, or_, select, update,
 )
 from sqlalchemy.orm import Session
 
+from . import metrics
 from .events import CloudEvent, utc_now
 
 logger = logging.getLogger(__name__)
+METRICS_INTERVAL = 5.0  # seconds between two backlog measurements (one query each)
+
+MAX_ATTEMPTS = 10
+RETRY_BASE = 1.0
+RETRY_MAX = 300.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
     """Declare the ``outbox`` table in a service's metadata (its migrations create it)."""
-    return Table(
+    table = Table(
         "outbox",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
@@ -32,9 +58,17 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("body", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
         Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+        # Failed publishes of this row (reset by a replay), the last one's reason, and when it may
+        # be tried again; a row with parked_at set is left alone until someone replays it.
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+        Column("parked_at", DateTime(timezone=True), nullable=True),
     )
+    # What the relay claims: only the rows still to publish, in id order.
+    Index("ix_outbox_pending", table.c.id, postgresql_where=table.c.published_at.is_(None),
+          sqlite_where=table.c.published_at.is_(None))
+    return table
 
 
 class Outbox:
@@ -60,72 +94,190 @@ class Outbox:
             session.execute(self.table.insert(), rows)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    exchange: str
+    routing_key: str
+    body: str
+    message_id: str
+
+
+@dataclass
+class BatchResult:
+    """Which messages of a batch the broker confirmed, and why the others were not."""
+
+    confirmed: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # index -> reason: the message's own fault
+    unconfirmed_error: str | None = None  # the link failed mid-batch: the rest are not confirmed
+
+
+class BrokerUnavailable(Exception):
+    """The broker could not be reached before anything was published: no row is to blame."""
+
+
 PublishFn = Callable[[str, str, str, str], None]  # (exchange, routing_key, body, message_id)
+PublishBatchFn = Callable[[Sequence[Outgoing]], BatchResult]
+
+
+def one_by_one(publish: PublishFn) -> PublishBatchFn:
+    """A batch publisher from a one-message publisher that raises unless the broker confirmed."""
+
+    def publish_batch(messages: Sequence[Outgoing]) -> BatchResult:
+        result = BatchResult()
+        for index, msg in enumerate(messages):
+            try:
+                publish(msg.exchange, msg.routing_key, msg.body, msg.message_id)
+            except Exception as exc:
+                result.failed[index] = str(exc) or type(exc).__name__
+                break
+            result.confirmed.append(index)
+        return result
+
+    return publish_batch
+
+
+def relay_options(prefix: str = "", environ=None) -> dict:
+    """Relay tuning from the environment: ``OUTBOX_BATCH_SIZE`` (500), ``OUTBOX_MAX_ATTEMPTS`` (10),
+    ``OUTBOX_RETRY_BASE`` (1 s, doubled per failure) and ``OUTBOX_RETRY_MAX`` (300 s)."""
+    from .config import Env
+
+    env = Env(prefix=prefix, environ=environ)
+    return {
+        "batch_size": env("OUTBOX_BATCH_SIZE", int, 500),
+        "max_attempts": env("OUTBOX_MAX_ATTEMPTS", int, MAX_ATTEMPTS),
+        "retry_base": env("OUTBOX_RETRY_BASE", float, RETRY_BASE),
+        "retry_max": env("OUTBOX_RETRY_MAX", float, RETRY_MAX),
+    }
 
 
 class Relay:
     """Publishes pending outbox rows in id order; marks each only after the broker confirmed it."""
 
-    def __init__(self, engine: Engine, table: Table, publish: PublishFn, batch_size: int = 100):
+    def __init__(self, engine: Engine, table: Table, publish: PublishFn | object, batch_size: int = 500,
+                 max_attempts: int = MAX_ATTEMPTS, retry_base: float = RETRY_BASE, retry_max: float = RETRY_MAX):
         self.engine = engine
         self.table = table
         self.publish = publish
+        owner = getattr(publish, "__self__", publish)
+        batch = getattr(owner, "publish_batch", None)
+        self.publish_batch: PublishBatchFn = batch if callable(batch) else one_by_one(publish)  # type: ignore[arg-type]
         self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_max = retry_max
         self._lock_rows = engine.dialect.name == "postgresql"
+        self.parked_total = 0  # parked by this process (``stats`` counts them all)
 
-    def run_once(self) -> int:
-        """Publish one batch; return how many rows were sent. Raises when the broker fails."""
+    def _claim_query(self, now):
         t = self.table
         query = (
-            select(t.c.id, t.c.exchange, t.c.routing_key, t.c.body, t.c.event_id)
-            .where(t.c.published_at.is_(None))
+            select(t.c.id, t.c.exchange, t.c.routing_key, t.c.body, t.c.event_id, t.c.attempts)
+            .where(t.c.published_at.is_(None), t.c.parked_at.is_(None),
+                   or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now))
             .order_by(t.c.id)
             .limit(self.batch_size)
         )
         if self._lock_rows:
-            # Several relays may run; SKIP LOCKED lets each claim different rows.
+            # Several relays may run; SKIP LOCKED lets each claim different rows, and the lock is
+            # held until the marks commit, so no two relays ever publish the same row.
             query = query.with_for_update(skip_locked=True)
-        sent = 0
+        return query
+
+    def run_once(self) -> int:
+        """Publish one batch; return how many rows were confirmed. Raises when the broker cannot be reached."""
+        t = self.table
         with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
-            try:
-                for row in rows:
-                    self.publish(row.exchange, row.routing_key, row.body, row.event_id)
-                    conn.execute(
-                        update(t).where(t.c.id == row.id)
-                        .values(published_at=utc_now(), attempts=t.c.attempts + 1)
-                    )
-                    sent += 1
-            except Exception as exc:
-                # Keep what was confirmed; record the failure on the row that failed.
-                failed = rows[sent]
-                conn.execute(
-                    update(t).where(t.c.id == failed.id)
-                    .values(attempts=t.c.attempts + 1, last_error=str(exc)[:2000])
-                )
-                raise
-        return sent
+            rows = conn.execute(self._claim_query(utc_now())).all()
+            if not rows:
+                return 0
+            result = self.publish_batch([Outgoing(r.exchange, r.routing_key, r.body, r.event_id) for r in rows])
+            now = utc_now()
+            confirmed = [rows[i].id for i in result.confirmed]
+            if confirmed:
+                conn.execute(update(t).where(t.c.id.in_(confirmed)).values(published_at=now, last_error=None))
+                for i in result.confirmed:
+                    metrics.RELAY_PUBLISHED.labels(rows[i].exchange).inc()
+            failed = dict(result.failed)
+            if result.unconfirmed_error:
+                # The link broke mid-batch. The first message not confirmed is the likeliest cause
+                # (a message the broker refuses closes the channel): it waits before its next try,
+                # so it cannot hold back the rows behind it; the others go again at once.
+                done = set(result.confirmed) | set(failed)
+                first = next((i for i in range(len(rows)) if i not in done), None)
+                if first is not None:
+                    failed[first] = result.unconfirmed_error
+            if failed:
+                metrics.RELAY_FAILURES.inc()
+            for index, reason in failed.items():
+                self._record_failure(conn, rows[index], reason, now)
+        return len(confirmed)
+
+    def _record_failure(self, conn, row, reason: str, now) -> None:
+        t = self.table
+        attempts = row.attempts + 1
+        values = {"attempts": attempts, "last_error": reason[:2000]}
+        if attempts >= self.max_attempts:
+            values["parked_at"] = now
+            self.parked_total += 1
+            logger.error("outbox row %s (event %s, %s) parked after %d failed publishes: %s",
+                         row.id, row.event_id, row.routing_key, attempts, reason)
+        else:
+            delay = min(self.retry_max, self.retry_base * 2 ** (attempts - 1))
+            values["next_attempt_at"] = now + timedelta(seconds=delay)
+            logger.warning("outbox row %s (event %s) failed to publish (attempt %d), next try in %.0fs: %s",
+                           row.id, row.event_id, attempts, delay, reason)
+        conn.execute(update(t).where(t.c.id == row.id).values(**values))
 
     def pending(self) -> int:
-        """Number of rows not yet published (exported for readiness and metrics)."""
+        """Number of rows not yet published and not parked (exported for readiness and metrics)."""
+        return self.stats()["pending"]
+
+    def stats(self) -> dict[str, int]:
+        """Counts of rows ``pending`` (including those waiting to retry), ``retrying`` and ``parked``."""
+        t = self.table
+        unpublished = t.c.published_at.is_(None)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(
+                func.count().filter(and_(unpublished, t.c.parked_at.is_(None))),
+                func.count().filter(and_(unpublished, t.c.parked_at.is_(None), t.c.attempts > 0)),
+                func.count().filter(and_(unpublished, t.c.parked_at.is_not(None))),
+            ).select_from(t)).one()
+        return {"pending": row[0], "retrying": row[1], "parked": row[2]}
+
+    def measure_backlog(self) -> None:
+        """Set the backlog gauges (pending rows, age of the oldest); a failure only logs."""
         from sqlalchemy import func
 
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
-            ).scalar_one()
+        t = self.table
+        try:
+            with self.engine.connect() as conn:
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(t.c.created_at))
+                    .where(t.c.published_at.is_(None), t.c.parked_at.is_(None))
+                ).one()
+        except Exception as exc:  # the database is down: the loop reports it, keep the last values
+            logger.debug("cannot measure the outbox backlog: %s", exc)
+            return
+        metrics.OUTBOX_PENDING.set(count)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        metrics.OUTBOX_OLDEST.set((utc_now() - oldest).total_seconds() if oldest else 0)
 
     def run_forever(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
-        """Poll until ``stop`` is set, backing off exponentially while the broker is unavailable."""
+        """Poll until ``stop`` is set, backing off exponentially while the broker or database is unavailable."""
         from .runtime import beat
 
         backoff = idle
+        measured = 0.0
         while not stop.is_set():
             beat()
+            if time.monotonic() - measured > METRICS_INTERVAL:
+                measured = time.monotonic()
+                self.measure_backlog()
             try:
                 sent = self.run_once()
                 backoff = idle
-                if sent == self.batch_size:
+                if sent:
                     continue
             except Exception as exc:  # broker or database down: wait and try again, lose nothing
                 logger.warning("outbox relay failed, retrying in %.1fs: %s", backoff, exc)

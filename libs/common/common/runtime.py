@@ -20,7 +20,14 @@ def beat() -> None:
 
 
 def stop_on_signals(on_stop) -> None:
-    """Call ``on_stop`` on SIGTERM/SIGINT (Kubernetes and compose stop containers with SIGTERM)."""
+    """Call ``on_stop`` on SIGTERM/SIGINT (Kubernetes and compose stop containers with SIGTERM).
+
+    Every long-running process without an HTTP app calls this as it starts, so this is also where
+    it starts serving ``/metrics`` on ``METRICS_PORT`` (when set).
+    """
+    from . import metrics
+
+    metrics.serve_from_env()
 
     def handler(signum, _frame):
         logger.info("received signal %s, stopping", signum)

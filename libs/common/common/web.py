@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import limits
+from . import limits, metrics, sqlcount
 from .errors import BadRequest, PayloadTooLarge, ValidationFailed, register_error_handlers, to_response
 from .health import Check, health_blueprint
 from .log import REQUEST_ID_HEADER, new_correlation_id, set_correlation_id
@@ -26,6 +26,7 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
     if bodies:
         app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_blueprint(health_blueprint(readiness))
+    metrics.init_app(app, app.import_name.split(".")[0])
     app.json.sort_keys = False
 
     @app.before_request
@@ -35,6 +36,8 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
         g._cid_token = set_correlation_id(rid)
 
     app.before_request(guard_request(bodies))
+    if sqlcount.enabled():
+        sqlcount.install(app)
 
     @app.after_request
     def _headers(response):

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 def _readiness(upstreams: Upstreams) -> dict:
     def check(name):
         def probe():
-            upstreams.client(name).get("/healthz", timeout=2.0).raise_for_status()
+            # Ready only when the services behind it are (each checks its database): a probe that
+            # passes while every API call would answer 503 would keep sending traffic here.
+            upstreams.client(name).get("/readyz", timeout=2.0).raise_for_status()
         return probe
 
     return {"identity": check("identity"), "tickets": check("tickets")}

@@ -7,6 +7,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from common import jsm_operations
 from common.auth import Principal, TokenIssuer, TokenVerifier
 from common.bus.topology import events_exchange
 from common.db import make_engine, make_session_factory, ping
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_service_app(app, readiness)
     for blueprint in (auth.bp, me.bp, agents.bp, jsm.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(jsm_operations.blueprint())  # JSM operations we do not serve: 501
     return app
 
 

@@ -1,4 +1,4 @@
-"""``python -m identity.cli migrate | create-user | load-demo``."""
+"""``python -m identity.cli migrate | create-user | load-demo | outbox ...``."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +28,13 @@ def _database_url() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["outbox"]:
+        from common import outbox_cli
+
+        from .store.tables import outbox
+
+        return outbox_cli.main("python -m identity.cli outbox", argv[1:], _database_url, outbox)
     parser = argparse.ArgumentParser(prog="python -m identity.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")

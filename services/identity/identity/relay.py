@@ -6,7 +6,7 @@ import os
 from common.bus.publisher import Publisher
 from common.db import make_engine
 from common.log import configure_logging
-from common.outbox import Relay
+from common.outbox import Relay, relay_options
 from common.runtime import run_relay
 
 from .settings import Settings
@@ -16,7 +16,7 @@ from .store import tables
 def build_relay(settings: Settings) -> Relay:
     """A relay over identity's outbox table, publishing with confirms to the configured broker."""
     publisher = Publisher(settings.amqp_url)
-    return Relay(make_engine(settings.database_url), tables.outbox, publisher.publish)
+    return Relay(make_engine(settings.database_url), tables.outbox, publisher.publish, **relay_options("IDENTITY_"))
 
 
 def main() -> None:

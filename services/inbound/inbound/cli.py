@@ -50,6 +50,14 @@ def _dead_letters(settings: Settings, args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run one command; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["outbox"]:
+        from common import outbox_cli
+
+        from .store.tables import outbox
+
+        return outbox_cli.main("python -m inbound.cli outbox", argv[1:], lambda: Settings.from_env().database_url,
+                               outbox)
     parser = argparse.ArgumentParser(prog="python -m inbound.cli", description="Inbound email administration.")
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("migrate", help="apply database migrations")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from common.bus.publisher import Publisher
 from common.db import make_engine
 from common.log import configure_logging
-from common.outbox import Relay
+from common.outbox import Relay, relay_options
 from common.runtime import run_relay
 
 from .settings import SERVICE, Settings
@@ -13,7 +13,8 @@ from .store.tables import outbox
 
 def build_relay(settings: Settings) -> Relay:
     """A relay from this service's outbox to ``<prefix>inbound.events``."""
-    return Relay(make_engine(settings.database_url), outbox, Publisher(settings.require_amqp()).publish)
+    return Relay(make_engine(settings.database_url), outbox, Publisher(settings.require_amqp()).publish,
+                 **relay_options("INBOUND_"))
 
 
 def main() -> None:

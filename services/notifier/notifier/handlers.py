@@ -18,7 +18,7 @@ from .domain.batching import COMMENT_KIND, folds_into_comment
 from .domain.headers import UnsafeHeader
 from .domain.links import attachment_url, check_key, forgot_password_url, mute_url, ticket_url
 from .domain.model import CUSTOMER, Account, Recipient
-from .domain.recipients import audience_ids, select_recipients
+from .domain.recipients import UnknownAccounts, audience_ids, select_recipients
 from .domain.replies import ReplyAddresses
 from .domain.sharing import shared_with_names
 from .languages import email_language
@@ -101,7 +101,33 @@ class Handlers:
     # tickets.events
 
     def on_ticket_created(self, session: Session, event: CloudEvent) -> None:
-        self._mail_audience(session, event, "ticket_created", validate_payload(event))
+        data = validate_payload(event)
+        self._mail_audience(session, event, "ticket_created", data)
+        self._receipt(session, event, data)
+
+    def _receipt(self, session: Session, event: CloudEvent, data: dict) -> None:
+        """"Request received" to the reporter, with the key and the link, as JSM sends it. Not for a
+        request raised by email (the answer to that email is its receipt), nor to a reporter the
+        audience already told (raised on their behalf: they got "raised and shared with you")."""
+        reporter_id = data["reporterId"]
+        if data.get("channel", "portal") != "portal" or reporter_id in data["audience"]["customers"]:
+            return
+        account = account_store.find(session, [reporter_id]).get(reporter_id)
+        if account is None:
+            raise UnknownAccounts([reporter_id])  # the worker retries once the account event has arrived
+        if not account.active:
+            return
+        recipient = Recipient(email=account.email, language=account.language, side=CUSTOMER,
+                              display_name=account.display_name, account_id=account.id)
+        key = check_key(data["key"])
+        reply = self.replies.for_recipient(recipient, key, data.get("deskEmail")) if self.replies else None
+        context = {"key": key, "summary": data["summary"], "desk_name": data["deskName"], "status": data["status"],
+                   "side": CUSTOMER, "url": ticket_url(self.public_url, key, CUSTOMER),
+                   "mute_url": mute_url(self.public_url, key), "reply_address": reply.address if reply else None,
+                   "other_address": None, "reply_is_note": False}
+        self.mailer.deliver(session, event.id, "mail_request_received", recipient, context, ticket_key=key,
+                            unsubscribe_url=context["mute_url"], correlation_id=event.correlationid,
+                            reply_to=reply.address if reply else None, reply_tag=reply.tag if reply else None)
 
     def on_ticket_commented(self, session: Session, event: CloudEvent) -> None:
         data = validate_payload(event)

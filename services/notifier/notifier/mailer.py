@@ -1,19 +1,16 @@
-"""Send one email per (event, recipient), at most once per committed send.
+"""Queue one email per (event, recipient) in the spool, in the handler's transaction.
 
-Duplicate window: the channel accepts the email, then the sent-log row is committed in its own
-short transaction. If the process dies between those two steps, the event is redelivered and that
-one recipient is mailed again; no other path sends twice. The row is committed per recipient,
-not with the handler's transaction, so a later recipient's failure (an SMTP 4xx, say) does not roll
-back the record of the ones already mailed and make the retry mail them again.
+Nothing is sent here: ``notifier.spool.Sender`` sends each spool row on its own, so one recipient's
+refusal or an SMTP outage never holds back the event, the other recipients or other messages.
 """
 from __future__ import annotations
 
 import logging
+from email import policy
 from email.headerregistry import Address
 
 from sqlalchemy.orm import Session
 
-from .channels import Channel
 from .domain.model import Recipient
 from .mail.compose import compose, message_id, thread_id
 from .mail.render import render
@@ -23,8 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class Mailer:
-    def __init__(self, channel: Channel, sent_log: SentLog, sender: Address):
-        self.channel = channel
+    def __init__(self, sent_log: SentLog, sender: Address):
         self.sent_log = sent_log
         self.sender = sender
 
@@ -41,7 +37,7 @@ class Mailer:
         reply_to: str | None = None,
         reply_tag: str | None = None,
     ) -> bool:
-        """Render, compose and send one email unless the log says it went out already; True if sent."""
+        """Render, compose and queue one email unless this event queued it already; True if queued."""
         if self.sent_log.already_sent(session, event_id, recipient.email):
             logger.info("skipping %s for event %s: already sent to this recipient", kind, event_id)
             return False
@@ -50,7 +46,7 @@ class Mailer:
         msg_id = message_id(event_id, recipient.email, domain, reply_tag)
         thread = thread_id(ticket_key, domain) if ticket_key else None
         message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-        self.channel.send(message, [recipient.email])
-        self.sent_log.record(event_id, recipient.email, msg_id, kind, correlation_id, ticket_key)
-        logger.info("mailed %s for event %s as %s", kind, event_id, msg_id)
+        self.sent_log.queue(session, event_id, recipient.email, msg_id, kind, message.as_bytes(policy=policy.SMTP),
+                            correlation_id, ticket_key)
+        logger.info("queued %s for event %s as %s", kind, event_id, msg_id)
         return True

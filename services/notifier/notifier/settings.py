@@ -20,6 +20,13 @@ def _delays(value: str) -> tuple[float, ...]:
     return delays
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if seconds <= 0:
+        raise ValueError("expected a positive number of seconds")
+    return seconds
+
+
 def parse_mail_from(value: str) -> Address:
     """``"Service Desk <support@example.com>"`` -> Address; raise ValueError on a malformed value."""
     name, addr = parseaddr(value)
@@ -38,6 +45,13 @@ class Settings:
     mail_from: str = "Service Desk <support@localhost>"
     public_url: str = "http://127.0.0.1:8080"
     smtp_timeout: float = 30.0
+    # The spool (``notifier.spool``): back-off of temporary SMTP failures, how long an email is tried
+    # (Postfix's maximal_queue_lifetime, five days), and after how long a row left "sending" by a
+    # sender that died is taken again.
+    smtp_retry_base: float = 60.0
+    smtp_retry_max: float = 3600.0
+    smtp_max_age: float = 5 * 24 * 3600.0
+    smtp_lease: float = 600.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     prefetch: int = 10
     # The email channel: with a secret, ticket emails carry a signed Reply-To on the desk's address
@@ -59,6 +73,10 @@ class Settings:
             mail_from=env("MAIL_FROM", default="Service Desk <support@localhost>"),
             public_url=env("PUBLIC_URL", default="http://127.0.0.1:8080").rstrip("/"),
             smtp_timeout=env("SMTP_TIMEOUT", float, 30.0),
+            smtp_retry_base=env("SMTP_RETRY_BASE", _seconds, 60.0),
+            smtp_retry_max=env("SMTP_RETRY_MAX", _seconds, 3600.0),
+            smtp_max_age=env("SMTP_MAX_AGE", _seconds, 5 * 24 * 3600.0),
+            smtp_lease=env("SMTP_LEASE", _seconds, 600.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
             prefetch=env("PREFETCH", int, 10),
             reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
@@ -91,6 +109,13 @@ class Settings:
                 raise ConfigError(f"setting REPLY_ADDRESS has an invalid value: {exc}") from exc
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"setting PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
+
+    @property
+    def spool_policy(self):
+        from .spool import SpoolPolicy
+
+        return SpoolPolicy(retry_base=self.smtp_retry_base, retry_max=self.smtp_retry_max,
+                           max_age=self.smtp_max_age, lease=self.smtp_lease)
 
     @property
     def sender(self) -> Address:

@@ -1,4 +1,4 @@
-"""``python -m tickets.cli migrate | demo | desk-agent --desk AM --email x@example.com | sweep-attachments``."""
+"""``python -m tickets.cli migrate | demo | desk-agent --desk AM --email x@example.com | sweep-attachments | outbox ...``."""
 from __future__ import annotations
 
 import argparse
@@ -39,6 +39,14 @@ def desk_agent(settings: Settings, desk_ref: str, email: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["outbox"]:
+        from common import outbox_cli
+
+        from .store.tables import outbox
+
+        sys.exit(outbox_cli.main("python -m tickets.cli outbox", argv[1:],
+                                 lambda: Settings.from_env(require_jwt=False).database_url, outbox))
     parser = argparse.ArgumentParser(prog="python -m tickets.cli")
     parser.add_argument("command", choices=["migrate", "demo", "desk-agent", "sweep-attachments"])
     parser.add_argument("--desk", help="desk key or id (desk-agent)")

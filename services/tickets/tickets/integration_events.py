@@ -52,7 +52,8 @@ def _payload(event: ev.DomainEvent, ticket: Ticket, desk: Desk, agent_ids: list[
     if isinstance(event, ev.TicketCreated):
         data = _base(ticket, desk, event, agent_ids)
         data.update(organizationIds=[str(o) for o in sorted(ticket.organization_ids)],
-                    participantIds=sorted(ticket.participant_ids), description=ticket.description)
+                    participantIds=sorted(ticket.participant_ids), description=ticket.description,
+                    channel=event.channel)
         return "ticket.created", data
     if isinstance(event, ev.Commented):
         c = event.comment

@@ -10,7 +10,7 @@ import threading
 from common.bus.publisher import Publisher
 from common.db import make_engine
 from common.log import configure_logging
-from common.outbox import Relay
+from common.outbox import Relay, relay_options
 from common.runtime import run_relay
 
 from .attachments.sweeper import build_sweeper
@@ -21,7 +21,7 @@ from .store.tables import outbox
 def build_relay(settings: Settings) -> Relay:
     """A relay from this service's outbox to ``<prefix>tickets.events``."""
     publisher = Publisher(settings.require_amqp())
-    return Relay(make_engine(settings.database_url), outbox, publisher.publish)
+    return Relay(make_engine(settings.database_url), outbox, publisher.publish, **relay_options("TICKETS_"))
 
 
 def main() -> None:

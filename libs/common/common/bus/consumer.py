@@ -3,7 +3,8 @@
 For each delivery the worker opens a transaction, skips the event if the inbox has it, runs the
 handler, records the id in the inbox and commits; only then does it ack. A failing handler's
 message is republished to a delay queue (1 s, 5 s, 30 s by default) and acked; when the attempts
-are spent it is rejected to the dead-letter queue. A message that is not a valid event of ours, or
+are spent it is rejected to the dead-letter queue. A database outage is no failure of the event: the
+message goes back to its queue without counting an attempt, after a pause, however long the outage. A message that is not a valid event of ours, or
 whose payload breaks its contract (marshmallow ValidationError), goes to the dead-letter queue at once.
 """
 from __future__ import annotations
@@ -20,7 +21,9 @@ from kombu.serialization import register
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import metrics
 from ..db import transaction
+from ..errors import is_database_outage
 from ..events import CONTENT_TYPE, CloudEvent, InvalidEvent
 from ..inbox import Inbox
 from ..log import correlation_scope
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Session, CloudEvent], None]
 ATTEMPT_HEADER = "x-servicedesk-attempt"
+QUEUE_DEPTH_INTERVAL = 10.0  # seconds between two reads of the queue's depth
 
 register("cloudevents", json.dumps, json.loads, content_type=CONTENT_TYPE, content_encoding="utf-8")
 
@@ -44,6 +48,7 @@ class Worker(ConsumerMixin):
         session_factory: sessionmaker[Session],
         inbox: Inbox,
         prefetch: int = 10,
+        outage_pause: float = 1.0,
     ):
         self.amqp_url = amqp_url
         self.topology = topology
@@ -51,8 +56,10 @@ class Worker(ConsumerMixin):
         self.session_factory = session_factory
         self.inbox = inbox
         self.prefetch = prefetch
+        self.outage_pause = outage_pause
         self.is_memory = amqp_url.startswith("memory://")
         self.connection = Connection(amqp_url, transport_options={"confirm_publish": True})
+        self._depth_measured = 0.0
 
     def get_consumers(self, Consumer, channel):
         self.topology.declare(channel)
@@ -68,6 +75,19 @@ class Worker(ConsumerMixin):
 
     def on_iteration(self):
         beat()
+        if time.monotonic() - self._depth_measured > QUEUE_DEPTH_INTERVAL:
+            self._depth_measured = time.monotonic()
+            self.measure_queue_depth()
+
+    def measure_queue_depth(self) -> None:
+        """Ask the broker how many messages wait in the queue (a passive declare) for the gauge."""
+        name = self.topology.queue_name
+        try:
+            ok = self.connection.default_channel.queue_declare(queue=name, passive=True)
+        except Exception as exc:  # the connection loop reports broker trouble; keep the last value
+            logger.debug("cannot read the depth of %s: %s", name, exc)
+            return
+        metrics.QUEUE_DEPTH.labels(name).set(ok.message_count)
 
     @contextmanager
     def establish_connection(self):
@@ -99,18 +119,28 @@ class Worker(ConsumerMixin):
                 logger.error("dead-lettering %s: no handler for %s", event.id, event.routing_key)
                 self._dead_letter(message)
                 return
+            started = time.perf_counter()
             try:
-                self.handle(event, handler)
+                processed = self.handle(event, handler)
             except ValidationError as exc:
                 logger.error("dead-lettering %s %s: payload breaks its contract: %s", event.type, event.id,
                              exc.messages)
                 self._dead_letter(message)
                 return
-            except Exception:
+            except Exception as exc:
+                if is_database_outage(exc):
+                    logger.warning("database unavailable for %s %s; requeued: %s", event.type, event.id,
+                                   str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                    time.sleep(self.outage_pause)
+                    message.requeue()
+                    return
                 logger.exception("handler for %s failed on event %s", event.type, event.id)
                 self._retry_or_dead_letter(message)
                 return
             message.ack()
+            queue = self.topology.queue_name
+            metrics.HANDLING.labels(queue).observe(time.perf_counter() - started)
+            metrics.CONSUMED.labels(queue, "processed" if processed else "duplicate").inc()
 
     def handle(self, event: CloudEvent, handler: Handler) -> bool:
         """Run ``handler`` once for ``event`` in one transaction; False if it was already processed."""
@@ -130,6 +160,7 @@ class Worker(ConsumerMixin):
             logger.error("dead-lettering after %d attempts", attempt)
             self._dead_letter(message)
             return
+        metrics.CONSUMED.labels(self.topology.queue_name, "retried").inc()
         if self.is_memory:
             # The in-memory transport has no TTL or dead-lettering: wait here, then requeue.
             time.sleep(delays[attempt - 1])
@@ -140,6 +171,7 @@ class Worker(ConsumerMixin):
         message.ack()
 
     def _dead_letter(self, message) -> None:
+        metrics.CONSUMED.labels(self.topology.queue_name, "dead_lettered").inc()
         if self.is_memory:
             self._republish(message, self.topology.dead_letter_name, None)
             message.ack()

@@ -35,6 +35,9 @@ class TicketCreatedV1(TicketFields):
     organizationIds = fields.List(fields.String(), required=True)
     participantIds = fields.List(fields.String(), required=True)
     description = fields.String()
+    # How it was raised: "portal" (the portal, the console or the API) or "email". Added in v1 as
+    # optional, so older events still load; the notifier sends the reporter's receipt for "portal".
+    channel = fields.String(validate=validate.OneOf(("portal", "email")))
 
 
 class AttachmentFact(Payload):

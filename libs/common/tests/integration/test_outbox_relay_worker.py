@@ -145,3 +145,102 @@ def test_a_broker_outage_loses_nothing(world):
         relay_thread.join(timeout=10)
         proxy.close()
         stop(worker, thread)
+
+
+def published(world):
+    t = world["outbox"]
+    with world["engine"].connect() as conn:
+        return {r.event_id: r for r in conn.execute(select(t)).all()}
+
+
+def test_a_failed_publish_keeps_the_marks_of_the_rows_the_broker_confirmed(world):
+    events = write_events(world, ["a", "b", "c", "d"])
+    sent = []
+
+    def publish(exchange, routing_key, body, message_id):
+        if message_id == events[2].id:
+            raise RuntimeError("broker refused it")
+        sent.append(message_id)
+
+    relay = Relay(world["engine"], world["outbox"], publish, retry_base=60)
+    assert relay.run_once() == 2
+    rows = published(world)
+    assert rows[events[0].id].published_at and rows[events[1].id].published_at
+    failed = rows[events[2].id]
+    assert failed.published_at is None and failed.attempts == 1 and "broker refused it" in failed.last_error
+    # The failed row waits for its next try; the row behind it goes ahead at once.
+    assert relay.run_once() == 1 and published(world)[events[3].id].published_at
+    assert sent == [events[0].id, events[1].id, events[3].id]
+
+
+def test_a_row_that_keeps_failing_is_parked_counted_and_replayed_by_command(world):
+    [bad, good] = write_events(world, ["poison", "fine"])
+    broken = {"on": True}
+
+    def publish(exchange, routing_key, body, message_id):
+        if message_id == bad.id and broken["on"]:
+            raise RuntimeError("message too large")
+
+    relay = Relay(world["engine"], world["outbox"], publish, max_attempts=3, retry_base=0.01)
+    for _ in range(6):
+        relay.run_once()
+        time.sleep(0.03)
+    rows = published(world)
+    assert rows[good.id].published_at is not None
+    assert rows[bad.id].parked_at is not None and rows[bad.id].attempts == 3
+    assert relay.stats() == {"pending": 0, "retrying": 0, "parked": 1}
+
+    from common import outbox_cli
+
+    lines = []
+    url = world["engine"].url.render_as_string(hide_password=False)
+    assert outbox_cli.main("outbox", ["list"], lambda: url, world["outbox"], out=lines.append) == 0
+    assert lines[0] == "pending 0 (retrying 0), parked 1" and "parked" in lines[1] and bad.id in lines[1]
+    assert outbox_cli.main("outbox", ["show", str(rows[bad.id].id)], lambda: url, world["outbox"],
+                           out=lines.append) == 0
+    assert '"text": "poison"' in lines[-1]
+    broken["on"] = False
+    assert outbox_cli.main("outbox", ["replay", "--parked"], lambda: url, world["outbox"], out=lines.append) == 0
+    assert relay.run_once() == 1
+    assert relay.stats() == {"pending": 0, "retrying": 0, "parked": 0}
+
+
+def test_two_relays_at_once_publish_each_event_once(world):
+    exchange = world["exchange"]
+    with Connection(world["amqp_url"]) as conn:
+        channel = conn.channel()
+        from common.bus.topology import declare_events_exchange
+        from kombu import Queue
+
+        declare_events_exchange(channel, exchange)
+        queue = Queue(f"{world['prefix']}two-relays", exchange=events_exchange("demo", world["prefix"]),
+                      routing_key="#", durable=False, auto_delete=False)(channel)
+        queue.declare()
+        try:
+            events = write_events(world, [f"e{i}" for i in range(3000)])
+            relays = [Relay(world["engine"], world["outbox"], Publisher(world["amqp_url"]).publish, batch_size=100)
+                      for _ in range(2)]
+            counts = [0, 0]
+
+            def drain(i):
+                while True:
+                    n = relays[i].run_once()
+                    counts[i] += n
+                    if n == 0 and relays[i].pending() == 0:
+                        return
+
+            threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(timeout=120)
+            assert counts[0] > 0 and counts[1] > 0, counts  # both relays did part of the work
+            assert sum(counts) == len(events)
+            seen = []
+            while (message := queue.get(no_ack=True)) is not None:
+                seen.append(message.properties["message_id"])
+            assert len(seen) == len(events) and set(seen) == {e.id for e in events}
+        finally:
+            queue.delete()
+            for relay in relays:
+                relay.publish.__self__.close()

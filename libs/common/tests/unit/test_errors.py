@@ -2,6 +2,8 @@ import pytest
 from flask import Flask
 from marshmallow import Schema, fields
 
+from sqlalchemy import exc as sa_exc
+
 from common import errors
 from common.errors import register_error_handlers
 
@@ -31,6 +33,34 @@ def test_error_table(exc, status, code):
     assert (got_status, body["code"]) == (status, code)
     assert body["errorMessage"]
     assert body["i18nErrorMessage"]["i18nKey"] == f"servicedesk.error.{code}"
+
+
+def _db_error(cls, invalidated=False):
+    return cls("SELECT 1", {}, Exception("connection refused"), connection_invalidated=invalidated)
+
+
+@pytest.mark.parametrize("exc", [
+    _db_error(sa_exc.OperationalError), _db_error(sa_exc.InterfaceError), sa_exc.TimeoutError("pool timeout"),
+    _db_error(sa_exc.DBAPIError, invalidated=True),
+], ids=["operational", "interface", "pool-timeout", "invalidated"])
+def test_a_database_outage_is_a_503_with_retry_after_and_the_jsm_body_under_rest(exc):
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.get("/rest/servicedeskapi/request")
+    def requests():
+        raise exc
+
+    response = app.test_client().get("/rest/servicedeskapi/request")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(errors.DATABASE_RETRY_AFTER)
+    assert set(response.json) == {"errorMessage", "i18nErrorMessage"}
+    assert "try again" in response.json["errorMessage"]
+
+
+def test_a_query_error_is_no_outage():
+    assert not errors.is_database_outage(_db_error(sa_exc.IntegrityError))
+    assert not errors.is_database_outage(_db_error(sa_exc.ProgrammingError))
 
 
 def test_validation_error_names_each_field():

@@ -56,7 +56,7 @@ def desk_agents(desk_id: str) -> list[dict] | None:
 def _state() -> dict:
     """The page's queue, filters, sort and start from the query string."""
     args = request.args
-    desks = directory.desks()
+    desks = directory.worked_desks()
     desk = args.get("desk") or (str(desks[0]["id"]) if desks else "")
     queue = args.get("queue") if args.get("queue") in QUEUES else "open"
     sort = args.get("sort", "")

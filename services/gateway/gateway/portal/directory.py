@@ -26,9 +26,14 @@ def desks() -> list[dict]:
     return _memo("desks", lambda: paged_values(api.get("/rest/servicedeskapi/servicedesk", limit=100)))
 
 
+def worked_desks() -> list[dict]:
+    """The desks the signed-in agent works on (every desk for admins): the console's queues."""
+    return _memo("worked", lambda: (api.get("/api/tickets/desks") or {}).get("values", []))
+
+
 def desk(desk_id: str) -> dict:
-    """One service desk (404 when it does not exist or is not visible)."""
-    return _memo(("desk", desk_id), lambda: api.get(f"/rest/servicedeskapi/servicedesk/{desk_id}"))
+    """One service desk with its description (404 when it does not exist or is not visible)."""
+    return _memo(("desk", desk_id), lambda: api.get(f"/api/tickets/desks/{desk_id}"))
 
 
 def request_types(desk_id: str) -> list[dict]:

@@ -137,6 +137,10 @@ def create(desk_id: str, type_id: str):
     request_type, fields, share_field = type_and_fields(desk_id, type_id)
     organisations, default = _share_choices(share_field)
     values = {f["fieldId"]: request.form.get(f["fieldId"], "") for f in fields}
+    related = (request.args.get("related") or "").strip()[:32]
+    if request.method == "GET" and related and "description" in values:
+        # "Raise a new request" from a closed one: the new request names the old, as JSM suggests.
+        values["description"] = _("Follow-up of %(key)s: ", key=related)
     share = request.form.get("share", default) if request.method == "POST" else default
     errors: dict[str, str] = {}
     if request.method == "POST":

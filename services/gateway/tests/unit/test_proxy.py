@@ -122,7 +122,7 @@ def test_upstream_errors_pass_through_untouched(client, tickets):
 
 
 def test_readiness_reports_each_upstream(client, identity, tickets):
-    identity.on("GET", "/healthz", {"status": "ok"})
+    identity.on("GET", "/readyz", {"status": "ok"})
     tickets.down = True
 
     response = client.get("/readyz")
@@ -130,6 +130,13 @@ def test_readiness_reports_each_upstream(client, identity, tickets):
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"identity": "ok", "tickets": "unavailable"}
     assert client.get("/healthz").status_code == 200
+
+
+def test_readiness_follows_the_readiness_of_the_services_behind_it(client, identity, tickets):
+    identity.on("GET", "/readyz", {"status": "ok"})
+    tickets.on("GET", "/readyz", {"status": "unavailable", "checks": {"database": "unavailable"}}, status=503)
+
+    assert client.get("/readyz").get_json()["checks"] == {"identity": "ok", "tickets": "unavailable"}
 
 
 def test_pages_carry_security_headers_and_api_answers_do_not_get_a_csp(client, tickets):

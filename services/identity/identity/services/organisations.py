@@ -6,7 +6,7 @@ every one. Members are customers only.
 from __future__ import annotations
 
 from common.auth import Principal
-from common.errors import BadRequest, Conflict, NotFound
+from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from sqlalchemy.exc import IntegrityError
 
 from .. import integration_events as ev
@@ -36,8 +36,11 @@ def parse_id(raw: object) -> int:
 
 def list_organisations(deps: Deps, *, actor: Principal, start: int, limit: int,
                        account_id: str | None = None) -> tuple[list[Organisation], bool]:
-    """Agents see every organisation (optionally those of ``account_id``); customers only their own."""
+    """Agents see every organisation (optionally those of ``account_id``); customers only their own, and
+    filtering by somebody else's account is for agents only, as in JSM (403, never silently ignored)."""
     if not actor.is_agent:
+        if account_id not in (None, actor.id):
+            raise Forbidden("Only agents can list the organisations of another account (accountId).")
         member = actor.id
     else:
         member = account_id

@@ -10,7 +10,7 @@ from common.errors import Forbidden, Unauthorized, ValidationFailed
 from .. import integration_events as ev
 from ..domain.model import Account, normalise_email
 from ..domain.passwords import check_password
-from ..domain.tokens import RESET
+from ..domain.tokens import INVITE, RESET
 from . import tokens
 from ..store.uow import UnitOfWork
 from .base import Deps, chosen_language, rules
@@ -31,6 +31,13 @@ def forgot(deps: Deps, *, email: object, address: str | None, language: object =
     with deps.uow() as uow:
         account = uow.repo.account_by_email(address_email)
         usable = account is not None and account.active and account.has_password
+        if account is not None and account.active and not account.has_password and \
+                uow.repo.latest_tokens([account.id], INVITE):
+            # Invited but never accepted: there is no password to reset, so a fresh invitation link
+            # (the old one stops working); the answer on screen stays the same.
+            uow.savepoint(lambda: _send_invitation(deps, uow, account, language), keep=True)
+            uow.commit()
+            return dict(FORGOT_ANSWER)
         if not usable:
             now = deps.now()
             account = Account(email=f"{uuid.uuid4().hex}@decoy.invalid", created_at=now, updated_at=now)
@@ -38,6 +45,13 @@ def forgot(deps: Deps, *, email: object, address: str | None, language: object =
         uow.savepoint(lambda: _send_reset(deps, uow, account, language), keep=usable)
         uow.commit()
     return dict(FORGOT_ANSWER)
+
+
+def _send_invitation(deps: Deps, uow: UnitOfWork, account: Account, language: str | None) -> None:
+    if language and account.update_profile(deps.now(), language=language):
+        uow.emit(ev.account_updated(account))
+    link, token = tokens.issue(deps, uow, account, INVITE, deps.settings.invitation_ttl)
+    uow.emit(ev.customer_invited(account, link, token.expires_at, account.invited_by))
 
 
 def _send_reset(deps: Deps, uow: UnitOfWork, account: Account, language: str | None) -> None:

@@ -69,6 +69,30 @@ def test_customers_only_see_their_own_organisations(api):
     assert api.call("GET", f"{BASE}/organization/{ids[0]}/user", token=alice).status_code == 403
 
 
+def test_filtering_organisations_by_someone_elses_account_is_for_agents(api, check):
+    agent = api.token_for("agent@example.com", "admin")
+    org = api.call("POST", f"{BASE}/organization", {"name": "One"}, agent).get_json()["id"]
+    bob = api.user("bob@example.com")
+    api.call("POST", f"{BASE}/organization/{org}/user", {"accountIds": [bob.id]}, agent)
+    alice = api.user("alice@example.com")
+    token = api.login("alice@example.com")["access_token"]
+    refused = api.call("GET", f"{BASE}/organization?accountId={bob.id}", token=token)
+    assert refused.status_code == 403, refused.get_json()
+    check(refused.get_json(), "ErrorResponse")
+    assert api.call("GET", f"{BASE}/organization?accountId={alice.id}", token=token).status_code == 200
+    by_agent = api.call("GET", f"{BASE}/organization?accountId={bob.id}", token=agent).get_json()
+    assert [o["name"] for o in by_agent["values"]] == ["One"]
+
+
+def test_jsm_operations_identity_does_not_serve_answer_501(api, check):
+    agent = api.token_for("agent@example.com", "admin")
+    org = api.call("POST", f"{BASE}/organization", {"name": "One"}, agent).get_json()["id"]
+    unserved = api.call("GET", f"{BASE}/organization/{org}/property", token=agent)
+    assert unserved.status_code == 501
+    check(unserved.get_json(), "ErrorResponse")
+    assert api.call("GET", f"{BASE}/organization/{org}/nothing", token=agent).status_code == 404
+
+
 def test_organisation_errors_are_clear(api):
     agent = api.token_for("agent@example.com", "admin")
     assert api.call("POST", f"{BASE}/organization", {}, agent).status_code == 400

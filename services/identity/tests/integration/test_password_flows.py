@@ -103,3 +103,20 @@ def test_a_link_check_says_whether_a_link_still_works_and_uses_nothing(api, outb
     assert api.call("POST", "/api/identity/password/reset",
                     {"token": token, "password": "another sturdy passphrase"}).status_code == 204
     assert check(token) is False
+
+
+def test_forgot_for_an_invitee_who_never_accepted_sends_a_fresh_invitation(api, outbox):
+    agent = api.token_for("agent@example.com", "agent")
+    assert api.call("POST", "/api/identity/invitations", {"emails": ["late@example.com"]}, agent).status_code in (
+        200, 201, 207)
+    first = api.link_token(outbox("customer.invited.v1")[0]["data"]["link"])
+    answer, unknown = _forgot(api, "late@example.com"), _forgot(api, "nobody@example.com")
+    assert answer.status_code == unknown.status_code == 202 and answer.get_json() == unknown.get_json()
+    invitations = outbox("customer.invited.v1")
+    assert len(invitations) == 2 and invitations[1]["data"]["email"] == "late@example.com"
+    assert outbox("password.reset_requested.v1") == []
+    fresh = api.link_token(invitations[1]["data"]["link"])
+    accept = {"password": "a sturdy passphrase here"}
+    assert api.call("POST", "/api/identity/invitations/accept", {"token": first, **accept}).status_code == 400
+    assert api.call("POST", "/api/identity/invitations/accept", {"token": fresh, **accept}).status_code in (200, 201)
+    api.login("late@example.com", accept["password"])

@@ -1,11 +1,9 @@
-"""The sent-mail log: which (event, recipient) pairs a channel has already accepted, and for which action."""
+"""The mail spool's writing side: one row per (event, recipient), queued in the handler's transaction."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from common.db import transaction
 from common.events import utc_now
 
 from ..domain.batching import correlation_key
@@ -13,12 +11,10 @@ from .tables import sent_mail
 
 
 class SentLog:
-    """Recorded in its own short transaction right after each send (see ``mailer`` for why)."""
-
-    def __init__(self, session_factory: sessionmaker[Session]):
-        self.session_factory = session_factory
+    """Queues emails with the event's inbox row, so an event is mailed to each recipient at most once."""
 
     def already_sent(self, session: Session, event_id: str, recipient: str) -> bool:
+        """True if an email about ``event_id`` to ``recipient`` was queued already (whatever became of it)."""
         return session.execute(
             select(sent_mail.c.event_id).where(
                 sent_mail.c.event_id == event_id, sent_mail.c.recipient == recipient.lower()
@@ -27,7 +23,7 @@ class SentLog:
 
     def sent_in_action(self, session: Session, correlation_id: str, ticket_key: str, recipient: str,
                        kind: str) -> bool:
-        """True if ``recipient`` already got a ``kind`` email about ``ticket_key`` from this action."""
+        """True if ``recipient`` already has a ``kind`` email about ``ticket_key`` from this action."""
         return session.execute(
             select(sent_mail.c.event_id).where(
                 sent_mail.c.correlation_id == correlation_key(correlation_id),
@@ -37,17 +33,14 @@ class SentLog:
             ).limit(1)
         ).first() is not None
 
-    def record(self, event_id: str, recipient: str, message_id: str, kind: str,
-               correlation_id: str | None = None, ticket_key: str | None = None) -> None:
-        """Commit that ``recipient`` was mailed about ``event_id`` (a concurrent duplicate is ignored)."""
-        try:
-            with transaction(self.session_factory) as session:
-                session.execute(
-                    sent_mail.insert().values(
-                        event_id=event_id, recipient=recipient.lower(), message_id=message_id,
-                        kind=kind, sent_at=utc_now(), correlation_id=correlation_key(correlation_id),
-                        ticket_key=ticket_key,
-                    )
-                )
-        except IntegrityError:
-            pass
+    def queue(self, session: Session, event_id: str, recipient: str, message_id: str, kind: str, message: bytes,
+              correlation_id: str | None = None, ticket_key: str | None = None) -> None:
+        """Add the email to the spool in the caller's transaction; the sender picks it up once it commits."""
+        now = utc_now()
+        session.execute(
+            sent_mail.insert().values(
+                event_id=event_id, recipient=recipient.lower(), message_id=message_id, kind=kind,
+                correlation_id=correlation_key(correlation_id), ticket_key=ticket_key, status="queued",
+                message=message, created_at=now, next_attempt_at=now, attempts=0, resent=0,
+            )
+        )

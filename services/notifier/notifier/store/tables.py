@@ -1,7 +1,7 @@
 """Tables of the notifier's database (its Alembic migrations are generated from this metadata)."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, LargeBinary, String, Table, Text
 
 from common.db import new_metadata
 from common.inbox import inbox_table
@@ -24,7 +24,10 @@ accounts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# One row per (event, recipient) once the channel accepted the email, so a redelivery never mails twice.
+# The mail spool, one row per (event, recipient): written with the event's inbox row when the event
+# is handled (so a redelivery never queues twice), then sent by ``notifier.spool.Sender``.
+# status: queued -> sending -> sent; bounced (a permanent 5xx refusal); parked (temporary failures
+# for longer than SMTP_MAX_AGE, or a message that cannot be sent): both wait for a replay.
 sent_mail = Table(
     "sent_mail",
     metadata,
@@ -32,10 +35,22 @@ sent_mail = Table(
     Column("recipient", String(320), primary_key=True),
     Column("message_id", String(255), nullable=False),
     Column("kind", String(50), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    # When the channel accepted the email (None until then).
+    Column("sent_at", DateTime(timezone=True), nullable=True),
     # The action that caused the event (CloudEvents ``correlationid``) and its ticket, so the emails
     # of one action can be folded into one (see ``domain.batching``).
     Column("correlation_id", String(64), nullable=True),
     Column("ticket_key", String(32), nullable=True),
+    Column("status", String(10), nullable=False, server_default="sent"),
+    Column("message", LargeBinary, nullable=True),  # the RFC 5322 bytes, until sent
+    Column("created_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    # Set (and committed) before the email is handed to the server: a row still "sending" after the
+    # lease had its sender die mid-send, the one case that may mail twice (counted in ``resent``).
+    Column("sending_since", DateTime(timezone=True), nullable=True),
+    Column("resent", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
 )
 Index("ix_sent_mail_correlation_id", sent_mail.c.correlation_id, sent_mail.c.recipient)
+Index("ix_sent_mail_due", sent_mail.c.status, sent_mail.c.next_attempt_at)

@@ -84,6 +84,7 @@ def settings(database_url, amqp_url, smtp_server) -> Settings:
         database_url=database_url, amqp_url=amqp_url, bus_prefix=unique_name("bus") + ".",
         smtp_url=f"smtp://127.0.0.1:{smtp_server.port}", mail_from="Service Desk <support@desk.test>",
         public_url="http://desk.test", smtp_timeout=5, retry_delays=(0.2, 0.2),
+        smtp_retry_base=0.1, smtp_retry_max=0.5, smtp_lease=2,
     )
 
 

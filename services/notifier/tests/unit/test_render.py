@@ -158,7 +158,7 @@ def test_agents_are_told_the_note_address():
 
 
 @pytest.mark.parametrize("reason", ["not_the_recipient", "unverified_reply", "unknown_sender", "dmarc_required",
-                                    "cannot_comment", "note_not_allowed", "empty", "no_desk", "invalid"])
+                                    "cannot_comment", "note_not_allowed", "closed", "empty", "no_desk", "invalid"])
 def test_every_refusal_reason_has_its_own_sentence(reason):
     out = render("mail_refused", "en", **dict(CONTEXTS["mail_refused"], reason=reason))
     assert out.subject == "Your email to the service desk was not taken in"

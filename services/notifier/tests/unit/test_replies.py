@@ -23,7 +23,9 @@ def world(tmp_path, monkeypatch):
     metadata.create_all(worker.session_factory.kw["bind"])
 
     def deliver(event):
-        return worker.handle(event, worker.handlers[event.routing_key])
+        processed = worker.handle(event, worker.handlers[event.routing_key])
+        worker.sender.run_once()  # the spool's sender, which runs in a thread beside the consumer
+        return processed
 
     for event in (account("cust-1", "alice@example.com"), account("agent-1", "agent@example.com", role="agent"),
                   account("cust-2", "bob@example.com")):

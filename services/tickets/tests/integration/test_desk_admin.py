@@ -25,8 +25,13 @@ def test_agents_work_only_on_their_desks(api, person):
     for queue in ("unassigned", "open", "all", "waiting"):
         assert api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", tv_agent).status_code == 404
         assert api.get(f"{NATIVE}/queues?serviceDeskId=2&queue={queue}", tv_agent).json["values"] == []
-        assert len(api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", am_agent).json["values"]) == 1
-    assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", tv_agent).json["values"]] == ["TV"]
+        # "waiting" is waiting for the customer: the request still waits for support.
+        expected = 0 if queue == "waiting" else 1
+        assert len(api.get(f"{NATIVE}/queues?serviceDeskId=1&queue={queue}", am_agent).json["values"]) == expected
+    # The desks an agent works on (the console's queues); GET /servicedesk also lists the desks open to
+    # them as a customer (domain.visibility.DESK_TABLE).
+    assert [d["projectKey"] for d in api.get(f"{NATIVE}/desks", tv_agent).json["values"]] == ["TV"]
+    assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", tv_agent).json["values"]] == ["AM", "TV", "RA"]
     assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", admin).json["values"]] == ["AM", "TV", "RA"]
     # Assigning to an agent of another desk is refused, naming the field.
     refused = api.put(f"{NATIVE}/requests/{key}/assignee", am_agent, {"accountId": tv_agent.email})
@@ -64,7 +69,7 @@ def test_an_agent_added_by_email_before_the_account_arrives_gets_the_desk_when_i
     with transaction(app.extensions["tickets.session_factory"]) as session:
         HANDLERS["account.created.v1"](session, CloudEvent(type=event_type("account.created"),
                                                             source="/servicedesk/identity", data=data))
-    assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", later).json["values"]] == ["RA"]
+    assert [d["projectKey"] for d in api.get(f"{NATIVE}/desks", later).json["values"]] == ["RA"]
 
 
 def test_admins_create_and_configure_desks_with_errors_naming_each_field(api, person):
@@ -181,7 +186,7 @@ def test_a_pending_agent_who_calls_before_the_account_event_gets_the_desk_at_onc
     admin = person(role="admin")
     api.post(f"{NATIVE}/desks/2/agents", admin, {"emails": ["early@example.com"]})
     early = Person(tokens, "early@example.com", role="agent")
-    assert [d["projectKey"] for d in api.get(f"{API}/servicedesk", early).json["values"]] == ["TV"]
+    assert [d["projectKey"] for d in api.get(f"{NATIVE}/desks", early).json["values"]] == ["TV"]
 
 
 def test_admins_give_a_desk_its_email_address_request_type_and_rules(api, person):
@@ -204,3 +209,44 @@ def test_admins_give_a_desk_its_email_address_request_type_and_rules(api, person
     assert foreign.status_code == 400 and "emailRequestTypeId" in foreign.json["errors"]
     cleared = api.patch(f"{NATIVE}/desks/{desk['id']}", admin, {"emailAddress": None})
     assert cleared.status_code == 200 and cleared.json["emailAddress"] is None
+
+
+def test_admins_edit_and_remove_request_types(api, person):
+    admin, agent, alice = person(role="admin"), person(role="agent"), person()
+    created = api.post("/rest/servicedeskapi/servicedesk/1/requesttype", admin, {"name": "Access", "description": "d"})
+    rt = created.json["id"]
+    assert api.patch(f"/api/tickets/requesttypes/{rt}", agent, {"name": "X"}).status_code == 403
+    edited = api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": "Access request", "helpText": "Say who"})
+    assert edited.status_code == 200, edited.json
+    assert edited.json["name"] == "Access request" and edited.json["helpText"] == "Say who"
+    assert edited.json["description"] == "d"
+    assert api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": "Incident"}).status_code == 400
+    assert api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"colour": "red"}).status_code == 400
+    # In use: refused with the reason; unused: removed.
+    assert api.post("/rest/servicedeskapi/request", alice, {"serviceDeskId": "1", "requestTypeId": rt,
+                    "requestFieldValues": {"summary": "Let me in"}}).status_code == 201
+    refused = api.delete(f"/rest/servicedeskapi/servicedesk/1/requesttype/{rt}", admin)
+    assert refused.status_code == 400 and "used by 1 request" in refused.json["errorMessage"]
+    spare = api.post("/rest/servicedeskapi/servicedesk/1/requesttype", admin, {"name": "Spare"}).json["id"]
+    assert api.delete(f"/rest/servicedeskapi/servicedesk/2/requesttype/{spare}", admin).status_code == 404
+    assert api.delete(f"/rest/servicedeskapi/servicedesk/1/requesttype/{spare}", agent).status_code == 403
+    assert api.delete(f"/rest/servicedeskapi/servicedesk/1/requesttype/{spare}", admin).status_code == 204
+    assert api.get(f"/rest/servicedeskapi/servicedesk/1/requesttype/{spare}", admin).status_code == 404
+
+
+def test_a_field_requests_hold_values_for_cannot_be_removed(api, person):
+    admin, alice = person(role="admin"), person()
+    fields = [{"fieldId": "summary", "name": "Summary", "required": True},
+              {"fieldId": "impact", "name": "Impact", "type": "select", "options": [{"value": "high"}]},
+              {"fieldId": "product", "name": "Product"}]
+    rt = api.post("/rest/servicedeskapi/servicedesk/1/requesttype", admin, {"name": "Audit"}).json["id"]
+    assert api.put(f"/api/tickets/requesttypes/{rt}/fields", admin, fields).status_code == 200
+    assert api.post("/rest/servicedeskapi/request", alice, {"serviceDeskId": "1", "requestTypeId": rt,
+                    "requestFieldValues": {"summary": "Check", "impact": "high"}}).status_code == 201
+    refused = api.put(f"/api/tickets/requesttypes/{rt}/fields", admin, [fields[0], fields[2]])
+    assert refused.status_code == 409, refused.json
+    assert "'Impact' (1 request(s))" in refused.json["errorMessage"] and refused.json["errors"] == {
+        "impact": ["Used by 1 request(s)."]}
+    kept = api.put(f"/api/tickets/requesttypes/{rt}/fields", admin, [fields[0], {**fields[1], "required": False}])
+    assert kept.status_code == 200  # "product" held no value: it goes
+    assert [f["fieldId"] for f in kept.json] == ["summary", "impact"]

@@ -194,3 +194,25 @@ def test_attachment_endpoints_answer_in_atlassians_shapes(api, person, check, bi
     check(api.client.post(f"{API}/servicedesk/1/attachTemporaryFile", data=b"x" * (200 * 1024 * 1024 // 100),
                           headers={**alice.headers, **XSRF, "Content-Type": "multipart/form-data; boundary=b",
                                    "Content-Length": str(500 * 1024 * 1024)}), 413)
+
+
+def test_jsm_details_answer_in_atlassians_shapes(api, person, check, document):
+    """Issue 12, point 13: filtered paging links, APPROVER, searchTerm, renderedBody, expand=field, 501."""
+    import jsonschema
+
+    alice, agent = person(), person(role="agent")
+    for n in range(3):
+        api.create(alice, summary=f"Printer {n} is on fire")
+    page = check(api.get(f"{API}/request?serviceDeskId=1&searchTerm=print*%20fire&limit=2", alice), 200).json
+    assert page["size"] == 2 and "searchTerm=print%2A+fire" in page["_links"]["next"]
+    check(api.get(f"{API}/request?requestOwnership=APPROVER", alice), 200)
+    api.post(f"{API}/request/AM-1/comment", agent, {"body": "*Hello*"})
+    check(api.get(f"{API}/request/AM-1/comment?expand=renderedBody", alice), 200)
+    check(api.get(f"{API}/request/AM-1/comment/1?expand=renderedBody", alice), 200)
+    check(api.get(f"{API}/servicedesk/1/requesttype?expand=field", alice), 200)
+    check(api.get(f"{API}/servicedesk/1/requesttype/1?expand=field", alice), 200)
+    # 501 is no status of Atlassian's operations; its body is still their ErrorResponse.
+    unserved = api.get(f"{API}/request/AM-1/sla", alice)
+    assert unserved.status_code == 501
+    jsonschema.validate(unserved.json, {"$ref": "#/components/schemas/ErrorResponse",
+                                        "components": document["components"]})

@@ -44,7 +44,6 @@ def test_the_reporter_is_never_a_participant():
     (S.IN_PROGRESS, S.WAITING_FOR_CUSTOMER),
     (S.WAITING_FOR_CUSTOMER, S.WAITING_FOR_CUSTOMER),
     (S.RESOLVED, S.RESOLVED),
-    (S.CLOSED, S.CLOSED),
 ])
 def test_an_agents_public_reply_makes_the_ticket_wait_for_the_customer(start, expected):
     ticket = at(start)
@@ -57,13 +56,25 @@ def test_an_agents_public_reply_makes_the_ticket_wait_for_the_customer(start, ex
     (S.RESOLVED, S.WAITING_FOR_SUPPORT),
     (S.WAITING_FOR_SUPPORT, S.WAITING_FOR_SUPPORT),
     (S.IN_PROGRESS, S.IN_PROGRESS),
-    (S.CLOSED, S.CLOSED),
-    (S.CANCELED, S.CANCELED),
 ])
 def test_a_customers_public_comment_sends_the_ticket_back_to_support(start, expected):
     ticket = at(start)
     ticket.comment(CUSTOMER, "Here it is", public=True, now=NOW)
     assert ticket.status == expected
+
+
+@pytest.mark.parametrize("status", [S.CLOSED, S.CANCELED])
+@pytest.mark.parametrize("actor", [CUSTOMER, AGENT], ids=["customer", "agent"])
+def test_a_closed_request_takes_no_public_comment_but_its_move_may_carry_one(status, actor):
+    from tickets.domain.errors import RequestClosed
+
+    ticket = at(status)
+    with pytest.raises(RequestClosed, match="raise a new request|Raise a new request"):
+        ticket.comment(actor, "One more thing", public=True, now=NOW)
+    assert ticket.status == status and not ticket.events
+    ticket.comment(actor, "Thanks, closing", public=True, now=NOW, auto_move=False)
+    ticket.comment(AGENT, "for the record", public=False, now=NOW)
+    assert ticket.status == status
 
 
 def test_the_automatic_move_is_recorded_as_a_status_change_caused_by_the_comment():

@@ -25,7 +25,8 @@ def test_every_route_is_documented():
     documented = {(path, method.upper()) for path, ops in openapi_document()["paths"].items()
                   for method in ops if method != "parameters"}
     for rule in _app().url_map.iter_rules():
-        if rule.endpoint == "static":
+        # The catch-all answering Atlassian's operations we do not serve (501) is no operation of ours.
+        if rule.endpoint in ("static", "jsm_unimplemented.unimplemented"):
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", "{\\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -1,7 +1,7 @@
 import pytest
 
 from tickets.domain.catalog import Desk
-from tickets.domain.visibility import TRUTH_TABLE, TicketAccess, Viewer, can_use_desk, can_view
+from tickets.domain.visibility import DESK_TABLE, TRUTH_TABLE, TicketAccess, Viewer, can_use_desk, can_view
 
 ORG_IDS = {"org1": 1, "org2": 2, "org12": 12}
 DESK, OTHER_DESK = 1, 2
@@ -35,16 +35,13 @@ def test_nothing_added_internally_is_visible_to_a_customer():
                             for c in internal)
 
 
-@pytest.mark.parametrize("role,desk_ids,active,restricted,customer,expected", [
-    ("customer", (), True, False, False, True),
-    ("customer", (), False, False, True, False),
-    ("customer", (), True, True, False, False),
-    ("customer", (), True, True, True, True),
-    ("agent", (1,), False, True, False, True),
-    ("agent", (2,), True, True, False, False),
-    ("agent", (2,), False, False, False, False),
-    ("admin", (), False, True, False, True),
-])
-def test_who_may_use_a_desk(role, desk_ids, active, restricted, customer, expected):
-    desk = Desk(1, "AM", "Audio", active=active, restricted=restricted)
-    assert can_use_desk(Viewer("me", role, desk_ids=frozenset(desk_ids)), desk, customer) is expected
+@pytest.mark.parametrize("case", DESK_TABLE, ids=lambda c: c.name)
+def test_who_may_use_a_desk(case):
+    desk = Desk(1, "AM", "Audio", active=case.active, restricted=case.restricted)
+    viewer = Viewer("me", case.role, desk_ids=frozenset({1 if case.desk_agent else 2}))
+    assert can_use_desk(viewer, desk, case.desk_customer) is case.usable
+
+
+def test_the_desk_table_covers_both_answers_and_every_role():
+    assert {c.usable for c in DESK_TABLE} == {True, False}
+    assert {c.role for c in DESK_TABLE} == {"customer", "agent", "admin"}

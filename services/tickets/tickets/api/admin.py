@@ -30,7 +30,8 @@ def list_desks():
 
 @bp.get(f"{NATIVE}/desks/<desk_id>")
 def get_desk(desk_id):
-    return jsonify(dto.desk_settings(svc.get_desk(uow(), caller(), desk_id)))
+    desk, settings = svc.get_desk(uow(), caller(), desk_id)
+    return jsonify(dto.desk_settings(desk) if settings else dto.desk_public(desk))
 
 
 @bp.patch(f"{NATIVE}/desks/<desk_id>")
@@ -76,6 +77,18 @@ def set_fields(rt_id):
         raise BadRequest("The request body must be a JSON array of fields (Content-Type: application/json).")
     rt = svc.set_fields(uow(), principal, rt_id, body)
     return jsonify([dto.field_spec(spec) for spec in rt.fields])
+
+
+@bp.patch(f"{NATIVE}/requesttypes/<rt_id>")
+def update_request_type(rt_id):
+    principal = caller()
+    return jsonify(dto.request_type(svc.update_request_type(uow(), principal, rt_id, json_body())))
+
+
+@bp.delete(f"{JSM}/servicedesk/<desk_id>/requesttype/<rt_id>")
+def remove_request_type(desk_id, rt_id):
+    svc.remove_request_type(uow(), caller(), desk_id, rt_id)
+    return "", 204
 
 
 @bp.post(f"{JSM}/servicedesk/<desk_id>/requesttype")

@@ -24,13 +24,18 @@ def comments(ref):
     found, last, authors = svc.list_comments(uow(), principal, ref, public, internal, start, limit)
     key = ref.upper()
     files = _attachments_of(principal, ref, found, authors)
-    return jsonify(paged([dto.comment(key, c, authors, files.get(c.id) if files is not None else None)
+    rendered = "renderedBody" in _expands()
+    return jsonify(paged([dto.comment(key, c, authors, files.get(c.id) if files is not None else None, rendered)
                           for c in found], start, limit, last))
+
+
+def _expands() -> set[str]:
+    return {v.strip() for raw in request.args.getlist("expand") for v in raw.split(",")}
 
 
 def _attachments_of(principal, ref, found, authors) -> dict | None:
     """``expand=attachment``: the comments' attachments the caller may see (None when not asked for)."""
-    if "attachment" not in {v.strip() for raw in request.args.getlist("expand") for v in raw.split(",")}:
+    if "attachment" not in _expands():
         return None
     files, people = attachment_reads.comment_attachments(uow(), principal, ref, [c.id for c in found])
     authors.update(people)
@@ -50,7 +55,8 @@ def get_comment(ref, comment_id):
     principal = caller()
     comment, authors = svc.get_comment(uow(), principal, ref, comment_id)
     files = _attachments_of(principal, ref, [comment], authors)
-    return jsonify(dto.comment(ref.upper(), comment, authors, files.get(comment.id) if files is not None else None))
+    return jsonify(dto.comment(ref.upper(), comment, authors, files.get(comment.id) if files is not None else None,
+                               "renderedBody" in _expands()))
 
 
 def _people_page(people):

@@ -52,18 +52,25 @@ def service_desk(desk_id):
     return jsonify(dto.service_desk(svc.get_desk(uow(), caller(), desk_id)))
 
 
+def _with_fields() -> bool:
+    """``expand=field``: each request type carries its create metadata, as ``/field`` answers it."""
+    return "field" in {v.strip() for raw in request.args.getlist("expand") for v in raw.split(",")}
+
+
 @bp.get("/servicedesk/<desk_id>/requesttype")
 def request_types(desk_id):
     start, limit = paging()
-    _, found = svc.request_types(uow(), caller(), desk_id, request.args.get("searchQuery"))
+    _, found, orgs, is_agent = svc.request_types(uow(), caller(), desk_id, request.args.get("searchQuery"))
     page = found[start:start + limit]
-    return jsonify(paged([dto.request_type(rt) for rt in page], start, limit, start + limit >= len(found)))
+    fields = _with_fields()
+    return jsonify(paged([dto.request_type(rt, orgs if fields else None, is_agent) for rt in page],
+                         start, limit, start + limit >= len(found)))
 
 
 @bp.get("/servicedesk/<desk_id>/requesttype/<rt_id>")
 def request_type(desk_id, rt_id):
-    _, rt, _, _ = svc.request_type(uow(), caller(), desk_id, rt_id)
-    return jsonify(dto.request_type(rt))
+    _, rt, orgs, is_agent = svc.request_type(uow(), caller(), desk_id, rt_id)
+    return jsonify(dto.request_type(rt, orgs if _with_fields() else None, is_agent))
 
 
 @bp.get("/servicedesk/<desk_id>/requesttype/<rt_id>/field")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from common.jsm import base_url, date_dto, user_dto  # noqa: F401  (date_dto re-exported)
+from common.markdown import to_html
 
 from ..domain.catalog import Account, Desk, RequestType
 from ..domain.fields import SELECT, TEXTAREA
@@ -25,9 +26,17 @@ def service_desk(desk: Desk) -> dict:
             "_links": {"self": f"{base_url()}{API}/servicedesk/{desk.id}"}}
 
 
+def desk_public(desk: Desk) -> dict:
+    """ServiceDeskDTO plus what the portal shows of a desk to those who may use it: its description.
+
+    (Atlassian's ServiceDeskDTO has no description and allows no other member, so ``GET
+    /rest/servicedeskapi/servicedesk`` keeps its shape and the description is read here.)"""
+    return {**service_desk(desk), "description": desk.description}
+
+
 def desk_settings(desk: Desk) -> dict:
     """ServiceDeskDTO plus what admins set."""
-    return {**service_desk(desk), "description": desk.description, "active": desk.active,
+    return {**desk_public(desk), "active": desk.active,
             "restricted": desk.restricted, "allowParticipantInvites": desk.invite_unknown_participants,
             "emailAddress": desk.email_address,
             "emailRequestTypeId": str(desk.email_request_type_id) if desk.email_request_type_id else None,
@@ -41,8 +50,9 @@ def field_spec(spec) -> dict:
             "description": spec.description, "options": [{"value": o.value, "label": o.label} for o in spec.options]}
 
 
-def request_type(rt: RequestType) -> dict:
-    return {
+def request_type(rt: RequestType, organizations: dict[int, str] | None = None, is_agent: bool = False) -> dict:
+    """RequestTypeDTO; with ``organizations`` (``expand=field``) its ``fields`` too."""
+    out = {
         "_expands": ["field"],
         "id": str(rt.id),
         "_links": {"self": f"{base_url()}{API}/servicedesk/{rt.desk_id}/requesttype/{rt.id}"},
@@ -55,6 +65,9 @@ def request_type(rt: RequestType) -> dict:
         "groupIds": [],
         "icon": {"id": str(rt.id), "_links": {"iconUrls": {}}},
     }
+    if organizations is not None:
+        out["fields"] = request_type_fields(rt, organizations, is_agent)
+    return out
 
 
 def _schema(spec) -> dict:
@@ -163,14 +176,17 @@ def customer_request(view: RequestView, wanted: frozenset[str] = frozenset()) ->
     }
 
 
-def comment(key: str, c: Comment, accounts: dict[str, Account], attachments: list | None = None) -> dict:
-    """CommentDTO (with its ``attachments`` page when they are given)."""
+def comment(key: str, c: Comment, accounts: dict[str, Account], attachments: list | None = None,
+            rendered: bool = False) -> dict:
+    """CommentDTO (with its ``attachments`` page when they are given, ``renderedBody`` when asked for)."""
     out = {
         "_expands": ["attachment", "renderedBody"],
         "id": str(c.id), "body": c.body, "public": c.public,
         "author": user(c.author_id, accounts), "created": date_dto(c.created_at),
         "_links": {"self": f"{base_url()}{API}/request/{key}/comment/{c.id}"},
     }
+    if rendered:
+        out["renderedBody"] = {"html": str(to_html(c.body))}
     if attachments is not None:
         out["attachments"] = attachment_page(key, attachments, accounts,
                                              f"{API}/request/{key}/comment/{c.id}/attachment")

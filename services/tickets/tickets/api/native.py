@@ -29,7 +29,7 @@ def request_detail(ref):
         "participants": [dto.user(p, view.accounts) for p in sorted(t.participant_ids)],
         "assignee": dto.user(t.assignee_id, view.accounts) if t.assignee_id else None,
         "transitions": [dto.transition(m) for m in moves],
-        "subscribed": principal.id not in t.muted_ids,
+        "subscribed": view.subscribed,
         "canEdit": principal.is_agent or (principal.id == t.reporter_id and t.status.value == "Waiting for support"),
         "lastActivity": dto.date_dto(t.last_activity_at),
     })

@@ -104,6 +104,24 @@ def new_request_type(values: Any) -> tuple[dict, Errors]:
     return clean, errors
 
 
+def request_type_changes(values: Any) -> tuple[dict, Errors]:
+    """Validate a partial ``{"name", "description", "helpText"}``; the keys are the table's columns."""
+    if not isinstance(values, dict) or not values:
+        return {}, {"body": ["Send a JSON object with name, description or helpText."]}
+    errors: Errors = {}
+    unknown = sorted(set(values) - {"name", "description", "helpText"})
+    if unknown:
+        errors["body"] = [f"Unknown setting(s): {', '.join(unknown)}; a request type has name, description, helpText."]
+    clean = {}
+    if "name" in values:
+        clean["name"] = _text(values, "name", errors, True, 200)
+    if "description" in values:
+        clean["description"] = _text(values, "description", errors, False, 5000) or ""
+    if "helpText" in values:
+        clean["help_text"] = _text(values, "helpText", errors, False, 5000) or ""
+    return clean, errors
+
+
 def _option(raw: Any, where: str, errors: Errors) -> Option | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("value"), str) or not raw["value"].strip():
         errors.setdefault(where, []).append("Each option needs a non-empty 'value' (and a 'label').")

@@ -4,6 +4,7 @@ Hierarchy::
 
     DomainError
     ├── InvalidInput      (the request is malformed for this ticket: 400)
+    │   └── RequestClosed (a comment on a closed or canceled request: 400)
     ├── NotPermitted      (the caller's role may not do this: 403)
     ├── InvalidState      (not possible in the ticket's current status: 409)
     └── TooLarge          (an upload past a size or count limit: 413)
@@ -18,6 +19,10 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
+    pass
+
+
+class RequestClosed(InvalidInput):
     pass
 
 

@@ -13,7 +13,7 @@ class DomainEvent:
 
 @dataclass(frozen=True)
 class TicketCreated(DomainEvent):
-    pass
+    channel: str = "portal"  # "email" when raised by an email (its answer is the email's receipt)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from . import events as ev
-from .errors import InvalidInput, InvalidState, NotPermitted
+from .errors import InvalidInput, InvalidState, NotPermitted, RequestClosed
 from .status import AGENT, BY_ID, OTHER, REPORTER, Status, transitions_for
 
 S = Status
+# Statuses whose conversation is over: a public comment is refused (a Resolved request reopens instead).
+FINAL = frozenset({S.CLOSED, S.CANCELED})
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Ticket:
     @classmethod
     def open(cls, *, actor: Actor, desk_id: int, request_type_id: int, reporter_id: str, summary: str,
              description: str, field_values: dict, organization_ids: set[int], participant_ids: set[str],
-             now: datetime) -> "Ticket":
+             now: datetime, channel: str = "portal") -> "Ticket":
         """A new ticket, waiting for support, with its creation recorded."""
         ticket = cls(desk_id=desk_id, request_type_id=request_type_id, reporter_id=reporter_id,
                      summary=summary, description=description, field_values=dict(field_values),
@@ -89,7 +91,7 @@ class Ticket:
                      updated_at=now, status_changed_at=now, last_activity_at=now)
         ticket._record("created", actor, now)
         ticket._record("status", actor, now, to_value=S.WAITING_FOR_SUPPORT.value)
-        ticket.events.append(ev.TicketCreated(actor.id, actor.is_agent))
+        ticket.events.append(ev.TicketCreated(actor.id, actor.is_agent, channel=channel))
         return ticket
 
     # -- questions ---------------------------------------------------------------------------
@@ -109,12 +111,20 @@ class Ticket:
     def comment(self, actor: Actor, body: str, public: bool, now: datetime, auto_move: bool = True) -> Comment:
         """Add a comment; a public one may move the ticket between support and customer.
 
-        ``auto_move=False`` is for the comment that accompanies an explicit transition.
+        ``auto_move=False`` is for the comment that accompanies an explicit transition. A closed or
+        canceled request takes no other public comment (``RequestClosed``).
         """
         if not body or not body.strip():
             raise InvalidInput("A comment needs a non-empty body.", {"body": ["Enter some text."]})
         if not public and not actor.is_agent:
             raise NotPermitted("Customers can only add public comments; internal notes are for agents.")
+        if public and auto_move and self.status in FINAL:
+            # As in JSM: a closed request's conversation is over (no queue would show a new comment);
+            # the customer raises a new request that names this one. Agents may still note internally,
+            # and the comment that explains a move (closing with a word of thanks) belongs to the move.
+            raise RequestClosed(f"Request {self.key} is {self.status.value.lower()} and takes no more comments. "
+                                f"Raise a new request and mention {self.key} in it.",
+                                {"body": [f"{self.key} is {self.status.value.lower()}: raise a new request instead."]})
         comment = Comment(author_id=actor.id, body=body, public=public, created_at=now)
         self.new_comments.append(comment)
         self._record("comment", actor, now, to_value="public" if public else "internal")

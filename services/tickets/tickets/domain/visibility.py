@@ -67,10 +67,42 @@ def can_use_desk(viewer: Viewer, desk: Desk, is_desk_customer: bool) -> bool:
 
     Its agents and admins always; customers (and agents of other desks) only while it is active,
     and for a restricted desk only when added to it as customers (or through a linked organisation).
+    ``GET /servicedesk`` lists exactly these desks (``tickets.store.desks.usable_by``), tested
+    against ``DESK_TABLE``.
     """
     if viewer.is_agent_for(desk.id):
         return True
     return desk.active and (not desk.restricted or is_desk_customer)
+
+
+@dataclass(frozen=True)
+class DeskCase:
+    """One row of the desk rule's truth table."""
+
+    name: str
+    role: str
+    usable: bool
+    desk_agent: bool = False  # for agents: whether they work on the desk
+    active: bool = True
+    restricted: bool = False
+    desk_customer: bool = False  # added to the desk, directly or through a linked organisation
+
+
+DESK_TABLE: tuple[DeskCase, ...] = (
+    DeskCase("customer, open desk", "customer", True),
+    DeskCase("customer, inactive desk", "customer", False, active=False),
+    DeskCase("customer, restricted desk", "customer", False, restricted=True),
+    DeskCase("customer added to a restricted desk", "customer", True, restricted=True, desk_customer=True),
+    DeskCase("customer added to an inactive desk", "customer", False, active=False, desk_customer=True),
+    DeskCase("agent of the desk", "agent", True, desk_agent=True),
+    DeskCase("agent of the desk, inactive and restricted", "agent", True, desk_agent=True, active=False,
+             restricted=True),
+    DeskCase("agent of another desk, open desk (a customer there)", "agent", True),
+    DeskCase("agent of another desk, restricted desk", "agent", False, restricted=True),
+    DeskCase("agent of another desk added as its customer", "agent", True, restricted=True, desk_customer=True),
+    DeskCase("agent of another desk, inactive desk", "agent", False, active=False),
+    DeskCase("admin, inactive restricted desk", "admin", True, active=False, restricted=True),
+)
 
 
 @dataclass(frozen=True)

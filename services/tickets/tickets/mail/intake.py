@@ -27,6 +27,7 @@ from common.replytokens import NOTE, secret_bytes, untagged
 
 from ..attachments.runtime import Files
 from ..domain.catalog import Account, Desk
+from ..domain.errors import RequestClosed
 from ..services.conversation import add_comment
 from ..services.requests import create_request
 from ..services.uploads import Upload, attach, upload_temporary
@@ -94,7 +95,8 @@ class MailIntake:
             return self._refuse(uow, mail, reason, sender)
         except ApiError as exc:
             logger.info("comment from email %s refused: %s", mail["rawId"], exc.message)
-            return self._refuse(uow, mail, "invalid", sender)
+            return self._refuse(uow, mail, "closed" if isinstance(exc.__cause__, RequestClosed) else "invalid",
+                                sender)
         ticket = uow.tickets.get(decision.key)
         self._keep_email(uow, mail, ticket.id, comment.id)
         self._record(uow, mail, "commented" if public else "noted", sender, ticket=ticket, comment_id=comment.id,
@@ -108,7 +110,7 @@ class MailIntake:
         try:
             with _attempt(uow.session):
                 view = create_request(uow, _principal(sender), service_desk_id=desk.id, request_type_id=rt_id,
-                                      field_values=values)
+                                      field_values=values, channel="email")
         except ApiError as exc:
             logger.info("request from email %s refused: %s", mail["rawId"], exc.message)
             return self._refuse(uow, mail, "cannot_create", sender, desk)

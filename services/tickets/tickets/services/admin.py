@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from common.auth import Principal
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import desk_events
 from ..demo import add_desk
@@ -14,7 +14,8 @@ from ..domain.defaults import SUMMARY, description_field
 from ..domain.ids import as_id
 from ..store.tables import desk_agents, desk_customers
 from ..store.uow import UnitOfWork
-from .desks import agent_desk
+from .common import viewer_for
+from .desks import agent_desk, visible_desk
 from .lag import UnknownPeople
 
 logger = logging.getLogger(__name__)
@@ -72,14 +73,23 @@ def update_desk(uow: UnitOfWork, principal: Principal, ref, values) -> Desk:
         return desk
 
 
-def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
-    """A desk with its settings (admins, and the desk's agents)."""
+def get_desk(uow: UnitOfWork, principal: Principal, ref) -> tuple[Desk, bool]:
+    """A desk, and whether the caller sees its settings (admins, the desk's agents); anyone else who may
+    use it gets its public face (name, description), as the portal shows it."""
     with uow:
-        return _desk(uow, ref) if principal.role == "admin" else agent_desk(uow, principal, ref, "see its settings")
+        if principal.role == "admin":
+            return _desk(uow, ref), True
+        viewer = viewer_for(uow, principal)
+        desk = visible_desk(uow, viewer, ref)
+        return desk, viewer.is_agent_for(desk.id)
 
 
 def list_desks(uow: UnitOfWork, principal: Principal) -> list[Desk]:
-    """Every desk, active or not, with settings (admins)."""
+    """Desks with their settings: every desk, active or not, for admins; an agent's own desks (the
+    console's queues); customers none."""
+    if principal.role == "agent":
+        with uow:
+            return uow.desks.list_worked_on(principal.id)
     _require_admin(principal)
     with uow:
         return uow.desks.list(0, 10_000, everything=True)
@@ -167,16 +177,66 @@ def add_request_type(uow: UnitOfWork, principal: Principal, desk_ref, values) ->
         return rt
 
 
+def _request_type(uow: UnitOfWork, rt_ref, desk_ref=None) -> RequestType:
+    rt = uow.desks.request_type_by_id(ident) if (ident := as_id(rt_ref)) is not None else None
+    if rt is None or (desk_ref is not None and rt.desk_id != _desk(uow, desk_ref).id):
+        raise NotFound(f"Request type '{rt_ref}' does not exist" + (f" on service desk '{desk_ref}'." if desk_ref
+                                                                      else "."))
+    return rt
+
+
+def update_request_type(uow: UnitOfWork, principal: Principal, rt_ref, values) -> RequestType:
+    """Rename a request type or change its description and help text (admins)."""
+    _require_admin(principal)
+    clean, errors = rules.request_type_changes(values)
+    if errors:
+        raise _invalid("request type", errors)
+    with uow:
+        rt = _request_type(uow, rt_ref)
+        same_name = uow.desks.request_type(rt.desk_id, clean["name"]) if "name" in clean else None
+        if same_name is not None and same_name.id != rt.id:
+            raise _invalid("request type", {"name": [f"The desk already has a request type '{clean['name']}'."]})
+        uow.desks.update_request_type(rt.id, clean)
+        rt = uow.desks.request_type_by_id(rt.id)
+        uow.commit()
+        return rt
+
+
+def remove_request_type(uow: UnitOfWork, principal: Principal, desk_ref, rt_ref) -> None:
+    """Remove a request type no request uses and no email channel raises (admins); else a 400 saying why
+    (Atlassian's DELETE documents no 409)."""
+    _require_admin(principal)
+    with uow:
+        rt = _request_type(uow, rt_ref, desk_ref)
+        used = uow.desks.requests_of_type(rt.id)
+        if used:
+            raise BadRequest(f"Request type '{rt.name}' is used by {used} request(s) and cannot be removed; "
+                           "rename it or change its description instead.")
+        desk = uow.desks.get(rt.desk_id)
+        if desk.email_request_type_id == rt.id:
+            raise BadRequest(f"Request type '{rt.name}' is the one desk {desk.key} raises emails as; choose "
+                           "another in the desk's email settings first.")
+        if len(uow.desks.request_types(desk.id)) == 1:
+            raise BadRequest(f"Request type '{rt.name}' is the last one of desk {desk.key}; a desk needs one.")
+        uow.desks.delete_request_type(rt.id)
+        uow.commit()
+
+
 def set_fields(uow: UnitOfWork, principal: Principal, rt_ref, values) -> RequestType:
-    """Replace a request type's ordered fields."""
+    """Replace a request type's ordered fields; a field that requests hold values for stays (409)."""
     _require_admin(principal)
     specs, errors = rules.field_specs(values)
     if errors:
         raise _invalid("field list", errors)
     with uow:
-        rt = uow.desks.request_type_by_id(ident) if (ident := as_id(rt_ref)) is not None else None
-        if rt is None:
-            raise NotFound(f"Request type '{rt_ref}' does not exist.")
+        rt = _request_type(uow, rt_ref)
+        dropped = {f.field_id for f in rt.fields} - {s.field_id for s in specs}
+        in_use = uow.desks.fields_in_use(rt.id, dropped)
+        if in_use:
+            named = ", ".join(f"'{rt.label(f)}' ({n} request(s))" for f, n in sorted(in_use.items()))
+            raise Conflict(f"These fields hold values of existing requests and cannot be removed: {named}. "
+                           "Make them optional, or rename them, instead.",
+                           errors={f: [f"Used by {n} request(s)."] for f, n in in_use.items()})
         uow.desks.replace_fields(rt.id, specs)
         rt = uow.desks.request_type_by_id(rt.id)
         uow.commit()

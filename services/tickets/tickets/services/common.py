@@ -32,6 +32,11 @@ def actor_for(viewer: Viewer, desk_id: int) -> Actor:
     return Actor(viewer.account_id, viewer.is_agent_for(desk_id))
 
 
+def involved(viewer: Viewer, ticket: Ticket) -> bool:
+    """Reporter, participant or desk agent: hears by default; organisation members must opt in."""
+    return ticket.is_involved_customer(viewer.account_id) or viewer.is_agent_for(ticket.desk_id)
+
+
 def access(ticket: Ticket) -> TicketAccess:
     return TicketAccess(reporter_id=ticket.reporter_id, desk_id=ticket.desk_id,
                         participant_ids=frozenset(ticket.participant_ids),
@@ -99,6 +104,8 @@ class RequestView:
     # ``expand=attachment`` and ``comment.attachment`` (services.attachments.expand fills them).
     attachments: list = field(default_factory=list)
     comment_attachments: dict = field(default_factory=dict)
+    # Whether the caller gets this request's notifications (``get_request`` fills it).
+    subscribed: bool = False
 
 
 EXPANDS = frozenset({"serviceDesk", "requestType", "participant", "status", "action", "comment", "attachment",

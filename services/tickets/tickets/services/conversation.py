@@ -9,7 +9,7 @@ from ..domain.catalog import Account
 from ..domain.ids import as_id
 from ..domain.model import Comment
 from ..store.uow import UnitOfWork
-from .common import actor_for, domain_errors, load_visible, now, save_and_publish, viewer_for
+from .common import actor_for, domain_errors, involved, load_visible, now, save_and_publish, viewer_for
 from .invitations import InviteLimits, check_invitations
 from .lag import UnknownPeople
 from .people import resolve_participant
@@ -130,17 +130,12 @@ def share(uow: UnitOfWork, principal: Principal, ref: str, add: list[int], remov
         return names
 
 
-def _involved(viewer, ticket) -> bool:
-    """Reporter, participant or desk agent: hears by default; organisation members must opt in."""
-    return ticket.is_involved_customer(viewer.account_id) or viewer.is_agent_for(ticket.desk_id)
-
-
 def subscribed(uow: UnitOfWork, principal: Principal, ref: str) -> bool:
     """Whether the caller hears about this request."""
     with uow:
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref)
-        return ticket.hears(principal.id, _involved(viewer, ticket))
+        return ticket.hears(principal.id, involved(viewer, ticket))
 
 
 def set_subscription(uow: UnitOfWork, principal: Principal, ref: str, subscribe: bool) -> None:
@@ -149,7 +144,7 @@ def set_subscription(uow: UnitOfWork, principal: Principal, ref: str, subscribe:
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
         if subscribe:
-            ticket.subscribe(principal.id, _involved(viewer, ticket))
+            ticket.subscribe(principal.id, involved(viewer, ticket))
         else:
             ticket.unsubscribe(principal.id)
         uow.tickets.save(ticket)

@@ -55,15 +55,17 @@ def get_desk(uow: UnitOfWork, principal: Principal, ref) -> Desk:
 
 
 def request_types(uow: UnitOfWork, principal: Principal, desk_ref, search: str | None = None
-                  ) -> tuple[Desk, list[RequestType]]:
-    """The desk's request types, optionally filtered by a text in name or description."""
+                  ) -> tuple[Desk, list[RequestType], dict[int, str], bool]:
+    """The desk's request types (optionally filtered by a text in name or description), the caller's
+    organisations (the "Share with" choices) and whether they are the desk's agent."""
     with uow:
-        desk = visible_desk(uow, viewer_for(uow, principal), desk_ref)
+        viewer = viewer_for(uow, principal)
+        desk = visible_desk(uow, viewer, desk_ref)
         found = uow.desks.request_types(desk.id)
         if search:
             needle = search.lower()
             found = [rt for rt in found if needle in rt.name.lower() or needle in rt.description.lower()]
-        return desk, found
+        return desk, found, uow.accounts.organizations(viewer.organization_ids), viewer.is_agent_for(desk.id)
 
 
 def request_type(uow: UnitOfWork, principal: Principal, desk_ref, rt_ref

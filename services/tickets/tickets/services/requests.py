@@ -16,7 +16,8 @@ from ..domain.visibility import can_use_desk
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, actor_for, domain_errors, expand, load_visible, now, publish, save_and_publish, viewer_for, views,
+    RequestView, actor_for, domain_errors, expand, involved, load_visible, now, publish, save_and_publish,
+    viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
 from .people import resolve_participant
@@ -45,7 +46,7 @@ def _org_ids(raw: Any, errors: dict) -> set[int] | None:
 
 def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: Any, request_type_id: Any,
                    field_values: dict, participants: list[str] | None = None,
-                   raise_on_behalf_of: str | None = None) -> RequestView:
+                   raise_on_behalf_of: str | None = None, channel: str = "portal") -> RequestView:
     """Raise a request on a desk; returns it with its new key (``AM-1``, gap-free per desk)."""
     with uow:
         errors: dict[str, list[str]] = {}
@@ -98,7 +99,7 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
         ticket = Ticket.open(
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
-            organization_ids=org_ids, participant_ids=participant_ids, now=now())
+            organization_ids=org_ids, participant_ids=participant_ids, now=now(), channel=channel)
         ticket.number = uow.desks.next_ticket_number(desk.id)
         ticket.key = f"{desk.key}-{ticket.number}"
         uow.tickets.add(ticket)
@@ -141,6 +142,7 @@ def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozen
         ticket = load_visible(uow, viewer, ref)
         out = views(uow, [ticket])
         expand(uow, viewer, out, expands)
+        out[0].subscribed = ticket.hears(viewer.account_id, involved(viewer, ticket))
         return out[0]
 
 

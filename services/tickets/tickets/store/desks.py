@@ -12,7 +12,7 @@ from ..domain.fields import FieldSpec, Option
 from ..domain.ids import as_id
 from .tables import (
     accounts, desk_agents, desk_customers, desk_organizations, desk_pending_agents, organization_members,
-    request_type_fields, request_types, service_desks,
+    request_type_fields, request_types, service_desks, tickets,
 )
 
 SETTINGS = {"name": "name", "description": "description", "active": "active", "restricted": "restricted",
@@ -36,15 +36,25 @@ class DeskRepository:
 
     def list(self, start: int, limit: int, everything: bool, account_id: str = "", as_agent: bool = False
              ) -> list[Desk]:
-        """Desks in id order: all, the account's desks as an agent, or those open to it as a customer."""
+        """Desks in id order: all, or those ``account_id`` may use (``domain.visibility.can_use_desk`` as
+        SQL: an agent's own desks, and those open to them as a customer)."""
         query = select(service_desks).order_by(service_desks.c.id).offset(start).limit(limit)
-        if as_agent:
-            query = query.where(service_desks.c.id.in_(
-                select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)))
-        elif not everything:
-            query = query.where(service_desks.c.active.is_(True) & (
-                service_desks.c.restricted.is_(False) | service_desks.c.id.in_(self._customer_desks(account_id))))
+        if not everything:
+            usable = service_desks.c.active.is_(True) & (
+                service_desks.c.restricted.is_(False) | service_desks.c.id.in_(self._customer_desks(account_id)))
+            if as_agent:
+                usable = usable | service_desks.c.id.in_(self._agent_desks(account_id))
+            query = query.where(usable)
         return [_desk(r) for r in self.session.execute(query).all()]
+
+    def list_worked_on(self, account_id: str) -> list[Desk]:
+        """The desks ``account_id`` works on as an agent, in id order."""
+        query = select(service_desks).where(service_desks.c.id.in_(self._agent_desks(account_id)))
+        return [_desk(r) for r in self.session.execute(query.order_by(service_desks.c.id)).all()]
+
+    @staticmethod
+    def _agent_desks(account_id: str):
+        return select(desk_agents.c.desk_id).where(desk_agents.c.account_id == account_id)
 
     def _customer_desks(self, account_id: str):
         orgs = select(organization_members.c.organization_id).where(organization_members.c.account_id == account_id)
@@ -192,6 +202,30 @@ class DeskRepository:
         ).returning(request_types.c.id)).scalar_one()
         self._insert_fields(rt_id, fields)
         return rt_id
+
+    def update_request_type(self, rt_id: int, values: dict) -> None:
+        """Change name, description, help text (the columns named as in ``domain.admin``)."""
+        if values:
+            self.session.execute(update(request_types).where(request_types.c.id == rt_id).values(**values))
+
+    def delete_request_type(self, rt_id: int) -> None:
+        self.session.execute(delete(request_types).where(request_types.c.id == rt_id))
+
+    def requests_of_type(self, rt_id: int) -> int:
+        return self.session.execute(select(func.count()).select_from(tickets)
+                                    .where(tickets.c.request_type_id == rt_id)).scalar_one()
+
+    def fields_in_use(self, rt_id: int, field_ids) -> dict[str, int]:
+        """How many requests of the type hold a value for each of ``field_ids`` (only those that do)."""
+        wanted, counts = set(field_ids), {}
+        if not wanted:
+            return counts
+        # JSON key tests differ between PostgreSQL and SQLite; an admin's edit can afford the scan.
+        for values in self.session.execute(select(tickets.c.field_values)
+                                           .where(tickets.c.request_type_id == rt_id)).scalars():
+            for key in wanted & set(values or {}):
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def replace_fields(self, rt_id: int, fields: tuple[FieldSpec, ...]) -> None:
         """Swap a request type's fields for ``fields`` (values on existing tickets stay as they are)."""

@@ -14,7 +14,9 @@ from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
 from .tables import ticket_participants, ticket_shares, tickets
 
-OWNERSHIPS = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "ORGANIZATION", "ALL_ORGANIZATIONS", "ALL_REQUESTS")
+# APPROVER: requests awaiting the caller's approval; there are no approvals here, so it matches none.
+OWNERSHIPS = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "APPROVER", "ORGANIZATION", "ALL_ORGANIZATIONS",
+              "ALL_REQUESTS")
 DEFAULT_OWNERSHIP = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "ALL_ORGANIZATIONS")
 STATUSES = ("OPEN_REQUESTS", "CLOSED_REQUESTS", "ALL_REQUESTS")
 QUEUES = ("unassigned", "mine", "waiting", "open", "all")
@@ -73,13 +75,24 @@ def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
             parts.append(_shared_with_any({f.organization_id}) if allowed else false())
         elif kind == "ALL_REQUESTS":
             parts.append(true())
+        # APPROVER adds nothing: no request awaits an approval.
     return or_(*parts) if parts else false()
 
 
-def _search(term: str) -> ColumnElement:
-    escaped = term.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-    pattern = "%" + escaped.replace("*", "%") + "%"
-    return or_(tickets.c.summary.ilike(pattern, escape="\\"), tickets.c.key == term.strip().upper())
+def _like(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    return "%" + escaped.replace("*", "%") + "%"
+
+
+def search_condition(term: str) -> ColumnElement:
+    """JSM's ``searchTerm``: every word of it in the summary, in any order and not necessarily adjacent
+    (``printer fire`` finds "Printer on fire"); ``*`` is a wildcard (``print*``); case does not matter.
+    A request key (``AM-12``) finds that request. The one place this rule is written."""
+    words = [w for w in (w.strip("*") for w in term.split()) if w]
+    if not words:
+        return true()
+    every_word = and_(*(tickets.c.summary.ilike(_like(w), escape="\\") for w in words))
+    return or_(every_word, tickets.c.key == term.strip().upper())
 
 
 # Sortable columns (``sort=created`` ascending, ``sort=-created`` descending); ties go to the newest id.
@@ -97,7 +110,7 @@ def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
     if f.statuses:
         conds.append(tickets.c.status.in_([s.value for s in f.statuses]))
     if f.search:
-        conds.append(_search(f.search))
+        conds.append(search_condition(f.search))
     if f.desk_id is not None:
         conds.append(tickets.c.desk_id == f.desk_id)
     if f.request_type_id is not None:
@@ -136,7 +149,7 @@ def queue_filter(queue: str, desk_id: int, agent_id: str) -> RequestFilter:
     if queue == "mine":
         return RequestFilter(status="OPEN_REQUESTS", assignee=agent_id, **base)
     if queue == "waiting":
-        return RequestFilter(statuses=(Status.WAITING_FOR_SUPPORT,), **base)
+        return RequestFilter(statuses=(Status.WAITING_FOR_CUSTOMER,), **base)
     if queue == "open":
         return RequestFilter(status="OPEN_REQUESTS", **base)
     return RequestFilter(**base)

@@ -1,0 +1,188 @@
+"""The sender: delivers each spool row (one email, one recipient) on its own, the way an MTA would.
+
+- **Accepted** (2xx): the row is marked ``sent`` in its own commit. Should that commit fail (the
+  database is down), the mark is kept in memory and written before anything else is sent, so a
+  database failure after the server accepted an email never sends it again.
+- **Refused for good** (5xx, except authentication failures, which are ours to fix): ``bounced``,
+  with the server's answer; never retried; the other recipients of the event are unaffected.
+- **Refused for now** (4xx, a dropped connection, a timeout): the row waits
+  ``SMTP_RETRY_BASE * 2**(attempts-1)`` seconds (at most ``SMTP_RETRY_MAX``) and is tried again, for
+  ``SMTP_MAX_AGE`` (five days by default, as Postfix's ``maximal_queue_lifetime``); then ``parked``.
+  Other rows go on being sent meanwhile.
+- **The one window that may mail twice**: the sender dies (SIGKILL, power) after the server accepted
+  the email and before the mark commits. The row stays ``sending``; once ``SMTP_LEASE`` has passed,
+  a sender takes it again and sends it again, adding one to ``resent`` (counted, logged).
+
+Several notifier processes share the spool: claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from common.errors import is_database_outage
+from common.events import utc_now
+from common.metrics import EMAILS
+
+from .channels import Channel
+from .store.tables import sent_mail
+
+logger = logging.getLogger(__name__)
+AUTH_CODES = {530, 534, 535, 538}  # the server refuses our credentials: fix the settings, lose nothing
+
+
+@dataclass(frozen=True)
+class SpoolPolicy:
+    retry_base: float = 60.0
+    retry_max: float = 3600.0
+    max_age: float = 5 * 24 * 3600.0
+    lease: float = 600.0
+    batch: int = 50
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for a refusal that retrying cannot change (an SMTP 5xx other than authentication)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 and code not in AUTH_CODES for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500 and exc.smtp_code not in AUTH_CODES
+    return False
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+                         for rcpt, (code, msg) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        return f"{exc.smtp_code} {msg}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Sender:
+    def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
+        self.engine = engine
+        self.channel = channel
+        self.policy = spool_policy or SpoolPolicy()
+        self._lock_rows = engine.dialect.name == "postgresql"
+        self._wake = threading.Event()
+        self._unmarked: list[dict] = []  # outcomes the database has not taken yet
+
+    def wake(self) -> None:
+        """Something was queued: send now rather than at the next poll."""
+        self._wake.set()
+
+    def _claim(self) -> list:
+        t, now = sent_mail, utc_now()
+        due = or_(and_(t.c.status == "queued", t.c.next_attempt_at <= now),
+                  and_(t.c.status == "sending", t.c.sending_since < now - timedelta(seconds=self.policy.lease)))
+        query = (select(t.c.event_id, t.c.recipient, t.c.message, t.c.status, t.c.attempts, t.c.created_at,
+                        t.c.message_id)
+                 .where(due).order_by(t.c.next_attempt_at).limit(self.policy.batch))
+        if self._lock_rows:
+            query = query.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            for row in rows:
+                values = {"status": "sending", "sending_since": now, "attempts": row.attempts + 1}
+                if row.status == "sending":
+                    # Its sender died between handing it over and recording the answer: it may have
+                    # gone out. Sending again is the MTA's choice too (a lost email is worse).
+                    values["resent"] = t.c.resent + 1
+                    logger.warning("email %s to %s was being sent by a sender that stopped; sending it again "
+                                   "(it may arrive twice)", row.message_id, row.recipient)
+                conn.execute(update(t).where(t.c.event_id == row.event_id, t.c.recipient == row.recipient)
+                             .values(**values))
+        return rows
+
+    def _record(self) -> None:
+        t = sent_mail
+        with self.engine.begin() as conn:
+            while self._unmarked:
+                outcome = self._unmarked[0]
+                conn.execute(update(t).where(t.c.event_id == outcome["event_id"],
+                                             t.c.recipient == outcome["recipient"])
+                             .values(**outcome["values"]))
+                self._unmarked.pop(0)
+
+    def _outcome(self, row, exc: BaseException | None) -> dict:
+        now = utc_now()
+        if exc is None:
+            values = {"status": "sent", "sent_at": now, "message": None, "last_error": None, "sending_since": None}
+        elif is_permanent(exc):
+            values = {"status": "bounced", "last_error": describe(exc)[:2000], "sending_since": None}
+            logger.warning("email %s to %s bounced: %s", row.message_id, row.recipient, describe(exc))
+        else:
+            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=now.tzinfo)
+            attempts = row.attempts + 1
+            delay = min(self.policy.retry_max, self.policy.retry_base * 2 ** (attempts - 1))
+            values = {"last_error": describe(exc)[:2000], "sending_since": None}
+            if (now - created).total_seconds() + delay > self.policy.max_age:
+                values["status"] = "parked"
+                logger.error("email %s to %s parked after %d attempts over %.0fs: %s", row.message_id,
+                             row.recipient, attempts, (now - created).total_seconds(), describe(exc))
+            else:
+                values.update(status="queued", next_attempt_at=now + timedelta(seconds=delay))
+                logger.info("email %s to %s deferred %.1fs (attempt %d): %s", row.message_id, row.recipient,
+                            delay, attempts, describe(exc))
+        return {"event_id": row.event_id, "recipient": row.recipient, "values": values}
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Send the due rows; return how many were handled. Raises when the database is unavailable."""
+        self._record()
+        rows = self._claim()
+        for index, row in enumerate(rows):
+            if stop is not None and stop.is_set():
+                self._release(rows[index:])
+                break
+            error: BaseException | None = None
+            try:
+                message = message_from_bytes(row.message, policy=policy.default)
+                self.channel.send(message, [row.recipient])
+            except Exception as exc:  # every failure is an outcome of this row, never of the others
+                error = exc
+            EMAILS.labels("failed" if error else "sent").inc()
+            self._unmarked.append(self._outcome(row, error))
+            try:
+                self._record()
+            except Exception as exc:
+                if not is_database_outage(exc):
+                    raise
+                # The rows claimed are sent all the same; their outcomes wait in memory.
+                logger.warning("database unavailable; %d outcome(s) to record: %s", len(self._unmarked),
+                               str(exc).splitlines()[0])
+        if self._unmarked:
+            self._record()
+        return len(rows)
+
+    def _release(self, rows) -> None:
+        """Give back rows claimed but not tried (stopping): they are no crash, nothing was sent."""
+        t = sent_mail
+        with self.engine.begin() as conn:
+            for row in rows:
+                conn.execute(update(t).where(t.c.event_id == row.event_id, t.c.recipient == row.recipient)
+                             .values(status="queued", sending_since=None, attempts=row.attempts))
+
+    def run_forever(self, stop: threading.Event, idle: float = 1.0, max_backoff: float = 5.0) -> None:
+        """Send until ``stop`` is set; poll every ``idle`` seconds, or at once when woken."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                handled = self.run_once(stop)
+                backoff = 0.2
+                if handled:
+                    continue
+            except Exception as exc:
+                logger.warning("mail sender failed, retrying in %.1fs: %s", backoff, exc)
+                stop.wait(backoff)
+                backoff = min(max_backoff, backoff * 2)
+                continue
+            self._wake.wait(idle)
+            self._wake.clear()
