@@ -79,10 +79,26 @@ def create_app(settings: Settings | None = None,
     for blueprint in (account_bp, requests_bp, request_bp, attachments_bp, profile_bp, agent_bp,
                       organisations_bp, customers_bp, admin_bp):
         app.register_blueprint(blueprint)
+    _register_fixed_addresses(app)
     if settings.dev_mailbox:
         app.register_blueprint(devmail_blueprint(settings.dev_mailbox, settings.dev_mail_in))
     _register_template_helpers(app)
     return app
+
+
+def _register_fixed_addresses(app: Flask) -> None:
+    """Addresses browsers and people type: the icon every page asks for, ``/admin`` itself."""
+    from flask import redirect, send_from_directory, url_for
+
+    @app.get("/favicon.ico")
+    def favicon():
+        response = send_from_directory(app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+        return response
+
+    @app.get("/admin")
+    @app.get("/admin/")
+    def admin_root():
+        return redirect(url_for("admin.desks"))
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..agent.access import admin_required, form_error
 from ..i18n import _
 from ..portal import api
@@ -153,6 +154,9 @@ def add_agents(desk_id: str):
 def remove_agent(desk_id: str):
     """Take one agent off the desk."""
     account_id = request.form.get("account_id", "")
+    if not confirm.confirmed():
+        return confirm.ask(_("Remove %(name)s from this service desk?", name=request.form.get("name") or account_id),
+                           _("Remove"), url_for("admin.desk", desk_id=desk_id))
     try:
         _call("DELETE", f"/api/tickets/desks/{desk_id}/agents", {"accountIds": [account_id]})
     except (Missing, ApiError) as exc:
@@ -211,6 +215,40 @@ def _row_messages(codes: dict[str, str]) -> dict[str, str]:
         "options": _("A list needs at least one option, one per line."),
     }
     return {row: text[code] for row, code in codes.items()}
+
+
+@bp.post("/desks/<desk_id>/requesttypes/<type_id>/settings")
+@admin_required
+def update_request_type(desk_id: str, type_id: str):
+    """Rename the request type or change its description and help text."""
+    values = {k: (request.form.get(k) or "").strip() for k in ("rt_name", "rt_description", "rt_help")}
+    if not values["rt_name"]:
+        return _render_fields(desk_id, type_id, errors={"rt_name": _("Enter the request type's name.")}, status=400)
+    body = {"name": values["rt_name"], "description": values["rt_description"], "helpText": values["rt_help"]}
+    try:
+        _call("PATCH", f"/api/tickets/requesttypes/{type_id}", body)
+    except (Missing, ApiError) as exc:
+        errors, status = _refusal(exc, {"name": "rt_name", "description": "rt_description", "helpText": "rt_help"})
+        return _render_fields(desk_id, type_id, errors=errors, status=status)
+    flash(_("The request type has been saved."), "success")
+    return redirect(url_for("admin.fields", desk_id=desk_id, type_id=type_id))
+
+
+@bp.post("/desks/<desk_id>/requesttypes/<type_id>/remove")
+@admin_required
+def remove_request_type(desk_id: str, type_id: str):
+    """Remove the request type (the service refuses while requests use it, saying why), once confirmed."""
+    if not confirm.confirmed():
+        return confirm.ask(_("Remove this request type?"), _("Remove the request type"),
+                           url_for("admin.fields", desk_id=desk_id, type_id=type_id),
+                           _("Customers can no longer raise it. A request type that requests use cannot be removed."))
+    try:
+        _call("DELETE", f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype/{type_id}")
+    except (Missing, ApiError) as exc:
+        errors, status = _refusal(exc)
+        return _render_fields(desk_id, type_id, errors=errors, status=status)
+    flash(_("The request type has been removed."), "success")
+    return redirect(url_for("admin.desk", desk_id=desk_id))
 
 
 @bp.post("/desks/<desk_id>/requesttypes/<type_id>")

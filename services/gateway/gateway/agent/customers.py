@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from common.errors import ApiError
 from common.jsm import parse_int
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api
 from ..portal.presenters import page_window, paged_values
@@ -64,6 +65,10 @@ def _back() -> str:
 def set_active(account_id: str):
     """Deactivate (sessions end at once) or activate a customer."""
     activate = request.form.get("action") == "activate"
+    if not activate and not confirm.confirmed():
+        return confirm.ask(_("Deactivate %(name)s?", name=request.form.get("name") or account_id),
+                           _("Deactivate the account"), _back(),
+                           _("They are logged out at once and can no longer log in until an agent activates them again."))
     api.post(f"/api/identity/accounts/{account_id}/{'activate' if activate else 'deactivate'}")
     flash(_("The account has been activated.") if activate else _("The account has been deactivated."), "success")
     return redirect(_back())

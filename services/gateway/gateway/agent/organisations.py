@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api, directory
 from ..portal.forms import GENERAL, email_list, errors_from
@@ -101,7 +102,11 @@ def rename(org_id: str):
 @bp.post("/<org_id>/delete")
 @agent_required
 def delete(org_id: str):
-    """Delete the organisation (its requests stay, shared with nobody through it)."""
+    """Delete the organisation (its requests stay, shared with nobody through it), once confirmed."""
+    if not confirm.confirmed():
+        return confirm.ask(_("Delete this organisation?"), _("Delete the organisation"),
+                           url_for("organisations.show", org_id=org_id),
+                           _("Its requests stay, but its members no longer see them through it."))
     api.call("DELETE", f"{BASE}/{org_id}")
     flash(_("The organisation has been deleted."), "success")
     return redirect(url_for("organisations.index"))
@@ -131,6 +136,10 @@ def add_members(org_id: str):
 def remove_member(org_id: str):
     """Take one person out of the organisation."""
     account_id = request.form.get("account_id", "")
+    if not confirm.confirmed():
+        return confirm.ask(_("Remove %(name)s from the organisation?", name=request.form.get("name") or account_id),
+                           _("Remove"), url_for("organisations.show", org_id=org_id),
+                           _("They stop seeing the requests shared with the organisation."))
     try:
         api.call("DELETE", f"{BASE}/{org_id}/members", json={"accountIds": [account_id]})
     except ApiError as exc:

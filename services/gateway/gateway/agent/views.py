@@ -1,103 +1,57 @@
-"""Agent console: queues per desk with counts, the full ticket (internal notes too), replies, transitions,
-assignment, invitations."""
+"""Agent console: the routes of ``/agent``; the full ticket (internal notes, history, the customer's context),
+replies, transitions and assignment, invitations."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
-from common.jsm import parse_int
 
 from ..i18n import _
-from ..portal import api, attachments, directory
+from ..portal import api, attachments, directory, timeline
 from ..portal import session as auth
 from ..portal.forms import GENERAL, email_list, errors_from
-from ..portal.presenters import page_window, paged_values
-from ..portal.views_request import load_detail
+from ..portal.presenters import paged_values
+from ..portal.views_request import find_people, load_detail
+from . import queues, raise_request, request_work
 from .access import agent_required, form_error
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
-QUEUES = ("open", "unassigned", "mine", "waiting", "all")
-PAGE_SIZE = 25
-COUNT_LIMIT = 100
+bp.add_url_rule("", "home", queues.home, strict_slashes=False)
+bp.add_url_rule("/bulk", "bulk", queues.bulk, methods=["POST"])
+bp.add_url_rule("/raise", "raise_request", raise_request.choose)
+bp.add_url_rule("/raise/<desk_id>/<type_id>", "raise_form", raise_request.form, methods=["GET", "POST"])
 
 
-def queue_labels() -> dict[str, str]:
-    """Queue id -> translated label."""
-    return {
-        "open": _("All open"), "unassigned": _("Unassigned"), "mine": _("Assigned to me"),
-        "waiting": _("Waiting for customer"), "all": _("All requests"),
-    }
-
-
-@bp.get("", strict_slashes=False)
-@agent_required
-def home():
-    """A desk's queue."""
-    desks = directory.worked_desks()
-    desk = request.args.get("desk") or (str(desks[0]["id"]) if desks else "")
-    queue = request.args.get("queue", "open")
-    queue = queue if queue in QUEUES else "open"
-    start = parse_int(request.args.get("start"), 0, "start")
-    items, window = [], page_window(0, PAGE_SIZE, 0, True)
-    if desk:
-        answer = api.get("/api/tickets/queues", serviceDeskId=desk, queue=queue, start=start, limit=PAGE_SIZE)
-        items = paged_values(answer)
-        window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
-    return render_template("agent/home.html", desks=desks, desk=desk, queue=queue, queues=queue_labels(),
-                           items=items, window=window, counts=queue_counts(desk) if desk else {},
-                           page_args=lambda at: urlencode({"desk": desk, "queue": queue, "start": at}))
-
-
-def queue_counts(desk: str) -> dict[str, str]:
-    """Queue id -> how many requests it holds ("100+" past one page of the API; "" when unknown)."""
-    counts = {}
-    for name in QUEUES:
-        try:
-            answer = api.get("/api/tickets/queues", serviceDeskId=desk, queue=name, limit=COUNT_LIMIT) or {}
-        except ApiError as exc:
-            if exc.status >= 500:
-                raise
-            logger.info("queue %s of desk %s could not be counted: %s", name, desk, exc)
-            counts[name] = ""
-            continue
-        # A future total from the service is used as is; the page size is the fallback count.
-        total = answer.get("total")
-        size = len(paged_values(answer))
-        if isinstance(total, int):
-            counts[name] = str(total)
-        else:
-            counts[name] = str(size) if answer.get("isLastPage", True) else f"{size}+"
-    return counts
-
-
-def desk_agents(desk_id: str) -> list[dict] | None:
-    """The agents of a desk (UserDTO), or None when the tickets service cannot list them."""
-    try:
-        return paged_values(api.get(f"/api/tickets/desks/{desk_id}/agents", limit=100))
-    except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        logger.info("agents of desk %s not listed: %s", desk_id, exc)
-        return None
-
-
-def _render_ticket(key: str, errors: dict | None = None, body: str = "", status: int = 200):
+def render_ticket(key: str, errors: dict | None = None, body: str = "", status: int = 200,
+                   people_query: str = ""):
     detail = load_detail(key)
     comments = paged_values(api.get(f"/rest/servicedeskapi/request/{key}/comment", public="true",
                                     internal="true", limit=100))
-    agents = desk_agents(str(detail["req"].get("serviceDeskId", "")))
+    desk_id = str(detail["req"].get("serviceDeskId", ""))
+    agents = queues.desk_agents(desk_id)
     my_id = (auth.current_account() or {}).get("id")
     files = attachments.listed(key)
     emails = original_emails(key)
     return render_template("agent/request.html", comments=comments, errors=errors or {}, body=body,
                            agents=agents, my_id=my_id, attachments=files,
-                           files_by_comment=attachments.by_comment(files), emails=emails, **detail), status
+                           files_by_comment=attachments.by_comment(files), emails=emails,
+                           timeline=timeline.build(timeline.history(key), comments), context=customer_context(key),
+                           people_query=people_query, people=find_people(people_query, desk_id), **detail), status
+
+
+def customer_context(key: str) -> dict | None:
+    """The reporter's organisations and other latest requests (None when the service will not say)."""
+    try:
+        return api.get(f"/api/tickets/requests/{key}/context")
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        logger.info("context of %s not read: %s", key, exc)
+        return None
 
 
 def original_emails(key: str) -> dict:
@@ -123,7 +77,7 @@ def assign(key: str):
     except ApiError as exc:
         if not form_error(exc):
             raise
-        return _render_ticket(key, {"assignee": exc.message}, status=400)
+        return render_ticket(key, {"assignee": exc.message}, status=400)
     flash(_("The assignee has been changed.") if choice else _("The request is now unassigned."), "success")
     return redirect(url_for("agent.ticket", key=key))
 
@@ -131,8 +85,21 @@ def assign(key: str):
 @bp.get("/requests/<key>")
 @agent_required
 def ticket(key: str):
-    """The whole ticket, internal notes included."""
-    return _render_ticket(key)
+    """The whole ticket, internal notes included (and people found by the participant search)."""
+    return render_ticket(key, people_query=(request.args.get("people") or "").strip()[:100])
+
+
+@bp.post("/requests/<key>/work")
+@agent_required
+def work(key: str):
+    """Assignment and status change from one form, applied together in one transaction."""
+    problem = request_work.apply(key)
+    if problem:
+        return render_ticket(key, problem, status=400)
+    return redirect(url_for("agent.ticket", key=key))
+
+
+bp.add_url_rule("/requests/<key>/edit", "edit", request_work.edit, methods=["GET", "POST"])
 
 
 @bp.post("/requests/<key>/comment")
@@ -143,7 +110,7 @@ def reply(key: str):
     public = request.form.get("visibility", "public") != "internal"
     files = attachments.chosen_files()
     if not body and not files:
-        return _render_ticket(key, {"body": _("Write a message or attach a file before sending.")}, status=400)
+        return render_ticket(key, {"body": _("Write a message or attach a file before sending.")}, status=400)
     try:
         if files:
             desk_id = str(api.get(f"/rest/servicedeskapi/request/{key}").get("serviceDeskId", ""))
@@ -154,7 +121,7 @@ def reply(key: str):
         if not form_error(exc) and exc.status != 503:
             raise
         problem = {attachments.FIELD: attachments.refusal(exc)} if files else errors_from(exc, {"body": "body"})
-        return _render_ticket(key, problem, body, status=400)
+        return render_ticket(key, problem, body, status=400)
     if not body:
         flash(_("Your files have been attached.") if public else _("Your internal files have been attached."),
               "success")
@@ -169,13 +136,13 @@ def transition(key: str):
     """Move the ticket to another status."""
     transition_id = request.form.get("transition", "")
     if not transition_id:
-        return _render_ticket(key, {"transition": _("Choose a status change.")}, status=400)
+        return render_ticket(key, {"transition": _("Choose a status change.")}, status=400)
     try:
         api.post(f"/rest/servicedeskapi/request/{key}/transition", {"id": transition_id})
     except ApiError as exc:
         if not form_error(exc):
             raise
-        return _render_ticket(key, {GENERAL: exc.message}, status=400)
+        return render_ticket(key, {GENERAL: exc.message}, status=400)
     flash(_("The status has been changed."), "success")
     return redirect(url_for("agent.ticket", key=key))
 

@@ -71,12 +71,32 @@ def language():
     return redirect(auth.safe_next(request.form.get("next"), url_for("account.login")))
 
 
-def _password_link_page(path: str, template: str, incomplete_title: str, incomplete_message: str):
+def link_is_dead(token: str, purpose: str) -> bool:
+    """Whether identity says an emailed link no longer works (an unreachable check shows the form)."""
+    try:
+        answer = api.post("/api/identity/links/check", {"token": token, "purpose": purpose}, anonymous=True) or {}
+    except ApiError as exc:
+        logger.info("link check failed: %s", exc)
+        return False
+    return answer.get("valid") is False
+
+
+def dead_link_page(purpose: str):
+    """The page a used or expired link opens: what happened and where to get a new one."""
+    ask = url_for("account.forgot_password") if purpose == "reset" else url_for("account.login")
+    return render_template("portal/message.html", title=_("This link no longer works"),
+                           message=link_expired_message(), link=ask,
+                           link_label=_("Ask for a new link") if purpose == "reset" else _("Go to the login page")), 410
+
+
+def _password_link_page(path: str, template: str, incomplete_title: str, incomplete_message: str, purpose: str):
     """Invitation accept and sign-up confirm: the emailed link's form, then set a password and log in."""
     token = request.values.get("token", "")
     if not token:
         return render_template("portal/message.html", title=incomplete_title, message=incomplete_message), 400
     if request.method == "GET":
+        if link_is_dead(token, purpose):
+            return dead_link_page(purpose)
         return render_template(template, errors={}, token=token, display_name="")
     errors: dict[str, str] = {}
     display_name = require(request.form, errors, "display_name", _("Enter your name."))
@@ -119,7 +139,7 @@ def invitation():
     """An invited customer chooses a name and password, then is logged in."""
     return _password_link_page(
         "/api/identity/invitations/accept", "portal/invitation.html", _("Invitation link incomplete"),
-        _("This link has no invitation code. Open the link from your invitation email again."))
+        _("This link has no invitation code. Open the link from your invitation email again."), "invite")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -150,7 +170,7 @@ def signup_confirm():
     """The sign-up link: choose a name and password, then log in."""
     return _password_link_page(
         "/api/identity/signup/confirm", "portal/signup_confirm.html", _("Sign-up link incomplete"),
-        _("This link has no sign-up code. Open the link from your email again."))
+        _("This link has no sign-up code. Open the link from your email again."), "signup")
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -185,6 +205,8 @@ def reset_password():
         return render_template("portal/message.html", title=_("Reset link incomplete"),
                                message=_("This link has no reset code. Ask for a new link.")), 400
     if request.method == "GET":
+        if link_is_dead(token, "reset"):
+            return dead_link_page("reset")
         return render_template("portal/reset.html", errors={}, token=token)
     errors: dict[str, str] = {}
     password = new_password(request.form, errors)

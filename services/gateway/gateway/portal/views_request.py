@@ -7,17 +7,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..i18n import _
-from . import api, attachments, directory
+from . import api, attachments, directory, timeline
 from .forms import GENERAL, errors_from
 from .presenters import paged_values
-from .session import current_account, login_required
+from .session import current_account, is_agent, login_required
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("request", __name__, url_prefix="/portal/requests")
 
 PEOPLE_LIMIT = 10
+CLOSE, CANCEL = "5", "7"  # transition ids of the tickets service's table that end a request
+CONFIRMED_TRANSITIONS = (CLOSE, CANCEL)
 
 
 def _path(key: str, tail: str = "") -> str:
@@ -81,7 +84,8 @@ def render_request(key: str, errors: dict | None = None, comment: str = "", stat
     detail = load_detail(key)
     comments = paged_values(api.get(_path(key, "/comment"), public="true", internal="false", limit=100))
     files = attachments.listed(key)
-    return render_template("portal/request.html", comments=comments, errors=errors or {}, comment=comment,
+    entries = timeline.build(timeline.history(key), comments, kinds=timeline.CUSTOMER_KINDS)
+    return render_template("portal/request.html", comments=comments, timeline=entries, errors=errors or {}, comment=comment,
                            member_of_shared=member_of_shared(detail), people_query=people_query,
                            people=find_people(people_query, str(detail["req"].get("serviceDeskId", ""))),
                            attachments=files, files_by_comment=attachments.by_comment(files), **detail), status
@@ -122,6 +126,11 @@ def comment(key: str):
 def transition(key: str):
     """Close, reopen or any other transition offered to the customer."""
     transition_id = request.form.get("transition", "")
+    if transition_id in CONFIRMED_TRANSITIONS and not confirm.confirmed():
+        return confirm.ask(_("Close %(key)s?", key=key) if transition_id == CLOSE else _("Cancel %(key)s?", key=key),
+                           _("Close request") if transition_id == CLOSE else _("Cancel request"),
+                           url_for("request.view", key=key),
+                           _("A closed request takes no more comments; you can raise a new one at any time."))
     try:
         api.post(_path(key, "/transition"), {"id": transition_id, "additionalComment": {"body": None}})
     except ApiError as exc:
@@ -148,9 +157,47 @@ def add_participant(key: str):
     except ApiError as exc:
         if exc.status >= 500 or exc.status == 403:
             raise
-        return render_request(key, {"participant": exc.message}, status=400)
+        return _back_to_page(key, {"participant": exc.message})
     flash(_("%(who)s can now see this request.", who=who), "success")
-    return redirect(url_for("request.view", key=key))
+    return redirect(_page_of(key) + "#participants")
+
+
+@bp.post("/<key>/participants/remove")
+@login_required
+def remove_participant(key: str):
+    """Take a participant off the request, once confirmed."""
+    account_id = (request.form.get("account_id") or "").strip()
+    who = (request.form.get("name") or "").strip() or account_id
+    if not account_id:
+        return _back_to_page(key, {GENERAL: _("Choose the person to remove.")})
+    if not confirm.confirmed():
+        return confirm.ask(_("Remove %(who)s from %(key)s?", who=who, key=key), _("Remove"), _page_of(key),
+                           _("They will no longer see this request unless it is shared with their organisation."))
+    try:
+        api.call("DELETE", _path(key, "/participant"), json={"accountIds": [account_id]})
+    except ApiError as exc:
+        if exc.status >= 500 or exc.status == 404:
+            raise
+        return _back_to_page(key, {GENERAL: exc.message})
+    flash(_("%(who)s is no longer a participant.", who=who), "success")
+    return redirect(_page_of(key) + "#participants")
+
+
+def _from_console() -> bool:
+    return request.form.get("page") == "agent" and is_agent()
+
+
+def _page_of(key: str) -> str:
+    """The page the form was sent from: the console's or the portal's request page."""
+    return url_for("agent.ticket", key=key) if _from_console() else url_for("request.view", key=key)
+
+
+def _back_to_page(key: str, errors: dict):
+    if _from_console():
+        from ..agent.views import render_ticket
+
+        return render_ticket(key, errors, status=400)
+    return render_request(key, errors, status=400)
 
 
 @bp.route("/<key>/mute", methods=["GET", "POST"])

@@ -81,7 +81,7 @@ def desk(desk_id: str):
 SHARE_FIELD = "organizations"
 
 
-def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict], dict | None]:
+def type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict], dict | None]:
     """The request type, its form fields, and its "Share with" field (taken out of the list) if any."""
     base = f"/rest/servicedeskapi/servicedesk/{desk_id}/requesttype/{type_id}"
     request_type = api.get(base)
@@ -92,8 +92,31 @@ def _type_and_fields(desk_id: str, type_id: str) -> tuple[dict, list[dict], dict
             share_field = field
         elif field.get("visible", True) is not False:
             field["kind"] = field_kind(field)
+            field["maxLength"] = ((field.get("jiraSchema") or {}).get("configuration") or {}).get("maxLength")
             fields.append(field)
     return request_type, fields, share_field
+
+
+def check_fields(fields: list[dict], values: dict[str, str]) -> dict[str, str]:
+    """Errors of the form's fields, in the page's language: required ones and the length limits."""
+    errors = {}
+    for field in fields:
+        name, value = field.get("name") or field["fieldId"], values.get(field["fieldId"], "")
+        limit = field.get("maxLength")
+        if field.get("required") and not value.strip():
+            errors[field["fieldId"]] = _("Fill in “%(field)s”.", field=name)
+        elif isinstance(limit, int) and len(value.strip()) > limit:
+            errors[field["fieldId"]] = _("“%(field)s” can be at most %(max)s characters long (%(count)s now).",
+                                         field=name, max=limit, count=len(value.strip()))
+    return errors
+
+
+def field_error_map(fields: list[dict]) -> dict[str, str]:
+    """API error keys (``requestFieldValues.<id>`` or the bare id) -> the form field they belong to."""
+    out = {}
+    for field in fields:
+        out[field["fieldId"]] = out[f"requestFieldValues.{field['fieldId']}"] = field["fieldId"]
+    return out
 
 
 def _share_choices(share_field: dict | None) -> tuple[list[dict], str]:
@@ -111,7 +134,7 @@ def _share_choices(share_field: dict | None) -> tuple[list[dict], str]:
 def create(desk_id: str, type_id: str):
     """The request form of one request type, with the "Share with" choice."""
     desk_dto = directory.desk(desk_id)
-    request_type, fields, share_field = _type_and_fields(desk_id, type_id)
+    request_type, fields, share_field = type_and_fields(desk_id, type_id)
     organisations, default = _share_choices(share_field)
     values = {f["fieldId"]: request.form.get(f["fieldId"], "") for f in fields}
     related = (request.args.get("related") or "").strip()[:32]
@@ -121,9 +144,7 @@ def create(desk_id: str, type_id: str):
     share = request.form.get("share", default) if request.method == "POST" else default
     errors: dict[str, str] = {}
     if request.method == "POST":
-        for field in fields:
-            if field.get("required") and not values[field["fieldId"]].strip():
-                errors[field["fieldId"]] = _("Fill in “%(field)s”.", field=field.get("name") or field["fieldId"])
+        errors.update(check_fields(fields, values))
         allowed = {str(o.get("id")) for o in organisations}
         if share and share not in allowed:
             errors["share"] = _("Choose one of your organisations, or Private.")
@@ -147,7 +168,7 @@ def create(desk_id: str, type_id: str):
             except ApiError as exc:
                 if exc.status >= 500 or exc.status in (403, 404):
                     raise
-                errors = errors_from(exc, {f["fieldId"]: f["fieldId"] for f in fields})
+                errors = errors_from(exc, field_error_map(fields))
             else:
                 key = created["issueKey"]
                 flash(_("Your request %(key)s has been created.", key=key), "success")

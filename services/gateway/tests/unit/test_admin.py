@@ -115,7 +115,10 @@ def test_add_and_remove_desk_agents(client, desk_data):
 
     client.post("/admin/desks/1/agents", data={"emails": "zoe@example.com", "csrf_token": token})
     assert json.loads(tickets.last("/agents").content) == {"emails": ["zoe@example.com"]}
-    client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token})
+    asked = client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token})
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    assert tickets.last("/agents").method == "POST"  # nothing removed before the confirmation
+    client.post("/admin/desks/1/agents/remove", data={"account_id": "u-agent", "csrf_token": token, "confirmed": "1"})
     assert tickets.last("/agents").method == "DELETE"
     assert json.loads(tickets.last("/agents").content) == {"accountIds": ["u-agent"]}
 
@@ -182,3 +185,25 @@ def test_fields_on_a_service_without_the_endpoint(client, desk_data):
 
     assert page.status_code == 501
     assert "PUT /api/tickets/requesttypes/10/fields" in page.get_data(as_text=True)
+
+
+def test_edit_and_remove_a_request_type_through_the_admin_api(client, desk_data):
+    _, tickets = desk_data
+    admin_data(tickets)
+    tickets.on("PATCH", "/api/tickets/requesttypes/10", {"id": "10", "name": "Outage"})
+    tickets.on("DELETE", "/rest/servicedeskapi/servicedesk/1/requesttype/10",
+               {"errorMessage": "Request type 'Incident' is used by 3 request(s) and cannot be removed."}, status=400)
+    log_in(client, "admin@example.com")
+    page = client.get("/admin/desks/1/requesttypes/10").get_data(as_text=True)
+    assert 'class="fields-table"' in page and 'id="field-rt_name"' in page
+    token = csrf_of(client, "/admin/desks/1/requesttypes/10")
+
+    saved = client.post("/admin/desks/1/requesttypes/10/settings", data={
+        "rt_name": "Outage", "rt_description": "Down", "rt_help": "Say since when", "csrf_token": token})
+    assert saved.status_code == 302
+    assert json.loads(tickets.last("/requesttypes/10").content) == {
+        "name": "Outage", "description": "Down", "helpText": "Say since when"}
+    asked = client.post("/admin/desks/1/requesttypes/10/remove", data={"csrf_token": token})
+    assert "Remove this request type?" in asked.get_data(as_text=True)
+    refused = client.post("/admin/desks/1/requesttypes/10/remove", data={"csrf_token": token, "confirmed": "1"})
+    assert refused.status_code == 400 and "is used by 3 request(s)" in refused.get_data(as_text=True)

@@ -61,7 +61,11 @@ def test_organisation_page_rename_delete_members_and_desks(client, desk_data):
     client.post("/agent/organisations/1/members", data={"emails": "bob@example.com, carol@example.com",
                                                         "csrf_token": token})
     assert json.loads(identity.last("/members").content) == {"emails": ["bob@example.com", "carol@example.com"]}
-    client.post("/agent/organisations/1/members/remove", data={"account_id": "u-alice", "csrf_token": token})
+    asked = client.post("/agent/organisations/1/members/remove", data={"account_id": "u-alice", "csrf_token": token})
+    assert "Remove u-alice from the organisation?" in asked.get_data(as_text=True)
+    assert identity.last("/members").method == "POST"  # nothing removed before the confirmation
+    client.post("/agent/organisations/1/members/remove", data={"account_id": "u-alice", "csrf_token": token,
+                                                               "confirmed": "1"})
     assert identity.last("/members").method == "DELETE"
     assert json.loads(identity.last("/members").content) == {"accountIds": ["u-alice"]}
     client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "unlink", "csrf_token": token})
@@ -69,7 +73,10 @@ def test_organisation_page_rename_delete_members_and_desks(client, desk_data):
     assert json.loads(tickets.last("/servicedesk/1/organization").content) == {"organizationId": 1}
     client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "link", "csrf_token": token})
     assert tickets.last("/servicedesk/1/organization").method == "POST"
-    response = client.post("/agent/organisations/1/delete", data={"csrf_token": token})
+    asked = client.post("/agent/organisations/1/delete", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert not any(r.method == "DELETE" and r.url.path == "/api/identity/organisations/1" for r in identity.requests)
+    response = client.post("/agent/organisations/1/delete", data={"csrf_token": token, "confirmed": "1"})
     assert response.headers["Location"].endswith("/agent/organisations")
     assert identity.last("/organisations/1").method == "DELETE"
 
@@ -124,8 +131,13 @@ def test_deactivate_activate_and_resend(client, desk_data):
     log_in(client, "agent@example.com")
     token = csrf_of(client, "/agent/customers")
 
+    asked = client.post("/agent/customers/u-carol/active", data={"action": "deactivate", "q": "car",
+                                                                 "name": "carol@example.com", "csrf_token": token})
+    page = asked.get_data(as_text=True)
+    assert "Deactivate carol@example.com?" in page and 'name="action" value="deactivate"' in page
+    assert not any(r.url.path.endswith("/deactivate") for r in identity.requests)
     back = client.post("/agent/customers/u-carol/active", data={"action": "deactivate", "q": "car",
-                                                                "csrf_token": token})
+                                                                "confirmed": "1", "csrf_token": token})
     assert back.headers["Location"].endswith("/agent/customers?q=car")
     assert identity.last("/deactivate").method == "POST"
     client.post("/agent/customers/u-dan/active", data={"action": "activate", "csrf_token": token})

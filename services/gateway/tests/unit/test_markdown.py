@@ -90,7 +90,8 @@ def test_portal_and_console_render_the_same_safe_html(client, desk_data):
     for path in ("/portal/requests/AM-1", "/agent/requests/AM-1"):
         html = client.get(path).get_data(as_text=True)
         assert "<strong>Since Monday</strong>" in html and "&lt;script&gt;alert(1)" in html
-        # The only script is the page's own file (paste and drop of attachments), never user text.
-        assert html.count("<script") == 1 and '<script src="/static/attachments.js" defer>' in html
+        # The only scripts are the page's own files (attachments, confirmations), never user text.
+        assert html.count("<script") == 2 and '<script src="/static/attachments.js" defer>' in html
+        assert '<script src="/static/confirm.js" defer>' in html
         assert "<img" not in html and 'href="javascript' not in html
         assert "<em>ok</em>" in html

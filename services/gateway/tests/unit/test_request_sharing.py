@@ -12,16 +12,24 @@ def detail(tickets, reporter="u-alice", participants=(), organizations=(), subsc
         "participants": [{"accountId": p, "displayName": p} for p in participants], "subscribed": subscribed})
 
 
-def test_shared_line_names_the_organisation(client, desk_data):
+def _shared_with(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<dt>Shared with</dt>\s*<dd>([^<]*)</dd>", html)
+
+
+def test_shared_with_names_the_organisation_once(client, desk_data):
     log_in(client)
-    assert "Shared with Acme Media" in client.get("/portal/requests/AM-1").get_data(as_text=True)
+    html = client.get("/portal/requests/AM-1").get_data(as_text=True)
+    assert _shared_with(html) == ["Acme Media"] and html.count("Shared with") == 1
 
 
 def test_private_request_says_so(client, desk_data):
     _, tickets = desk_data
     detail(tickets)
     log_in(client)
-    assert '<p class="sharing">Private</p>' in client.get("/portal/requests/AM-1").get_data(as_text=True)
+    html = client.get("/portal/requests/AM-1").get_data(as_text=True)
+    assert _shared_with(html) == ["Private request"] and html.count("Shared with") == 1
 
 
 def test_people_search_is_a_plain_get_form_with_add_buttons(client, desk_data):

@@ -67,6 +67,19 @@ def context() -> dict:
                              {"fieldId": "", "name": "", "required": False, "type": "text", "options": ""}],
         "people": [{"accountId": "u-c", "displayName": "Carol", "emailAddress": "carol@example.com"}],
         "people_query": "car", "member_of_shared": True,
+        # Console queue, timeline, customer context, raise on behalf, confirmation pages.
+        "state": {"desk": "1", "queue": "open", "sort": "-created", "start": 0,
+                  "filters": {"q": "printer", "status": "In progress", "type": "10", "assignee": "u", "org": "1"}},
+        "total": 1, "statuses": ["Waiting for support", "In progress"], "bulk_transitions": [("1", "Start progress")],
+        "page_address": lambda state, **changes: "desk=1", "sort_link": lambda state, column: ("sort=key", "none"),
+        "timeline": [{"type": "change", "kind": "status", "text": "changed the status", "actor": {"displayName": "A"},
+                      "date": date(), "internal": False},
+                     {"type": "comment", "comment": {"id": "1", "body": "hi", "public": False, "created": date(),
+                                                     "author": {"displayName": "A"}}, "internal": True}],
+        "context": {"organizations": [{"id": "1", "name": "Acme Media"}], "recentRequests": [request_dto("AM-2")]},
+        "customer": "alice@example.com", "question": "Remove Bob?", "detail": "Bob stops seeing it.",
+        "action_label": "Remove", "action": "/portal/requests/AM-1/participants/remove",
+        "hidden_fields": [("account_id", "u-b")], "back": "/portal/requests/AM-1",
     }
 
 

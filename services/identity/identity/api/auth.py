@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from common.auth import jwks_document, optional_principal
+from common.errors import ValidationFailed
 from common.jsm import json_body
 
-from ..services import invitations, passwords, sessions, signup
+from ..services import invitations, passwords, sessions, signup, tokens
 from . import account_json, client_address, deps, requested_language
 
 bp = Blueprint("identity_auth", __name__, url_prefix="/api/identity")
@@ -42,6 +43,18 @@ def jwks():
     response = jsonify(jwks_document(deps().issuer.public_pem))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.post("/links/check")
+def check_link():
+    """Whether an invitation, sign-up or reset link still works; nothing is used up."""
+    body = json_body()
+    errors = {name: ["Required: a string."] for name in ("token", "purpose") if not isinstance(body.get(name), str)}
+    if isinstance(body.get("purpose"), str) and body["purpose"] not in tokens.PURPOSES:
+        errors["purpose"] = [f"One of: {', '.join(tokens.PURPOSES)}."]
+    if errors:
+        raise ValidationFailed("Give the link's token and its purpose (invite, signup or reset).", errors=errors)
+    return jsonify({"valid": tokens.is_usable(deps(), body["token"], body["purpose"])})
 
 
 @bp.post("/invitations/accept")

@@ -25,6 +25,20 @@ def issue(deps: Deps, uow: UnitOfWork, account: Account, purpose: str, ttl: int)
     return deps.settings.link(LINK_PATHS[purpose], secret), token
 
 
+PURPOSES = tuple(LINK_PATHS)
+
+
+def is_usable(deps: Deps, secret: object, purpose: str) -> bool:
+    """Whether an emailed link would still be accepted (pages say so before the form is filled in)."""
+    if purpose not in PURPOSES or not isinstance(secret, str) or not secret or len(secret) > 512:
+        return False
+    with deps.uow() as uow:
+        token = uow.repo.one_time_token(hash_secret(secret))
+        account = uow.repo.account(token.account_id) if token is not None else None
+        return (token is not None and token.purpose == purpose and token.state(deps.now()) == "valid"
+                and account is not None and account.active)
+
+
 def redeem(deps: Deps, uow: UnitOfWork, secret: object, purpose: str) -> Account:
     """Use a token once and return its account; raise TokenRejected (empty, unknown, used, revoked, expired)."""
     secret = require_secret(secret)

@@ -92,6 +92,20 @@ def test_change_password_needs_the_current_one(api):
     api.login("alice@example.com", "another sturdy passphrase")
 
 
+def test_a_link_check_says_whether_a_link_still_works_and_uses_nothing(api, outbox):
+    api.user("alice@example.com")
+    _forgot(api, "alice@example.com")
+    token = api.link_token(outbox("password.reset_requested.v1")[0]["data"]["link"])
+    check = lambda secret, purpose="reset": api.call(  # noqa: E731
+        "POST", "/api/identity/links/check", {"token": secret, "purpose": purpose}).get_json()["valid"]
+    assert check(token) is True and check(token) is True  # checking twice uses nothing
+    assert check(token, "invite") is False and check("not-a-token") is False
+    assert api.call("POST", "/api/identity/links/check", {"purpose": "reset"}).status_code in (400, 422)
+    assert api.call("POST", "/api/identity/password/reset",
+                    {"token": token, "password": "another sturdy passphrase"}).status_code == 204
+    assert check(token) is False
+
+
 def test_forgot_for_an_invitee_who_never_accepted_sends_a_fresh_invitation(api, outbox):
     agent = api.token_for("agent@example.com", "agent")
     assert api.call("POST", "/api/identity/invitations", {"emails": ["late@example.com"]}, agent).status_code in (

@@ -6,9 +6,9 @@ def register(app: Flask) -> None:
     """Mount every blueprint of the service on ``app``."""
     from common import jsm_operations
 
-    from . import admin, attachments, conversation, desks, jira, native, requests
+    from . import admin, attachments, console, conversation, desks, jira, native, requests
 
-    for module in (desks, requests, conversation, attachments, native, jira, admin):
+    for module in (desks, requests, conversation, attachments, native, console, jira, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(attachments.native_bp)
     app.register_blueprint(jsm_operations.blueprint())  # JSM operations we do not serve: 501

@@ -71,12 +71,14 @@ def request_type(rt: RequestType, organizations: dict[int, str] | None = None, i
 
 
 def _schema(spec) -> dict:
+    # JSM's JsonTypeBean carries field settings in ``configuration``: pages set maxlength from it.
+    limit = {"configuration": {"maxLength": spec.max_length}}
     if spec.field_id in ("summary", "description"):
-        return {"type": "string", "system": spec.field_id}
+        return {"type": "string", "system": spec.field_id, **limit}
     if spec.type == SELECT:
         return {"type": "option", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:select"}
     kind = "textarea" if spec.type == TEXTAREA else "textfield"
-    return {"type": "string", "custom": f"com.atlassian.jira.plugin.system.customfieldtypes:{kind}"}
+    return {"type": "string", "custom": f"com.atlassian.jira.plugin.system.customfieldtypes:{kind}", **limit}
 
 
 def request_type_fields(rt: RequestType, organizations: dict[int, str], is_agent: bool) -> dict:

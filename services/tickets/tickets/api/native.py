@@ -3,33 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from common.errors import BadRequest
-from common.jsm import json_body, paged, paging, parse_int
+from common.jsm import json_body, parse_int
 
 from ..services import conversation as conv
 from ..services.people import search_people
 from ..services import requests as svc
-from ..store.queries import QUEUES, queue_filter
 from . import dto
 from .caller import caller, uow
-from .params import parse_id
 from .schemas import AssignIn, EditIn, ShareIn
 
 bp = Blueprint("native", __name__, url_prefix="/api/tickets")
-
-
-@bp.get("/queues")
-def queues():
-    principal = caller()
-    start, limit = paging()
-    name = request.args.get("queue") or "open"
-    if name not in QUEUES:
-        raise BadRequest(f"queue '{name}' is not one of {', '.join(QUEUES)}.")
-    if not request.args.get("serviceDeskId"):
-        raise BadRequest("Query parameter 'serviceDeskId' is required.")
-    desk_id = parse_id(request.args.get("serviceDeskId"), "serviceDeskId", minimum=1)
-    found, last = svc.queue(uow(), principal, queue_filter(name, desk_id, principal.id), start, limit)
-    return jsonify(paged([dto.customer_request(v) for v in found], start, limit, last))
 
 
 @bp.get("/requests/<ref>")
@@ -55,10 +38,23 @@ def request_detail(ref):
 @bp.get("/requests/<ref>/history")
 def history(ref):
     """Every change of the request, oldest first."""
-    entries, people = svc.history(uow(), caller(), ref)
+    entries, people, organizations = svc.history(uow(), caller(), ref)
+
+    def named(kind, value):
+        # The people and organisations an entry names, so pages need no look-up of their own.
+        if not value:
+            return {}
+        if kind in svc.PERSON_KINDS:
+            return {"user": dto.user(value, people)}
+        if kind in svc.ORGANISATION_KINDS and value.isdigit():
+            return {"organization": dto.organization(int(value), organizations.get(int(value), value))}
+        return {}
+
     return jsonify({"values": [{
         "kind": e.kind, "field": e.field, "from": e.from_value, "to": e.to_value,
-        "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at)} for e in entries]})
+        "actor": dto.user(e.actor_id, people), "at": dto.date_dto(e.at),
+        **({"fromNamed": n} if (n := named(e.kind, e.from_value)) else {}),
+        **({"toNamed": n} if (n := named(e.kind, e.to_value)) else {})} for e in entries]})
 
 
 @bp.get("/requests/<ref>/emails")
@@ -75,7 +71,8 @@ def emails(ref):
 def edit_request(ref):
     principal = caller()
     data = EditIn().load(json_body())
-    return jsonify(dto.customer_request(svc.edit_request(uow(), principal, ref, data["summary"], data["description"])))
+    return jsonify(dto.customer_request(svc.edit_request(uow(), principal, ref, data["summary"], data["description"],
+                                                         data["requestFieldValues"])))
 
 
 @bp.put("/requests/<ref>/assignee")

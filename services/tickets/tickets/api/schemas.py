@@ -63,6 +63,21 @@ class OrganizationLinkIn(_In):
 class EditIn(_In):
     summary = fields.String(load_default=None, allow_none=True)
     description = fields.String(load_default=None, allow_none=True)
+    requestFieldValues = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class BulkIn(_In):
+    """Requests to change together: a new assignee (null or "" unassigns) and/or a transition."""
+
+    issueKeys = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                            validate=validate.Length(min=1, max=100))
+    assignee = fields.String(allow_none=True, validate=validate.Length(max=320))
+    transition = IdOrKey(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if "assignee" not in data and data.get("transition") is None:
+            raise ValidationError("Give an assignee, a transition, or both.", field_name="assignee")
 
 
 class AssignIn(_In):

@@ -234,8 +234,9 @@ class Ticket:
         self.updated_at = now
 
     def edit(self, actor: Actor, now: datetime, summary: str | None = None,
-             description: str | None = None) -> None:
-        """Change summary/description: agents always, the reporter while waiting for support."""
+             description: str | None = None, fields: dict[str, Any] | None = None) -> None:
+        """Change summary, description and other field values (already validated): agents always, the
+        reporter while waiting for support. A field given as None is cleared."""
         if not actor.is_agent:
             if actor.id != self.reporter_id:
                 raise NotPermitted("Only the reporter or an agent can edit this request.")
@@ -249,6 +250,16 @@ class Ticket:
                 changed[name] = (getattr(self, name), value)
                 setattr(self, name, value)
                 self._record("field", actor, now, field=name, from_value=changed[name][0], to_value=value)
+        for name, value in sorted((fields or {}).items()):
+            previous = self.field_values.get(name)
+            if value == previous:
+                continue
+            changed[name] = (previous, value)
+            if value is None:
+                self.field_values.pop(name, None)
+            else:
+                self.field_values[name] = value
+            self._record("field", actor, now, field=name, from_value=_text(previous), to_value=_text(value))
         if changed:
             self.events.append(ev.Updated(actor.id, actor.is_agent, changed))
             self._touch(now)
@@ -310,3 +321,8 @@ class Ticket:
 
     def _record(self, kind: str, actor: Actor, now: datetime, **values) -> None:
         self.new_history.append(HistoryEntry(kind=kind, actor_id=actor.id, at=now, **values))
+
+
+def _text(value: Any) -> str | None:
+    """A field value as the history keeps it."""
+    return None if value is None else str(value)

@@ -23,6 +23,10 @@ from .people import resolve_participant
 
 logger = logging.getLogger(__name__)
 
+# History entries whose values are account ids, and those whose values are organisation ids.
+PERSON_KINDS = frozenset({"participant_added", "participant_removed", "assignee"})
+ORGANISATION_KINDS = frozenset({"shared", "unshared"})
+
 
 def _org_ids(raw: Any, errors: dict) -> set[int] | None:
     if raw is None:
@@ -171,7 +175,10 @@ def history(uow: UnitOfWork, principal: Principal, ref: str):
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref)
         entries = uow.tickets.history(ticket.id, include_internal=viewer.is_agent_for(ticket.desk_id))
-        return entries, uow.accounts.many(e.actor_id for e in entries)
+        named = {v for e in entries if e.kind in PERSON_KINDS for v in (e.from_value, e.to_value) if v}
+        orgs = {int(v) for e in entries if e.kind in ORGANISATION_KINDS for v in (e.from_value, e.to_value)
+                if v and v.isdigit()}
+        return entries, uow.accounts.many({e.actor_id for e in entries} | named), uow.accounts.organizations(orgs)
 
 
 def transitions(uow: UnitOfWork, principal: Principal, ref: str) -> list[Transition]:
@@ -198,8 +205,8 @@ def perform_transition(uow: UnitOfWork, principal: Principal, ref: str, transiti
 
 
 def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str | None,
-                 description: str | None) -> RequestView:
-    """Change summary/description (reporter while waiting for support, agents always)."""
+                 description: str | None, fields: dict | None = None) -> RequestView:
+    """Change summary, description and other fields (reporter while waiting for support, agents always)."""
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
@@ -210,11 +217,39 @@ def edit_request(uow: UnitOfWork, principal: Principal, ref: str, summary: str |
         if errors:
             raise ValidationFailed("The request is not valid: " + "; ".join(
                 f"{k}: {' '.join(v)}" for k, v in errors.items()), errors=errors)
-        ticket.edit(actor_for(viewer, ticket.desk_id), now(), summary=summary, description=description)
+        clean = _edited_fields(uow, ticket, fields) if fields else None
+        ticket.edit(actor_for(viewer, ticket.desk_id), now(), summary=summary, description=description, fields=clean)
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]
         uow.commit()
         return view
+
+
+def _edited_fields(uow: UnitOfWork, ticket: Ticket, fields: dict) -> dict:
+    """The other fields an edit sets, validated against the request type (empty clears a field)."""
+    specs = [s for s in uow.desks.request_type_by_id(ticket.request_type_id).fields
+             if s.field_id not in ("summary", "description")]
+    unknown = {k: [f"'{k}' is not a field of this request type."] for k in fields if k not in {s.field_id for s in specs}}
+    given = [s for s in specs if s.field_id in fields]
+    clean, errors = validate_values(given, fields)
+    errors = {**unknown, **errors}
+    if errors:
+        raise ValidationFailed("The fields are not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+                               errors={f"requestFieldValues.{k}": v for k, v in errors.items()})
+    return {s.field_id: clean.get(s.field_id) for s in given}
+
+
+def assignee_for(uow: UnitOfWork, ticket: Ticket, assignee_ref: str | None) -> str | None:
+    """The account id of an agent of the ticket's desk given by id or email (None: unassigned)."""
+    if not assignee_ref:
+        return None
+    assignee = uow.accounts.resolve(assignee_ref)
+    works_here = assignee is not None and assignee.is_agent and (
+        assignee.role == "admin" or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
+    if not works_here:
+        raise ValidationFailed(f"'{assignee_ref}' is not an agent of this service desk.",
+                               errors={"accountId": ["Give the id or email of an agent of the desk."]})
+    return assignee.id
 
 
 def assign(uow: UnitOfWork, principal: Principal, ref: str, assignee_ref: str | None) -> RequestView:
@@ -222,15 +257,7 @@ def assign(uow: UnitOfWork, principal: Principal, ref: str, assignee_ref: str | 
     with uow, domain_errors():
         viewer = viewer_for(uow, principal)
         ticket = load_visible(uow, viewer, ref, for_update=True)
-        assignee_id = None
-        if assignee_ref:
-            assignee = uow.accounts.resolve(assignee_ref)
-            works_here = assignee is not None and assignee.is_agent and (
-                assignee.role == "admin" or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
-            if not works_here:
-                raise ValidationFailed(f"'{assignee_ref}' is not an agent of this service desk.",
-                                       errors={"accountId": ["Give the id or email of an agent of the desk."]})
-            assignee_id = assignee.id
+        assignee_id = assignee_for(uow, ticket, assignee_ref)
         ticket.assign(actor_for(viewer, ticket.desk_id), assignee_id, now())
         save_and_publish(uow, ticket)
         view = views(uow, [ticket])[0]

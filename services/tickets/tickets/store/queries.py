@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.sql import ColumnElement, Select
 
 from ..domain.status import DONE, OPEN, Status
@@ -55,6 +55,10 @@ class RequestFilter:
     request_type_id: int | None = None
     statuses: tuple[Status, ...] = field(default_factory=tuple)
     assignee: str | None = None  # an account id, or "" for unassigned
+    # Console filters: requests shared with this organisation, raised by this account; the order.
+    shared_with: int | None = None
+    reporter: str | None = None
+    sort: str = "-updated"
 
 
 def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
@@ -91,8 +95,13 @@ def search_condition(term: str) -> ColumnElement:
     return or_(every_word, tickets.c.key == term.strip().upper())
 
 
-def request_query(viewer: Viewer, f: RequestFilter) -> Select:
-    """Ids of the tickets ``viewer`` may see that match ``f``, latest activity first."""
+# Sortable columns (``sort=created`` ascending, ``sort=-created`` descending); ties go to the newest id.
+SORTS = {"key": tickets.c.number, "summary": tickets.c.summary, "status": tickets.c.status,
+         "created": tickets.c.created_at, "updated": tickets.c.last_activity_at}
+
+
+def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
+    """The WHERE clause of the tickets ``viewer`` may see that match ``f``."""
     conds = [visible_to(viewer), _ownership(viewer, f)]
     if f.status == "OPEN_REQUESTS":
         conds.append(tickets.c.status.in_([s.value for s in OPEN]))
@@ -108,8 +117,28 @@ def request_query(viewer: Viewer, f: RequestFilter) -> Select:
         conds.append(tickets.c.request_type_id == f.request_type_id)
     if f.assignee is not None:
         conds.append(tickets.c.assignee_id.is_(None) if f.assignee == "" else tickets.c.assignee_id == f.assignee)
-    return (select(tickets.c.id).where(and_(*conds))
-            .order_by(tickets.c.last_activity_at.desc(), tickets.c.id.desc()))
+    if f.shared_with is not None:
+        conds.append(_shared_with_any({f.shared_with}))
+    if f.reporter is not None:
+        conds.append(tickets.c.reporter_id == f.reporter)
+    return and_(*conds)
+
+
+def _order(sort: str):
+    column = SORTS.get(sort.lstrip("-"), tickets.c.last_activity_at)
+    descending = sort.startswith("-") or sort.lstrip("-") not in SORTS
+    return (column.desc() if descending else column.asc()), tickets.c.id.desc()
+
+
+def request_query(viewer: Viewer, f: RequestFilter) -> Select:
+    """Ids of the tickets ``viewer`` may see that match ``f``, latest activity first unless sorted."""
+    return select(tickets.c.id).where(conditions(viewer, f)).order_by(*_order(f.sort))
+
+
+def count_query(viewer: Viewer, filters: dict[str, RequestFilter]) -> Select:
+    """One row: how many tickets match each named filter (one statement for every queue)."""
+    return select(*[func.count().filter(conditions(viewer, f)).label(name) for name, f in filters.items()]
+                  ).select_from(tickets)
 
 
 def queue_filter(queue: str, desk_id: int, agent_id: str) -> RequestFilter:

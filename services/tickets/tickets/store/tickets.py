@@ -66,6 +66,11 @@ class TicketRepository:
             queries.request_query(viewer, filter_).offset(start).limit(limit + 1)).scalars())
         return self.many(ids[:limit]), len(ids) <= limit
 
+    def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
+        """How many visible tickets match each named filter, in one statement."""
+        row = self.session.execute(queries.count_query(viewer, filters)).one()
+        return dict(row._mapping)
+
     # -- comments and history ----------------------------------------------------------------
     def comments(self, ticket_id: int, public: bool, internal: bool, start: int, limit: int) -> tuple[list[Comment], bool]:
         kinds = [flag for flag, wanted in ((True, public), (False, internal)) if wanted]
