@@ -33,7 +33,7 @@ from typing import Any, Callable
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,9 @@ def register_error_handlers(app: Flask, page: Callable | None = None) -> None:
     """
 
     def handle(exc: Exception):
+        # An error raised outside the view (an after_request hook) reaches us wrapped in a 500.
+        if isinstance(exc, InternalServerError) and exc.original_exception is not None:
+            exc = exc.original_exception
         body, status, headers = to_response(exc)
         if page is not None:
             answer = page(exc, body, status, headers)

@@ -58,6 +58,23 @@ def test_a_database_outage_is_a_503_with_retry_after_and_the_jsm_body_under_rest
     assert "try again" in response.json["errorMessage"]
 
 
+def test_a_database_outage_after_the_view_is_a_503_too():
+    # An after_request hook that meets the outage must not turn the view's 503 into a 500.
+    app = Flask(__name__)
+    register_error_handlers(app)
+
+    @app.get("/rest/servicedeskapi/request")
+    def requests():
+        return {"values": []}
+
+    @app.after_request
+    def check(response):
+        raise _db_error(sa_exc.OperationalError)
+
+    response = app.test_client().get("/rest/servicedeskapi/request")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+
+
 def test_a_query_error_is_no_outage():
     assert not errors.is_database_outage(_db_error(sa_exc.IntegrityError))
     assert not errors.is_database_outage(_db_error(sa_exc.ProgrammingError))
