@@ -47,9 +47,10 @@ def check_caller(uow: UnitOfWork) -> None:
 
 def check_unchecked_caller(response: Response) -> Response:
     """``after_request``: a view that authenticated but opened no unit of work is checked here."""
-    # An error answer is kept as it is: checking again would only meet the same failure (a database
-    # outage's 503 would become a 500 raised after the request).
-    if response.status_code < 400 and g.get("tickets_caller_checked") is False:
+    # A server error is kept as it is: checking would only meet the same failure (a database
+    # outage's 503 would become a 500 raised after the request). A 403 still becomes the 401 of a
+    # deactivated account.
+    if response.status_code < 500 and g.get("tickets_caller_checked") is False:
         with transaction(current_app.extensions["tickets.session_factory"]) as session:
             active = AccountRepository(session).is_active(g.principal.id)
         if active is False:
