@@ -35,7 +35,12 @@ def test_a_customer_replies_to_the_agent_by_email(portal, browser, tmp_path):
 
     customer = browser.new_context()
     cpage = customer.new_page()
+    # The "request received" email comes first; the reply's email follows within seconds.
+    deadline = time.monotonic() + 20
     body = open_newest_mail(cpage, portal, "alice@example.com", re.escape(key))
+    while "Which channel shows the problem?" not in body and time.monotonic() < deadline:
+        time.sleep(0.5)
+        body = open_newest_mail(cpage, portal, "alice@example.com", re.escape(key))
     assert "Which channel shows the problem?" in body and "Reply to this email" in body
     cpage.get_by_label("Your reply").fill("Channel 4, every evening.")
     cpage.get_by_role("button", name="Send the reply").click()
