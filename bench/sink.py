@@ -4,7 +4,8 @@ It runs as a process of its own (``python -m bench.sink PORT FILE``) so it never
 interpreter lock with the load generator: an SMTP server in the bench process was itself a limit of
 the emails/s it measured. The server is a small asyncio SMTP receiver (EHLO/HELO, MAIL, RCPT, DATA,
 RSET, NOOP, QUIT; PIPELINING is not offered) that writes one line per accepted message, ``arrival
-time (CLOCK_MONOTONIC, the same clock as the bench's time.monotonic()) TAB recipients TAB subject``,
+time (CLOCK_MONOTONIC, the same clock as the bench's time.monotonic()) TAB recipients TAB event id (from
+the Message-ID) TAB subject``,
 to FILE. ``Sink`` in the bench starts it and reads that file.
 """
 from __future__ import annotations
@@ -19,12 +20,13 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 
-def _subject(data: bytes) -> str:
+def _header(data: bytes, name: bytes) -> str:
     head = data.split(b"\r\n\r\n", 1)[0]
     lines = head.split(b"\r\n")
+    prefix = name.lower() + b":"
     for n, line in enumerate(lines):
-        if line[:8].lower() == b"subject:":
-            value = [line[8:]]
+        if line[:len(prefix)].lower() == prefix:
+            value = [line[len(prefix):]]
             for more in lines[n + 1:]:
                 if more[:1] not in (b" ", b"\t"):
                     break
@@ -58,7 +60,10 @@ class _Session(asyncio.Protocol):
             if self.data is not None:
                 if line == b".":
                     message, self.data = b"\r\n".join(self.data), None
-                    self.out.write(f"{time.monotonic():.6f}\t{','.join(self.rcpts)}\t{_subject(message)}\n")
+                    # The Message-ID's local part starts with the event's id (notifier.mail.compose).
+                    event_id = _header(message, b"Message-ID").strip("<> ").split("@")[0].split(".")[0]
+                    subject = _header(message, b"Subject")
+                    self.out.write(f"{time.monotonic():.6f}\t{','.join(self.rcpts)}\t{event_id}\t{subject}\n")
                     self.out.flush()
                     self.rcpts = []
                     self.transport.write(b"250 OK\r\n")
@@ -103,10 +108,10 @@ def serve(port: int, path: str) -> None:
 
 
 class Sink:
-    """The sink process and what it received: (arrival time, To, Subject) of every message."""
+    """The sink process and what it received: (arrival time, To, Subject, event id) of every message."""
 
     def __init__(self):
-        self.arrivals: list[tuple[float, str, str]] = []
+        self.arrivals: list[tuple[float, str, str, str]] = []
         self.lock = threading.Lock()
         self.port = 0
         self._proc: subprocess.Popen | None = None
@@ -122,15 +127,15 @@ class Sink:
             complete = chunk[:chunk.rfind(b"\n") + 1]
             self._offset += len(complete)
             for line in complete.decode("utf-8", "replace").splitlines():
-                at, to, subject = line.split("\t", 2)
-                self.arrivals.append((float(at), to, subject))
+                at, to, event_id, subject = line.split("\t", 3)
+                self.arrivals.append((float(at), to, subject, event_id))
 
     def count(self) -> int:
         self._read()
         with self.lock:
             return len(self.arrivals)
 
-    def since(self, index: int) -> list[tuple[float, str, str]]:
+    def since(self, index: int) -> list[tuple[float, str, str, str]]:
         self._read()
         with self.lock:
             return list(self.arrivals[index:])
