@@ -8,11 +8,13 @@ import threading
 import time
 from itertools import count
 
+from sqlalchemy import select
+
 from common import metrics
 from common.bus.consumer import Worker
 from common.bus.topology import ConsumerTopology, Subscription
 from common.db import make_engine, make_session_factory, transaction
-from common.events import CloudEvent, InvalidEvent
+from common.events import CloudEvent, InvalidEvent, utc_now
 from common.inbox import Inbox
 from common.log import configure_logging, correlation_scope
 from common.runtime import run_worker
@@ -123,16 +125,25 @@ class NotifierWorker(Worker):
             events.append((event, handler))
         started = time.perf_counter()
         outcomes = []
+        table, consumer = self.inbox.table, self.inbox.consumer
         try:
             with transaction(self.session_factory) as session:
+                # The inbox is read and written once for the batch, not twice per event.
+                seen = set(session.execute(select(table.c.event_id).where(
+                    table.c.consumer == consumer, table.c.event_id.in_([e.id for e, _ in events]))).scalars())
+                done = []
                 for event, handler in events:
+                    if event.id in seen:
+                        outcomes.append("duplicate")
+                        continue
                     with correlation_scope(event.correlationid):
-                        if self.inbox.seen(session, event.id):
-                            outcomes.append("duplicate")
-                            continue
                         handler(session, event)
-                        self.inbox.record(session, event.id, event.type)
-                        outcomes.append("processed")
+                    seen.add(event.id)
+                    done.append({"consumer": consumer, "event_id": event.id, "event_type": event.type,
+                                 "processed_at": utc_now()})
+                    outcomes.append("processed")
+                if done:
+                    session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
             logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),
                         type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
