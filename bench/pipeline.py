@@ -454,7 +454,7 @@ def smtplib_reference(port: int, count: int, size: int, seconds: float = 10) -> 
     return {"emails": sent, "seconds": round(took, 2), "emails_per_s": round(sent / took, 1)}
 
 
-def settle(system, timeout: float = 20) -> dict:
+def settle(system, timeout: float = 10) -> dict:
     """Before a latency scenario: drop the notifier's queued events (the emails of earlier scenarios'
     tickets) and wait, at most ``timeout`` s, for the spool's queued emails to go out, so the
     changes measured do not wait behind them. Returns what was dropped and left."""

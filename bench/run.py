@@ -34,7 +34,7 @@ class Profile:
     backlog_seconds: float = 8
     change_rate: float = 100
     change_seconds: float = 60            # the 60 s at 100 changes/s, committed to the outbox
-    api_change_seconds: float = 20        # the same rate offered through the HTTP API (bounded by it)
+    api_change_seconds: float = 10        # the same rate offered through the HTTP API (bounded by it)
     email_events: int = 6000
     email_window: float = 10
     relay_reference_events: int = 20000
