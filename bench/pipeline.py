@@ -124,6 +124,57 @@ class BacklogWatch:
         return None
 
 
+class StackCpu:
+    """CPU seconds of every stack process and of the PostgreSQL backends serving the bench's databases
+    over one scenario: where a scenario's CPU goes, per process kind (the broker is shared, not counted)."""
+
+    def __init__(self, system):
+        self.system = system
+
+    def _pids(self) -> dict[str, list[int]]:
+        from .system import children
+
+        pids: dict[str, list[int]] = {}
+        for name, proc in self.system.stack.processes.items():
+            kind = name.rstrip("-0123456789") if name.startswith("notifier-worker") else name
+            pids.setdefault(kind, []).extend([proc.pid, *children(proc.pid)])
+        with self.system.engines["tickets"].connect() as conn:
+            rows = conn.execute(text("SELECT datname, pid FROM pg_stat_activity WHERE datname LIKE :p"),
+                                {"p": f"{self.system.db_prefix}%"}).all()
+        for datname, pid in rows:
+            pids.setdefault(f"postgres ({datname[len(self.system.db_prefix):]})", []).append(pid)
+        return pids
+
+    def _read(self, pids: dict[str, list[int]]) -> dict[str, float]:
+        out = {}
+        for kind, group in pids.items():
+            total = 0.0
+            for pid in group:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += (int(fields[11]) + int(fields[12])) / TICK
+            out[kind] = total
+        return out
+
+    def __enter__(self) -> "StackCpu":
+        self.pids = self._pids()
+        self.before = self._read(self.pids)
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._read(self.pids)
+        self.wall = round(time.monotonic() - self.started, 2)
+        self.used = {k: round(after[k] - self.before.get(k, 0.0), 2) for k in after if after[k] - self.before.get(k, 0.0) > 0.005}
+
+    def summary(self, done: int) -> dict:
+        """CPU seconds per process kind, and CPU milliseconds per unit of work (``done``: requests, events)."""
+        return {"wall_s": self.wall, "cpu_s": self.used, "cpu_s_total": round(sum(self.used.values()), 2),
+                "cpu_ms_per_unit": {k: round(1000 * v / done, 2) for k, v in self.used.items()} if done else {}}
+
+
 def relay_drain(system, load_backlog, extra: int = 0) -> dict:
     """Pause the tickets relay, build a backlog by ``load_backlog()``, resume it and time the publishing.
 
