@@ -175,7 +175,7 @@ class StackCpu:
                 "cpu_ms_per_unit": {k: round(1000 * v / done, 2) for k, v in self.used.items()} if done else {}}
 
 
-def relay_drain(system, load_backlog, extra: int = 0) -> dict:
+def relay_drain(system, load_backlog, extra: int = 0, profile_dir: Path | None = None) -> dict:
     """Pause the tickets relay, build a backlog by ``load_backlog()``, resume it and time the publishing.
 
     The relay process is paused with SIGSTOP and resumed with SIGCONT (its connections stay open), so
@@ -204,12 +204,15 @@ def relay_drain(system, load_backlog, extra: int = 0) -> dict:
         pending = backlog(engine)
     finally:
         cpu = CpuMeter(system, ["tickets-relay"]).start()
+        spy = profile_process(relay.pid, 10, profile_dir / "tickets-relay.raw", idle=True) if profile_dir else None
         started = time.monotonic()
         os.kill(relay.pid, signal.SIGCONT)
     while backlog(engine) and time.monotonic() - started < 120:
         time.sleep(0.05)
     drained = time.monotonic() - started
     used = cpu.stop()
+    if spy is not None:
+        spy.wait(timeout=60)
     with engine.connect() as conn:
         stamps = conn.execute(text(
             "SELECT published_at, count(*) FROM outbox WHERE id > :m AND published_at IS NOT NULL "
@@ -526,8 +529,9 @@ def settle(system, timeout: float = 10) -> dict:
         time.sleep(0.2)
 
 
-def profile_process(pid: int, seconds: float, path: Path) -> "subprocess.Popen | None":
-    """py-spy (when installed) sampling ``pid`` for ``seconds`` into ``path`` (raw format), in the background."""
+def profile_process(pid: int, seconds: float, path: Path, idle: bool = False) -> "subprocess.Popen | None":
+    """py-spy (when installed) sampling ``pid`` for ``seconds`` into ``path`` (raw format), in the background;
+    ``idle`` keeps the samples of threads waiting on a socket (where a process that waits spends its time)."""
     import shutil
     import subprocess
     import sys
@@ -537,7 +541,7 @@ def profile_process(pid: int, seconds: float, path: Path) -> "subprocess.Popen |
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([spy, "record", "--pid", str(pid), "-r", "50", "--nonblocking", "--format", "raw",
-                             "-d", str(max(1, round(seconds))), "-o", str(path)],
+                             "-d", str(max(1, round(seconds))), "-o", str(path), *(["--idle"] if idle else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

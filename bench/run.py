@@ -182,9 +182,11 @@ def pipeline_section(system: System, world: seed.World, callers: scenarios.Calle
     step = time.monotonic()
     callers.log_in()
     pl = results["pipeline"]
+    # BENCH_PROFILES=DIR: py-spy profiles of the relay and the notifier processes while they work flat out.
+    profile_dir = Path(os.environ["BENCH_PROFILES"]) if os.environ.get("BENCH_PROFILES") else None
     pl["relay"] = pipeline.relay_drain(system, lambda: load.run(
         system.tickets_api, scenarios.intake(world, callers), INTAKE_CONNECTIONS, profile.backlog_seconds),
-        extra=profile.relay_events)
+        extra=profile.relay_events, profile_dir=profile_dir)
     bodies = [b for _rk, b in pipeline.sample_events(system.engines["tickets"], 200)]
     pl["relay_reference"] = pipeline.kombu_reference(system.amqp, system.bus_prefix, bodies,
                                                      profile.relay_reference_events, profile.relay_reference_seconds)
@@ -198,8 +200,6 @@ def pipeline_section(system: System, world: seed.World, callers: scenarios.Calle
     pl["commit_to_email"] = pipeline.commit_to_email_outbox(system, profile.change_rate, profile.change_seconds)
     log(f"commit -> email, changes committed at {profile.change_rate}/s: {pl['commit_to_email']}")
     routing_key, body = pipeline.sample_events(system.engines["tickets"], 1, "%status_changed%")[0]
-    # BENCH_PROFILES=DIR: py-spy profiles of the notifier processes while they send at full speed.
-    profile_dir = Path(os.environ["BENCH_PROFILES"]) if os.environ.get("BENCH_PROFILES") else None
     for n in (1, 2):
         pl[f"emails_{n}_notifier"] = pipeline.emails_per_second(system, routing_key, body, profile.email_events, n,
                                                                 profile.email_window, profile_dir)
