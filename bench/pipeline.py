@@ -340,7 +340,7 @@ def commit_to_email(system, agent_headers: dict, keys: list[str], rate: float, s
         times = answered.get(json.loads(body)["data"]["key"])
         if times:
             commits[event_id] = times.pop(0)
-    summary.update(_latency_summary(_email_delays(system, mark, commits), len(commits)))
+    summary.update(_latency_summary(_email_delays(system, mark, commits, wait=15), len(commits)))
     return summary
 
 
@@ -423,7 +423,7 @@ def commit_to_email_outbox(system, rate: float, seconds: float) -> dict:
     offered = time.monotonic() - begin
     summary = {"offered_per_s": rate, "seconds": round(offered, 1), "changes": total,
                "achieved_per_s": round(total / offered, 1), "late_commits": late, "errors": 0}
-    summary.update(_latency_summary(_email_delays(system, mark, commits), total))
+    summary.update(_latency_summary(_email_delays(system, mark, commits, wait=15), total))
     return summary
 
 
