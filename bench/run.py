@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import embedded, load, pipeline, report, scenarios, seed
+from . import cpu, embedded, load, pipeline, report, scenarios, seed
 from .system import ROOT, System, rss_mb
 
 
@@ -128,7 +128,7 @@ def run(profile: Profile, out_dir: Path, only: tuple[str, ...] = SECTIONS) -> di
                 }
                 for name, (base, reqs) in rounds.items():
                     scenarios.warm_up(base, reqs)
-                    with pipeline.BacklogWatch(system.engines["tickets"]) as watch, pipeline.StackCpu(system) as cpu:
+                    with pipeline.BacklogWatch(system.engines["tickets"]) as watch, cpu.StackCpu(system) as cpu:
                         sc[name] = load.run(base, reqs, INTAKE_CONNECTIONS, profile.intake_seconds)
                     sc[name]["cpu"] = cpu.summary(sc[name]["requests"] - sc[name]["status_errors"])
                     sc[name]["outbox_backlog_peak"] = watch.peak
