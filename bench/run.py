@@ -128,9 +128,9 @@ def run(profile: Profile, out_dir: Path, only: tuple[str, ...] = SECTIONS) -> di
                 }
                 for name, (base, reqs) in rounds.items():
                     scenarios.warm_up(base, reqs)
-                    with pipeline.BacklogWatch(system.engines["tickets"]) as watch, cpu.StackCpu(system) as cpu:
+                    with pipeline.BacklogWatch(system.engines["tickets"]) as watch, cpu.StackCpu(system) as used:
                         sc[name] = load.run(base, reqs, INTAKE_CONNECTIONS, profile.intake_seconds)
-                    sc[name]["cpu"] = cpu.summary(sc[name]["requests"] - sc[name]["status_errors"])
+                    sc[name]["cpu"] = used.summary(sc[name]["requests"] - sc[name]["status_errors"])
                     sc[name]["outbox_backlog_peak"] = watch.peak
                     sc[name]["outbox_backlog_to_zero_s"] = watch.drain_seconds()
                     log(f"{name}: {sc[name]['ok_rps']} tickets/s, p99 {sc[name]['p99_ms']} ms, backlog peak "
