@@ -12,7 +12,7 @@ email is sent twice).
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import subprocess
 import uuid
 from pathlib import Path
@@ -29,38 +29,34 @@ from common.testing import (
 from conftest import Mailbox, dump_logs, login
 from stack import Stack, database_urls, stack_env
 
+ROOT = Path(__file__).resolve().parents[2]
 API = "/rest/servicedeskapi"
-DATABASES = ("identity", "tickets", "notifier", "inbound")  # as docs/deploy.md lists them
+DATABASES = ("identity", "tickets", "notifier", "inbound")
+# The two lines of docs/deploy.md's commands that name the server and the databases.
+DOC_PGURL = "PGURL=postgresql://postgres:PASSWORD@HOST:5432"
+DOC_LOOP = "for db in identity tickets notifier inbound; do"
 AGENT = ("agent@example.com", "agent-password-drill-1")  # the demo desks' agent (tickets.cli demo)
 CUSTOMER_PASSWORD = "customer-password-drill-1"
 ATTACHMENT = b"12:00 player started\n12:01 no fingerprints since\n"
 
 
-def client_binary(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/lib/postgresql/15/bin")
-    assert found, f"{name} is needed (Debian's postgresql-client-15)"
-    return found
+def documented_blocks() -> tuple[str, str]:
+    """The backup and the restore commands of docs/deploy.md, as its reader copies them."""
+    section = (ROOT / "docs" / "deploy.md").read_text().split("## Backup and restore", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 2 and "pg_dump" in blocks[0] and "pg_restore" in blocks[1], blocks
+    return blocks[0], blocks[1]
 
 
-def libpq_url(url: str) -> str:
-    """The database URL as libpq's tools take it (no SQLAlchemy driver name)."""
-    return make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def backup(urls: dict[str, str], folder: Path) -> None:
-    for db, url in urls.items():
-        subprocess.run([client_binary("pg_dump"), "--format=custom", "--no-owner", "--dbname", libpq_url(url),
-                        "--file", str(folder / f"{db}.dump")], check=True, timeout=120)
-
-
-def restore(urls: dict[str, str], folder: Path) -> None:
-    for db, url in urls.items():
-        target = make_url(libpq_url(url))
-        maintenance = target.set(database="postgres").render_as_string(hide_password=False)
-        subprocess.run([client_binary("createdb"), "--maintenance-db", maintenance, target.database],
-                       check=True, timeout=60)
-        subprocess.run([client_binary("pg_restore"), "--no-owner", "--dbname", libpq_url(url),
-                        str(folder / f"{db}.dump")], check=True, timeout=120)
+def run_documented(block: str, server: str, names: dict[str, str], folder: Path) -> None:
+    """Run a block of the guide with this run's server and database names in place of its examples
+    (URL.set(database=None) would keep the name, hence _replace)."""
+    pgurl = make_url(normalise_url(server)).set(drivername="postgresql")._replace(database=None)
+    for old, new in [(DOC_PGURL, f"PGURL={pgurl.render_as_string(hide_password=False)}"),
+                     (DOC_LOOP, f"for db in {' '.join(names[db] for db in DATABASES)}; do")]:
+        assert old in block, f"docs/deploy.md no longer has {old!r}; update this test with it"
+        block = block.replace(old, new)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=folder, check=True, timeout=300)
 
 
 def revisions(urls: dict[str, str]) -> dict[str, list[str]]:
@@ -146,16 +142,18 @@ def drill_env(mailbox, tmp_path):
     pg, amqp = postgres_server_url(), amqp_server_url()
     check_reachable(pg, "postgres")
     check_reachable(amqp, "rabbitmq")
-    original, restored = unique_name("drill") + "_", unique_name("drill_restored") + "_"
+    original = unique_name("drill") + "_"
     ports = {name: free_port() for name in ("gateway", "identity", "tickets", "notifier", "lmtp")}
     env = stack_env(dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=unique_name("drill") + ".",
                     smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=tmp_path / "keys",
                     db_prefix=original, redis_url=redis_server_url())
     env.update({"WEB_CONCURRENCY": "1", "PASSWORD_HASH_PROFILE": "fast",
                 "ADDRESS_RATE_LIMIT": "1000"})
-    urls = {"original": database_urls(pg, original), "restored": database_urls(pg, restored)}
+    urls = {"original": database_urls(pg, original)}
+    urls["restored"] = {db: make_url(url).set(database=f"{make_url(url).database}_restored")
+                        .render_as_string(hide_password=False) for db, url in urls["original"].items()}
     try:
-        yield env, ports, urls
+        yield pg, env, ports, urls
     finally:
         for group in urls.values():
             for url in group.values():
@@ -174,7 +172,9 @@ def run_stack(env: dict, ports: dict, logs: Path) -> Stack:
 
 
 def test_a_restored_backup_brings_back_accounts_tokens_and_requests(drill_env, mailbox, tmp_path):
-    env, ports, urls = drill_env
+    server, env, ports, urls = drill_env
+    backup_block, restore_block = documented_blocks()
+    names = {db: make_url(url).database for db, url in urls["original"].items()}
     dumps = tmp_path / "dumps"
     dumps.mkdir()
 
@@ -184,7 +184,7 @@ def test_a_restored_backup_brings_back_accounts_tokens_and_requests(drill_env, m
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as api:
             data = seed(api, mailbox)
             before = snapshot(api, data)
-        backup(urls["original"], dumps)  # while the stack runs, as a nightly backup would
+        run_documented(backup_block, server, names, dumps)  # while the stack runs, as a nightly backup would
     except Exception:
         dump_logs(stack)
         raise
@@ -194,7 +194,7 @@ def test_a_restored_backup_brings_back_accounts_tokens_and_requests(drill_env, m
     for url in urls["original"].values():
         drop_database(url)  # the restored stack cannot be reading the originals
 
-    restore(urls["restored"], dumps)
+    run_documented(restore_block, server, names, dumps)
     restored_env = {**env, **{f"{db.upper()}_DATABASE_URL": url for db, url in urls["restored"].items()}}
     stack = run_stack(restored_env, ports, tmp_path / "logs-restored")
     try:
