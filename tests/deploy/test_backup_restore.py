@@ -94,20 +94,26 @@ def seed(api: httpx.Client, mailbox: Mailbox) -> dict:
         "requestFieldValues": {"summary": "Matching stopped after the backup window", "description": "Since 02:00."}})
     assert request.status_code == 201, request.text
     key = request.json()["issueKey"]
-    for body, public, who in [("Which station is affected?", True, agent), ("Looks like the feed, not the player.",
-                                                                           False, agent)]:
-        assert api.post(f"{API}/request/{key}/comment", headers=who, json={"body": body, "public": public}).status_code == 201
-    assert api.post(f"{API}/request/{key}/comment", auth=basic, json={"body": "Radio One.", "public": True}).status_code == 201
+    for body, public, caller in [("Which station is affected?", True, {"headers": agent}),
+                                 ("Looks like the feed, not the player.", False, {"headers": agent}),
+                                 ("Radio One.", True, {"auth": basic})]:
+        comment = api.post(f"{API}/request/{key}/comment", json={"body": body, "public": public}, **caller)
+        assert comment.status_code == 201, comment.text
     upload = api.post(f"{API}/servicedesk/{am['id']}/attachTemporaryFile", auth=basic,
                       headers={"X-Atlassian-Token": "no-check"}, files={"file": ("player.log", ATTACHMENT)})
     assert upload.status_code == 201, upload.text
     attached = api.post(f"{API}/request/{key}/attachment", auth=basic, json={
         "temporaryAttachmentIds": [upload.json()["temporaryAttachments"][0]["temporaryAttachmentId"]], "public": True})
     assert attached.status_code == 201, attached.text
-    # The reply has reached the customer before the backup (after it, no email may come twice).
-    wait_for(lambda: [m for m in mailbox.to(email, key) if "Waiting for customer" in str(m["Subject"]) + Mailbox.text(m)],
-             timeout=30, what=f"the status email about {key}")
+    wait_for_status_email(mailbox, email, key)  # before the backup: after it, no email may come twice
     return {"email": email, "basic": basic, "key": key, "am": am["id"], "incident": incident["id"]}
+
+
+def wait_for_status_email(mailbox: Mailbox, email: str, key: str) -> None:
+    """The agent's public reply has reached the customer as a "Waiting for customer" email."""
+    wait_for(lambda: [m for m in mailbox.to(email, key)
+                      if "Waiting for customer" in str(m["Subject"]) + Mailbox.text(m)],
+             timeout=30, what=f"the status email about {key} to {email}")
 
 
 def snapshot(api: httpx.Client, data: dict) -> dict:
@@ -220,9 +226,7 @@ def test_a_restored_backup_brings_back_accounts_tokens_and_requests(drill_env, m
             reply = api.post(f"{API}/request/{again.json()['issueKey']}/comment", headers=login(api, *AGENT),
                              json={"body": "Seen after the restore.", "public": True})
             assert reply.status_code == 201, reply.text
-            wait_for(lambda: [m for m in mailbox.to(data["email"], again.json()["issueKey"])
-                              if "Waiting for customer" in str(m["Subject"]) + Mailbox.text(m)],
-                     timeout=30, what="the status email of a request made after the restore")
+            wait_for_status_email(mailbox, data["email"], again.json()["issueKey"])
             # A Message-ID is derived from (event, recipient): the same one twice is an email sent again.
             ids = [m["Message-ID"] for m in mailbox.messages]
             assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

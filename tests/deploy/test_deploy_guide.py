@@ -17,8 +17,8 @@ TOP_LEVEL = ("deploy", "docs", "tests", "scripts", "k8s", "services", "libs", "b
 
 def named_paths() -> list[str]:
     paths = set()
-    for quoted in re.findall(r"`([^`\s]+)`", GUIDE) + re.findall(r"(?:^|[\s(])((?:%s)/[\w./<>-]+)" % "|".join(TOP_LEVEL),
-                                                                   GUIDE, re.M):
+    bare = r"(?:^|[\s(])((?:%s)/[\w./<>-]+)" % "|".join(TOP_LEVEL)
+    for quoted in re.findall(r"`([^`\s]+)`", GUIDE) + re.findall(bare, GUIDE, re.M):
         if quoted.split("/", 1)[0] in TOP_LEVEL and "secrets" not in quoted.split("/"):  # local only
             paths.add(quoted.rstrip(".,:;)"))
     return sorted(paths)

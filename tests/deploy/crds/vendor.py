@@ -1,9 +1,10 @@
 """Write one operator CRD's schema here, trimmed, from a checkout of the operator's repository.
 
 ``python tests/deploy/crds/vendor.py CHECKOUT REPOSITORY PATH KIND LICENCE`` reads ``PATH`` (a
-CustomResourceDefinition) at the HEAD of ``CHECKOUT``, a clone of ``REPOSITORY``, and writes ``tests/deploy/crds/<KIND>.yaml``: the ``openAPIV3Schema`` of the
-version the CRD stores, without ``description`` texts and without ``status`` (a manifest never sets
-it), under a header naming the repository, path, commit and licence. Nothing else is changed, so the
+CustomResourceDefinition) at the HEAD of ``CHECKOUT``, a clone of ``REPOSITORY``, and writes
+``tests/deploy/crds/<KIND>.yaml``: the ``openAPIV3Schema`` of the version the CRD stores, without
+``description`` texts and without ``status`` (a manifest never sets it), under a header naming the
+repository, path, commit and licence. Nothing else is changed, so the
 check in test_overlays.py is the operator's own schema. Run by hand when an operator version moves.
 """
 from __future__ import annotations
