@@ -3,8 +3,9 @@
 Built-in kinds validate strictly against the Kubernetes schemas (kubernetes-validate); the operator
 objects (CloudNativePG, RabbitMQ Cluster Operator, KEDA, Prometheus Operator) against the operators'
 own CRD schemas, vendored in tests/deploy/crds/ (see vendor.py there), made as strict as an API
-server with strict field validation: an unknown field fails. The policy table below is what every
-pod of every overlay must meet.
+server with strict field validation: an unknown field fails (the CRDs' CEL rules,
+x-kubernetes-validations, are left to the cluster). The policy table below is what every pod of
+every overlay must meet.
 """
 from __future__ import annotations
 
