@@ -7,7 +7,7 @@ stack runs, the originals are dropped, the dumps are restored with ``createdb`` 
 into new databases and the stack is started on those: the same logins, the same API token, the
 same request with its comments and attachment answer, the migrations find nothing to do, and the
 system goes on (a new request takes the next key, a reply reaches the customer by email, and no
-email is sent twice).
+email is sent twice). Its databases, queues and exchanges are dropped at the end.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from common.bus.topology import ConsumerTopology, events_exchange
 from common.db import drop_database, normalise_url
 from common.testing import (
     amqp_server_url, check_reachable, free_port, postgres_server_url, redis_server_url, unique_name, wait_for,
@@ -143,6 +144,24 @@ def snapshot(api: httpx.Client, data: dict) -> dict:
     }
 
 
+def delete_bus_names(amqp: str, prefix: str) -> None:
+    """The run's queues and exchanges on the shared broker, named as common.bus.topology names them."""
+    from kombu import Connection
+
+    consumers = [ConsumerTopology(name, (), prefix=prefix) for name in ("identity", "tickets", "notifier")]
+    exchanges = [events_exchange(name, prefix).name for name in ("identity", "tickets", "notifier", "inbound")]
+    queues = [name for c in consumers for name in (c.queue_name, c.dead_letter_name,
+                                                   *(c.retry_name(i + 1) for i in range(len(c.retry_delays))))]
+    with Connection(amqp, connect_timeout=5) as conn:
+        channel = conn.channel()
+        for kind, name in [*(("queue", q) for q in queues + [f"{x}.unrouted" for x in exchanges]),
+                           *(("exchange", x) for x in exchanges + [f"{x}.unrouted" for x in exchanges])]:
+            try:
+                getattr(channel, f"{kind}_delete")(name)
+            except Exception:  # noqa: BLE001 - a name never declared closes the channel; go on
+                channel = conn.channel()
+
+
 @pytest.fixture
 def drill_env(mailbox, tmp_path):
     pg, amqp = postgres_server_url(), amqp_server_url()
@@ -150,7 +169,8 @@ def drill_env(mailbox, tmp_path):
     check_reachable(amqp, "rabbitmq")
     original = unique_name("drill") + "_"
     ports = {name: free_port() for name in ("gateway", "identity", "tickets", "notifier", "lmtp")}
-    env = stack_env(dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=unique_name("drill") + ".",
+    bus_prefix = unique_name("drill") + "."
+    env = stack_env(dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=bus_prefix,
                     smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=tmp_path / "keys",
                     db_prefix=original, redis_url=redis_server_url())
     env.update({"WEB_CONCURRENCY": "1", "PASSWORD_HASH_PROFILE": "fast",
@@ -164,6 +184,7 @@ def drill_env(mailbox, tmp_path):
         for group in urls.values():
             for url in group.values():
                 drop_database(url)
+        delete_bus_names(amqp, bus_prefix)
 
 
 def run_stack(env: dict, ports: dict, logs: Path) -> Stack:
