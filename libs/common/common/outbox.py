@@ -150,11 +150,19 @@ def relay_options(prefix: str = "", environ=None) -> dict:
     }
 
 
+@dataclass
+class _Claim:
+    conn: object
+    trans: object
+    rows: list
+
+
 class Relay:
     """Publishes pending outbox rows in id order; marks each only after the broker confirmed it."""
 
     def __init__(self, engine: Engine, table: Table, publish: PublishFn | object, batch_size: int = 500,
-                 max_attempts: int = MAX_ATTEMPTS, retry_base: float = RETRY_BASE, retry_max: float = RETRY_MAX):
+                 max_attempts: int = MAX_ATTEMPTS, retry_base: float = RETRY_BASE, retry_max: float = RETRY_MAX,
+                 pipelined: bool = True):
         self.engine = engine
         self.table = table
         self.publish = publish
@@ -166,6 +174,9 @@ class Relay:
         self.retry_base = retry_base
         self.retry_max = retry_max
         self._lock_rows = engine.dialect.name == "postgresql"
+        # Claim and mark beside the publishing (``run_pipelined``); only with row locks, which keep
+        # two claims of one relay apart as they keep two relays apart.
+        self.pipelined = pipelined
         self.parked_total = 0  # parked by this process (``stats`` counts them all)
 
     def _claim_query(self, now):
@@ -185,32 +196,142 @@ class Relay:
 
     def run_once(self) -> int:
         """Publish one batch; return how many rows were confirmed. Raises when the broker cannot be reached."""
-        t = self.table
         with self.engine.begin() as conn:
             rows = conn.execute(self._claim_query(utc_now())).all()
             if not rows:
                 return 0
-            result = self.publish_batch([Outgoing(r.exchange, r.routing_key, r.body, r.event_id) for r in rows])
-            now = utc_now()
-            confirmed = [rows[i].id for i in result.confirmed]
-            if confirmed:
-                conn.execute(update(t).where(t.c.id.in_(confirmed)).values(published_at=now, last_error=None))
-                for i in result.confirmed:
-                    metrics.RELAY_PUBLISHED.labels(rows[i].exchange).inc()
-            failed = dict(result.failed)
-            if result.unconfirmed_error:
-                # The link broke mid-batch. The first message not confirmed is the likeliest cause
-                # (a message the broker refuses closes the channel): it waits before its next try,
-                # so it cannot hold back the rows behind it; the others go again at once.
-                done = set(result.confirmed) | set(failed)
-                first = next((i for i in range(len(rows)) if i not in done), None)
-                if first is not None:
-                    failed[first] = result.unconfirmed_error
-            if failed:
-                metrics.RELAY_FAILURES.inc()
-            for index, reason in failed.items():
-                self._record_failure(conn, rows[index], reason, now)
+            return self._settle(conn, rows, self._publish(rows))
+
+    def _publish(self, rows) -> BatchResult:
+        return self.publish_batch([Outgoing(r.exchange, r.routing_key, r.body, r.event_id) for r in rows])
+
+    def _settle(self, conn, rows, result: BatchResult) -> int:
+        """Mark the confirmed rows and record the failures, in the claim's transaction (``conn``)."""
+        t = self.table
+        now = utc_now()
+        confirmed = [rows[i].id for i in result.confirmed]
+        if confirmed:
+            conn.execute(update(t).where(t.c.id.in_(confirmed)).values(published_at=now, last_error=None))
+            for i in result.confirmed:
+                metrics.RELAY_PUBLISHED.labels(rows[i].exchange).inc()
+        failed = dict(result.failed)
+        if result.unconfirmed_error:
+            # The link broke mid-batch. The first message not confirmed is the likeliest cause
+            # (a message the broker refuses closes the channel): it waits before its next try,
+            # so it cannot hold back the rows behind it; the others go again at once.
+            done = set(result.confirmed) | set(failed)
+            first = next((i for i in range(len(rows)) if i not in done), None)
+            if first is not None:
+                failed[first] = result.unconfirmed_error
+        if failed:
+            metrics.RELAY_FAILURES.inc()
+        for index, reason in failed.items():
+            self._record_failure(conn, rows[index], reason, now)
         return len(confirmed)
+
+    def _open_claim(self) -> "_Claim":
+        """Claim a batch in a transaction of its own, left open: the rows stay locked until it commits."""
+        conn = self.engine.connect()
+        try:
+            trans = conn.begin()
+            rows = conn.execute(self._claim_query(utc_now())).all()
+        except BaseException:
+            conn.close()
+            raise
+        return _Claim(conn, trans, rows)
+
+    @staticmethod
+    def _finish(claim: "_Claim", settle: Callable[[], int] | None = None) -> int:
+        """Run ``settle`` in the claim's transaction and commit it; without one, roll back (nothing published)."""
+        try:
+            if settle is None:
+                claim.trans.rollback()
+                return 0
+            sent = settle()
+            claim.trans.commit()
+            return sent
+        finally:
+            claim.conn.close()
+
+    def run_pipelined(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
+        """``run_forever`` on PostgreSQL: the next batch is claimed, and the last one marked, while
+        the current one is published and confirmed.
+
+        A claim is a transaction of its own holding its rows (``FOR UPDATE SKIP LOCKED``), so the
+        claim of the next batch skips the rows of the batch in flight, as a second relay would;
+        confirmed rows are still marked in their claim's own commit. The claims and the marks run
+        in one thread beside the publishing, in order (claim N+1, mark N, claim N+2, ...); batches
+        are published one after another on the one channel, so the broker receives them in claim
+        order. If the relay stops or dies between a confirm and its mark, that batch is published
+        again (at least once, as ``run_once``).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .runtime import beat
+
+        backoff = idle
+        measured = 0.0
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-claims")
+        ahead = None  # the next batch's claim, running
+        marking = None  # the last batch's marks, running
+        try:
+            while not stop.is_set():
+                beat()
+                if time.monotonic() - measured > METRICS_INTERVAL:
+                    measured = time.monotonic()
+                    self.measure_backlog()
+                claim = None
+                try:
+                    claim = (ahead or pool.submit(self._open_claim)).result()
+                    ahead = None
+                    if not claim.rows:
+                        self._finish(claim)
+                        if marking is not None:
+                            marking, done = None, marking
+                            done.result()
+                        backoff = idle
+                        stop.wait(idle)
+                        continue
+                    ahead = pool.submit(self._open_claim)
+                    result = self._publish(claim.rows)
+                    current, claim = claim, None
+                    previous, marking = marking, pool.submit(
+                        self._finish, current, lambda c=current, r=result: self._settle(c.conn, c.rows, r))
+                    if previous is not None:
+                        previous.result()
+                    backoff = idle
+                except Exception as exc:  # broker or database down: wait and try again, lose nothing
+                    if claim is not None:
+                        self._quietly(pool.submit(self._finish, claim))
+                    ahead = self._drop(pool, ahead)
+                    if marking is not None:
+                        marking, done = None, marking
+                        self._quietly(done)
+                    logger.warning("outbox relay failed, retrying in %.1fs: %s", backoff, exc)
+                    stop.wait(backoff)
+                    backoff = min(max_backoff, backoff * 2)
+        finally:
+            self._drop(pool, ahead)
+            if marking is not None:
+                self._quietly(marking)
+            pool.shutdown(wait=True)
+
+    def _drop(self, pool, ahead) -> None:
+        """Give back a claim made ahead and not published (roll it back: its rows are free again)."""
+        if ahead is not None:
+            try:
+                claim = ahead.result()
+            except Exception:  # noqa: BLE001 - the claim failed: nothing is held
+                return None
+            self._quietly(pool.submit(self._finish, claim))
+        return None
+
+    @staticmethod
+    def _quietly(future) -> None:
+        try:
+            future.result()
+        except Exception as exc:  # noqa: BLE001 - its rows stay unmarked and are published again
+            logger.warning("outbox relay could not finish a batch (it will be published again): %s", exc)
 
     def _record_failure(self, conn, row, reason: str, now) -> None:
         t = self.table
@@ -265,6 +386,8 @@ class Relay:
 
     def run_forever(self, stop: threading.Event, idle: float = 0.2, max_backoff: float = 10.0) -> None:
         """Poll until ``stop`` is set, backing off exponentially while the broker or database is unavailable."""
+        if self.pipelined and self._lock_rows:
+            return self.run_pipelined(stop, idle, max_backoff)
         from .runtime import beat
 
         backoff = idle

@@ -42,6 +42,14 @@ _LINK_EMAILS = {
 }
 
 
+def accounts_named(data: dict) -> list[str]:
+    """The account ids an event's payload names (audience, actor, reporter, inviter): what its handler
+    looks up, so a batch of events reads them all in one statement."""
+    ids = audience_ids(data.get("audience") or {}) if isinstance(data.get("audience"), dict) else []
+    ids += [v for v in (data.get("actorId"), data.get("reporterId"), data.get("invitedBy")) if isinstance(v, str)]
+    return ids
+
+
 class Handlers:
     def __init__(self, mailer: Mailer, public_url: str, replies: ReplyAddresses | None = None):
         self.mailer = mailer

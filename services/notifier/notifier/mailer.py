@@ -6,13 +6,12 @@ refusal or an SMTP outage never holds back the event, the other recipients or ot
 from __future__ import annotations
 
 import logging
-from email import policy
 from email.headerregistry import Address
 
 from sqlalchemy.orm import Session
 
 from .domain.model import Recipient
-from .mail.compose import compose, message_id, thread_id
+from .mail.compose import compose_bytes, message_id, thread_id
 from .mail.render import render
 from .store.sent_log import SentLog
 
@@ -46,9 +45,9 @@ class Mailer:
         domain = self.sender.domain
         msg_id = message_id(event_id, recipient.email, domain, reply_tag)
         thread = thread_id(ticket_key, domain) if ticket_key else None
-        message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-        if not self.sent_log.queue(session, event_id, recipient.email, msg_id, kind,
-                                   message.as_bytes(policy=policy.SMTP), correlation_id, ticket_key):
+        message = compose_bytes(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
+        if not self.sent_log.queue(session, event_id, recipient.email, msg_id, kind, message,
+                                   correlation_id, ticket_key):
             logger.info("skipping %s for event %s: already sent to this recipient", kind, event_id)
             return False
         logger.info("queued %s for event %s as %s", kind, event_id, msg_id)

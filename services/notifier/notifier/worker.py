@@ -20,10 +20,11 @@ from common.log import configure_logging, correlation_scope
 from common.runtime import run_worker
 
 from .channels import make_channel
-from .handlers import IDENTITY_EVENTS, TICKET_EVENTS, Handlers
+from .handlers import IDENTITY_EVENTS, TICKET_EVENTS, Handlers, accounts_named
 from .mailer import Mailer
 from .settings import Settings
 from .spool import Sender
+from .store import accounts as account_store
 from .store.sent_log import SentLog
 from .store.tables import inbox
 
@@ -55,9 +56,10 @@ class NotifierWorker(Worker):
     nothing but a second try.
     """
 
-    def __init__(self, *args, sender: Sender, **kwargs):
+    def __init__(self, *args, sender: Sender, sent_log: SentLog | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sender = sender
+        self.sent_log = sent_log or SentLog()
         self._pending: list[tuple[object, object]] = []
 
     def handle(self, event, handler) -> bool:
@@ -128,6 +130,11 @@ class NotifierWorker(Worker):
         table, consumer = self.inbox.table, self.inbox.consumer
         try:
             with transaction(self.session_factory) as session:
+                # The batch's accounts are read in one statement and its emails inserted in one.
+                account_store.remember(session)
+                self.sent_log.buffer(session)
+                account_store.prefetch(session, [i for e, _ in events if isinstance(e.data, dict)
+                                                 for i in accounts_named(e.data)])
                 # The inbox is read and written once for the batch, not twice per event.
                 seen = set(session.execute(select(table.c.event_id).where(
                     table.c.consumer == consumer, table.c.event_id.in_([e.id for e, _ in events]))).scalars())
@@ -142,6 +149,7 @@ class NotifierWorker(Worker):
                     done.append({"consumer": consumer, "event_id": event.id, "event_type": event.type,
                                  "processed_at": utc_now()})
                     outcomes.append("processed")
+                self.sent_log.flush(session)
                 if done:
                     session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
@@ -176,7 +184,8 @@ def build_worker(settings: Settings) -> NotifierWorker:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     channel = make_channel(settings.smtp_url, timeout=settings.smtp_timeout)
-    mailer = Mailer(SentLog(), settings.sender)
+    sent_log = SentLog()
+    mailer = Mailer(sent_log, settings.sender)
     handlers = Handlers(mailer, settings.public_url, settings.replies).table()
     return NotifierWorker(
         settings.amqp_url,
@@ -186,6 +195,7 @@ def build_worker(settings: Settings) -> NotifierWorker:
         Inbox(inbox, CONSUMER),
         prefetch=settings.prefetch,
         sender=Sender(engine, channel, settings.spool_policy),
+        sent_log=sent_log,
     )
 
 

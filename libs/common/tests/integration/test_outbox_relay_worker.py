@@ -244,3 +244,69 @@ def test_two_relays_at_once_publish_each_event_once(world):
             queue.delete()
             for relay in relays:
                 relay.publish.__self__.close()
+
+
+def test_two_pipelined_relays_publish_each_event_once_and_mark_every_row(world):
+    """``run_forever`` on PostgreSQL claims the next batch while one is in flight: the claims of one
+    relay and of two never overlap, and every confirmed row is marked."""
+    from common.bus.topology import declare_events_exchange
+    from kombu import Queue
+
+    with Connection(world["amqp_url"]) as conn:
+        channel = conn.channel()
+        declare_events_exchange(channel, world["exchange"])
+        queue = Queue(f"{world['prefix']}pipelined", exchange=events_exchange("demo", world["prefix"]),
+                      routing_key="#", durable=False, auto_delete=False)(channel)
+        queue.declare()
+        publishers = [Publisher(world["amqp_url"]) for _ in range(2)]
+        stop_relays = threading.Event()
+        try:
+            events = write_events(world, [f"e{i}" for i in range(3000)])
+            relays = [Relay(world["engine"], world["outbox"], p.publish, batch_size=100) for p in publishers]
+            threads = [threading.Thread(target=r.run_forever, args=(stop_relays,), kwargs={"idle": 0.05})
+                       for r in relays]
+            for th in threads:
+                th.start()
+            assert wait_for(lambda: relays[0].pending() == 0, timeout=60)
+            stop_relays.set()
+            for th in threads:
+                th.join(timeout=30)
+            rows = published(world)
+            assert all(r.published_at is not None for r in rows.values())
+            seen = []
+            while (message := queue.get(no_ack=True)) is not None:
+                seen.append(message.properties["message_id"])
+            assert sorted(seen) == sorted(e.id for e in events)  # each exactly once
+        finally:
+            stop_relays.set()
+            queue.delete()
+            for p in publishers:
+                p.close()
+
+
+def test_a_pipelined_relay_records_a_failed_row_and_marks_the_others(world):
+    events = write_events(world, [f"e{i}" for i in range(250)])
+    bad = events[120].id
+    sent = []
+
+    def publish(exchange, routing_key, body, message_id):
+        if message_id == bad:
+            raise RuntimeError("broker refused it")
+        sent.append(message_id)
+
+    relay = Relay(world["engine"], world["outbox"], publish, batch_size=50, retry_base=60)
+    stop_relay = threading.Event()
+    thread = threading.Thread(target=relay.run_forever, args=(stop_relay,), kwargs={"idle": 0.05})
+    thread.start()
+    try:
+        assert wait_for(lambda: relay.stats() == {"pending": 1, "retrying": 1, "parked": 0}, timeout=30)
+    finally:
+        stop_relay.set()
+        thread.join(timeout=30)
+    rows = published(world)
+    assert rows[bad].published_at is None and rows[bad].attempts == 1 and "refused" in rows[bad].last_error
+    assert all(rows[e.id].published_at is not None for e in events if e.id != bad)
+    # Batches go out in claim order up to the failure; the rows of the failed batch behind it go
+    # again after the batch claimed ahead, each once.
+    good = [e.id for e in events if e.id != bad]
+    assert sent[:120] == good[:120] and sorted(sent) == sorted(good)

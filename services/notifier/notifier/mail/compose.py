@@ -49,6 +49,13 @@ def compose(
     reply_to: str | None = None,
 ) -> EmailMessage:
     """The email to send; raises UnsafeHeader if any header would not come out as built."""
+    msg = _build(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
+    verify_headers(msg)
+    return msg
+
+
+def _build(rendered: Rendered, sender: Address, recipient: Recipient, msg_id: str, thread: str | None,
+           unsubscribe_url: str | None, reply_to: str | None) -> EmailMessage:
     to = address(recipient.email, recipient.display_name)
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
@@ -71,8 +78,27 @@ def compose(
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=_transfer_encoding(rendered.html))
     # Set after the body: set_content() drops every Content-* header already present.
     msg["Content-Language"] = rendered.language
-    verify_headers(msg)
     return msg
+
+
+def compose_bytes(
+    rendered: Rendered,
+    sender: Address,
+    recipient: Recipient,
+    msg_id: str,
+    thread: str | None = None,
+    unsubscribe_url: str | None = None,
+    reply_to: str | None = None,
+) -> bytes:
+    """The email as it goes on the wire, flattened once and checked on those very bytes.
+
+    ``compose`` followed by ``as_bytes`` would flatten the message twice (the check flattens it
+    too): flattening is most of the cost of building an email.
+    """
+    msg = _build(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
+    raw = msg.as_bytes(policy=policy.SMTP)
+    verify_headers(msg, raw)
+    return raw
 
 
 def _transfer_encoding(body: str) -> str:
@@ -82,10 +108,11 @@ def _transfer_encoding(body: str) -> str:
     return "8bit" if longest <= 900 else "quoted-printable"
 
 
-def verify_headers(msg: EmailMessage) -> None:
-    """Raise UnsafeHeader if the generated top-level header block has a header nobody set."""
+def verify_headers(msg: EmailMessage, raw: bytes | None = None) -> None:
+    """Raise UnsafeHeader if the generated top-level header block (``raw``: ``msg`` flattened with
+    ``policy.SMTP``, flattened here when not given) has a header nobody set."""
     expected = {name.lower() for name in msg.keys()}
-    head = msg.as_bytes(policy=policy.SMTP).split(b"\r\n\r\n", 1)[0]
+    head = (raw if raw is not None else msg.as_bytes(policy=policy.SMTP)).split(b"\r\n\r\n", 1)[0]
     # A bare CR or LF ends a line for many mail servers, so it counts as a line break here.
     for line in _LINE_BREAK.split(head):
         if line[:1] in (b" ", b"\t"):

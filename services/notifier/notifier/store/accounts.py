@@ -10,8 +10,24 @@ from ..domain.model import Account
 from .tables import accounts
 
 
+CACHE = "notifier.accounts"  # session.info key: the accounts read in this transaction (None: unknown)
+
+
+def remember(session: Session) -> None:
+    """Keep the accounts read in this transaction, so a batch of events reads each of them once
+    (``prefetch`` reads the whole batch's in one statement); ``upsert`` keeps it current."""
+    session.info.setdefault(CACHE, {})
+
+
+def prefetch(session: Session, ids) -> None:
+    """Read every account of ``ids`` in one statement into the transaction's cache (see ``remember``)."""
+    if CACHE in session.info:
+        find(session, list(ids))
+
+
 def upsert(session: Session, account: Account, as_of: datetime) -> bool:
     """Insert or update ``account`` unless a newer event already wrote it; True if the row changed."""
+    session.info.get(CACHE, {}).pop(account.id, None)
     values = {
         "email": account.email,
         "display_name": account.display_name,
@@ -36,14 +52,23 @@ def find(session: Session, ids: list[str]) -> dict[str, Account]:
     """The known accounts among ``ids``, by id (unknown ids are simply absent)."""
     if not ids:
         return {}
-    rows = session.execute(select(accounts).where(accounts.c.id.in_(ids))).all()
-    return {
-        row.id: Account(
-            id=row.id, email=row.email, display_name=row.display_name, language=row.language,
-            role=row.role, active=row.active,
-        )
-        for row in rows
-    }
+    cache = session.info.get(CACHE)
+    wanted = [i for i in dict.fromkeys(ids) if cache is None or i not in cache]
+    found = {}
+    if wanted:
+        rows = session.execute(select(accounts).where(accounts.c.id.in_(wanted))).all()
+        found = {
+            row.id: Account(
+                id=row.id, email=row.email, display_name=row.display_name, language=row.language,
+                role=row.role, active=row.active,
+            )
+            for row in rows
+        }
+        if cache is not None:
+            cache.update({i: found.get(i) for i in wanted})
+    if cache is None:
+        return found
+    return {i: cache[i] for i in ids if cache.get(i) is not None}
 
 
 def _aware(moment: datetime) -> datetime:
