@@ -5,9 +5,12 @@ of defence the generated header block is parsed back and must hold exactly the h
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import random
 import re
-from email import policy
+import sys
+from email import policy, quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -56,9 +59,19 @@ def compose(
 
 def _build(rendered: Rendered, sender: Address, recipient: Recipient, msg_id: str, thread: str | None,
            unsubscribe_url: str | None, reply_to: str | None) -> EmailMessage:
-    to = address(recipient.email, recipient.display_name)
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = sender
+    _top_headers(msg, rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte=_transfer_encoding(rendered.text))
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=_transfer_encoding(rendered.html))
+    # Set after the body: set_content() drops every Content-* header already present.
+    msg["Content-Language"] = rendered.language
+    return msg
+
+
+def _top_headers(msg: EmailMessage, rendered: Rendered, sender: Address, recipient: Recipient, msg_id: str,
+                 thread: str | None, unsubscribe_url: str | None, reply_to: str | None) -> None:
+    to = address(recipient.email, recipient.display_name)
+    msg["From"] = _sender_header(sender)
     msg["To"] = to
     if reply_to:
         # The signed address replies go to (common.replytokens); the From stays the desk's sender.
@@ -70,15 +83,10 @@ def _build(rendered: Rendered, sender: Address, recipient: Recipient, msg_id: st
         msg["In-Reply-To"] = thread
         msg["References"] = thread
     # RFC 3834: tells auto-responders (vacation replies) not to answer, which avoids mail loops.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
+    msg["Auto-Submitted"] = _fixed("Auto-Submitted", "auto-generated")
+    msg["X-Auto-Response-Suppress"] = _fixed("X-Auto-Response-Suppress", "All")
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte=_transfer_encoding(rendered.text))
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte=_transfer_encoding(rendered.html))
-    # Set after the body: set_content() drops every Content-* header already present.
-    msg["Content-Language"] = rendered.language
-    return msg
 
 
 def compose_bytes(
@@ -90,15 +98,79 @@ def compose_bytes(
     unsubscribe_url: str | None = None,
     reply_to: str | None = None,
 ) -> bytes:
-    """The email as it goes on the wire, flattened once and checked on those very bytes.
+    """The email of ``compose`` as it goes on the wire, built for a fraction of its cost.
 
-    ``compose`` followed by ``as_bytes`` would flatten the message twice (the check flattens it
-    too): flattening is most of the cost of building an email.
+    Every email has the same structure (multipart/alternative: UTF-8 text, then UTF-8 HTML), so
+    the body is laid out from a fixed skeleton instead of by the ``email`` package's content
+    manager, and the headers that never change are parsed once. The top-level headers are still
+    set and folded by ``policy.SMTP`` and checked by ``verify_headers`` on the very bytes
+    returned; a unit test holds the output byte for byte equal to ``compose``'s.
     """
-    msg = _build(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-    raw = msg.as_bytes(policy=policy.SMTP)
+    text, text_cte = _payload(rendered.text)
+    html, html_cte = _payload(rendered.html)
+    boundary = _boundary(text, html)
+    body = b"".join((
+        b"--", boundary.encode(), b"\r\n", _PART_HEAD[("plain", text_cte)], text,
+        b"\r\n--", boundary.encode(), b"\r\n", _PART_HEAD[("html", html_cte)], html,
+        b"\r\n--", boundary.encode(), b"--\r\n",
+    ))
+    msg = EmailMessage(policy=policy.SMTP)
+    _top_headers(msg, rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
+    msg["MIME-Version"] = _fixed("MIME-Version", "1.0")
+    msg["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    msg["Content-Language"] = rendered.language
+    # The header block as the generator writes it (its _write_headers), then the body as it is.
+    raw = b"".join(policy.SMTP.fold_binary(name, value) for name, value in msg.raw_items()) + b"\r\n" + body
     verify_headers(msg, raw)
     return raw
+
+
+def _boundary(*bodies: bytes) -> str:
+    """A boundary in the generator's form that no body contains (a plain search, not its per-line regex)."""
+    token = random.randrange(sys.maxsize)
+    boundary = "=" * 15 + f"{token:019d}" + "=="
+    counter = 0
+    while any(b"--" + boundary.encode() in body for body in bodies):
+        counter += 1
+        boundary = "=" * 15 + f"{token:019d}" + "==" + f".{counter}"
+    return boundary
+
+
+def _part_head(subtype: str, cte: str) -> bytes:
+    # The part headers ``set_content`` and ``add_alternative`` write (the HTML part, made by
+    # add_alternative, carries a MIME-Version of its own).
+    extra = b"MIME-Version: 1.0\r\n" if subtype == "html" else b""
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n'.encode()
+            + extra + b"\r\n")
+
+
+_PART_HEAD = {(sub, cte): _part_head(sub, cte) for sub in ("plain", "html") for cte in ("8bit", "quoted-printable")}
+
+
+def _payload(body: str) -> tuple[bytes, str]:
+    """The body as the generator writes it (lines ended by CRLF, quoted-printable for long lines)."""
+    cte = _transfer_encoding(body)
+    lines = body.encode("utf-8").splitlines()
+    if cte == "8bit":
+        return b"\r\n".join(lines) + b"\r\n", cte
+    encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), policy.SMTP.max_line_length)
+    return "\r\n".join(encoded.split("\n")).encode("ascii").rstrip(b"\r\n") + b"\r\n", cte
+
+
+_SENDERS: dict[tuple[str, str], object] = {}
+
+
+def _sender_header(sender: Address):
+    key = (sender.display_name, sender.addr_spec)
+    if key not in _SENDERS:
+        _SENDERS[key] = policy.SMTP.header_factory("From", sender)
+    return _SENDERS[key]
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed(name: str, value: str):
+    """A header parsed once: ``policy.SMTP`` stores a header object as it is, without parsing it again."""
+    return policy.SMTP.header_factory(name, value)
 
 
 def _transfer_encoding(body: str) -> str:
