@@ -20,6 +20,10 @@ What is guaranteed, and where the limits are:
   counted (``Relay.stats``), listed and replayed with ``python -m <service>.cli outbox ...``
   (``common.outbox_cli``).
 - A broker that cannot be reached at all blames no row: the relay backs off and tries again.
+- **Order.** Rows are published in id order, batch after batch on one channel (``run_pipelined``
+  claims the next batch while one is in flight). After a failure, the rows of that batch the broker
+  did not confirm go again after the batch already claimed: consumers dedupe, they do not rely on
+  order across a failure.
 """
 from __future__ import annotations
 
@@ -260,7 +264,7 @@ class Relay:
         A claim is a transaction of its own holding its rows (``FOR UPDATE SKIP LOCKED``), so the
         claim of the next batch skips the rows of the batch in flight, as a second relay would;
         confirmed rows are still marked in their claim's own commit. The claims and the marks run
-        in one thread beside the publishing, in order (claim N+1, mark N, claim N+2, ...); batches
+        in two threads beside the publishing (one claims, in order; one marks); batches
         are published one after another on the one channel, so the broker receives them in claim
         order. If the relay stops or dies between a confirm and its mark, that batch is published
         again (at least once, as ``run_once``).
@@ -272,6 +276,8 @@ class Relay:
         backoff = idle
         measured = 0.0
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-claims")
+        # The marks have a thread of their own: a claim never waits for the last batch's commit.
+        marks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-marks")
         ahead = None  # the next batch's claim, running
         marking = None  # the last batch's marks, running
         try:
@@ -295,7 +301,7 @@ class Relay:
                     ahead = pool.submit(self._open_claim)
                     result = self._publish(claim.rows)
                     current, claim = claim, None
-                    previous, marking = marking, pool.submit(
+                    previous, marking = marking, marks.submit(
                         self._finish, current, lambda c=current, r=result: self._settle(c.conn, c.rows, r))
                     if previous is not None:
                         previous.result()
@@ -315,6 +321,7 @@ class Relay:
             if marking is not None:
                 self._quietly(marking)
             pool.shutdown(wait=True)
+            marks.shutdown(wait=True)
 
     def _drop(self, pool, ahead) -> None:
         """Give back a claim made ahead and not published (roll it back: its rows are free again)."""

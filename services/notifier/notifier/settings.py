@@ -53,7 +53,7 @@ class Settings:
     smtp_max_age: float = 5 * 24 * 3600.0
     smtp_lease: float = 600.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
-    prefetch: int = 10
+    prefetch: int = 50  # events handled per transaction at most (see worker.NotifierWorker)
     # The email channel: with a secret, ticket emails carry a signed Reply-To on the desk's address
     # (or REPLY_ADDRESS) and replies become comments; without one they say replies are not read.
     reply_token_secret: str | None = None
@@ -78,7 +78,7 @@ class Settings:
             smtp_max_age=env("SMTP_MAX_AGE", _seconds, 5 * 24 * 3600.0),
             smtp_lease=env("SMTP_LEASE", _seconds, 600.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
-            prefetch=env("PREFETCH", int, 10),
+            prefetch=env("PREFETCH", int, 50),
             reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
             reply_address=env("REPLY_ADDRESS", default=None) or None,
             log_level=env("LOG_LEVEL", default="INFO"),

@@ -70,23 +70,27 @@ def _build(rendered: Rendered, sender: Address, recipient: Recipient, msg_id: st
 
 def _top_headers(msg: EmailMessage, rendered: Rendered, sender: Address, recipient: Recipient, msg_id: str,
                  thread: str | None, unsubscribe_url: str | None, reply_to: str | None) -> None:
-    to = address(recipient.email, recipient.display_name)
-    msg["From"] = _sender_header(sender)
-    msg["To"] = to
+    for name, value in _header_values(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to):
+        msg[name] = value
+
+
+def _header_values(rendered: Rendered, sender: Address, recipient: Recipient, msg_id: str, thread: str | None,
+                   unsubscribe_url: str | None, reply_to: str | None) -> list[tuple[str, object]]:
+    """The top-level headers before the MIME ones, in order."""
+    values: list[tuple[str, object]] = [("From", _sender_header(sender)),
+                                        ("To", address(recipient.email, recipient.display_name))]
     if reply_to:
         # The signed address replies go to (common.replytokens); the From stays the desk's sender.
-        msg["Reply-To"] = address(reply_to, sender.display_name)
-    msg["Subject"] = clean_text(rendered.subject)
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = msg_id
+        values.append(("Reply-To", address(reply_to, sender.display_name)))
+    values += [("Subject", clean_text(rendered.subject)), ("Date", formatdate(usegmt=True)), ("Message-ID", msg_id)]
     if thread:
-        msg["In-Reply-To"] = thread
-        msg["References"] = thread
+        values += [("In-Reply-To", thread), ("References", thread)]
     # RFC 3834: tells auto-responders (vacation replies) not to answer, which avoids mail loops.
-    msg["Auto-Submitted"] = _fixed("Auto-Submitted", "auto-generated")
-    msg["X-Auto-Response-Suppress"] = _fixed("X-Auto-Response-Suppress", "All")
+    values += [("Auto-Submitted", _fixed("Auto-Submitted", "auto-generated")),
+               ("X-Auto-Response-Suppress", _fixed("X-Auto-Response-Suppress", "All"))]
     if unsubscribe_url:
-        msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        values.append(("List-Unsubscribe", f"<{unsubscribe_url}>"))
+    return values
 
 
 def compose_bytes(
@@ -114,14 +118,16 @@ def compose_bytes(
         b"\r\n--", boundary.encode(), b"\r\n", _PART_HEAD[("html", html_cte)], html,
         b"\r\n--", boundary.encode(), b"--\r\n",
     ))
-    msg = EmailMessage(policy=policy.SMTP)
-    _top_headers(msg, rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-    msg["MIME-Version"] = _fixed("MIME-Version", "1.0")
-    msg["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    msg["Content-Language"] = rendered.language
+    headers = _header_values(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to) + [
+        ("MIME-Version", _fixed("MIME-Version", "1.0")),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ("Content-Language", rendered.language),
+    ]
+    # What ``msg[name] = value`` stores (policy.SMTP's header_store_parse), without the message.
+    stored = [(name, value if hasattr(value, "name") else _header(name, value)) for name, value in headers]
     # The header block as the generator writes it (its _write_headers), then the body as it is.
-    raw = b"".join(policy.SMTP.fold_binary(name, value) for name, value in msg.raw_items()) + b"\r\n" + body
-    verify_headers(msg, raw)
+    raw = b"".join(policy.SMTP.fold_binary(name, value) for name, value in stored) + b"\r\n" + body
+    _verify_head([name for name, _ in stored], raw)
     return raw
 
 
@@ -168,6 +174,18 @@ def _sender_header(sender: Address):
 
 
 @functools.lru_cache(maxsize=64)
+def _header_class(name: str):
+    # The registry builds a new class on every lookup; one per header name is enough.
+    return policy.SMTP.header_factory[name]
+
+
+def _header(name: str, value):
+    if isinstance(value, str) and len(value.splitlines()) > 1:  # as header_store_parse: a header value is one line
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+    return _header_class(name)(name, value)
+
+
+@functools.lru_cache(maxsize=64)
 def _fixed(name: str, value: str):
     """A header parsed once: ``policy.SMTP`` stores a header object as it is, without parsing it again."""
     return policy.SMTP.header_factory(name, value)
@@ -183,8 +201,12 @@ def _transfer_encoding(body: str) -> str:
 def verify_headers(msg: EmailMessage, raw: bytes | None = None) -> None:
     """Raise UnsafeHeader if the generated top-level header block (``raw``: ``msg`` flattened with
     ``policy.SMTP``, flattened here when not given) has a header nobody set."""
-    expected = {name.lower() for name in msg.keys()}
-    head = (raw if raw is not None else msg.as_bytes(policy=policy.SMTP)).split(b"\r\n\r\n", 1)[0]
+    _verify_head(msg.keys(), raw if raw is not None else msg.as_bytes(policy=policy.SMTP))
+
+
+def _verify_head(names: list[str], raw: bytes) -> None:
+    expected = {name.lower() for name in names}
+    head = raw.split(b"\r\n\r\n", 1)[0]
     # A bare CR or LF ends a line for many mail servers, so it counts as a line break here.
     for line in _LINE_BREAK.split(head):
         if line[:1] in (b" ", b"\t"):
@@ -192,6 +214,6 @@ def verify_headers(msg: EmailMessage, raw: bytes | None = None) -> None:
         match = _HEADER_LINE.match(line)
         if not match or match.group(1).decode("ascii").lower() not in expected:
             raise UnsafeHeader(f"generated header line not built by the notifier: {line[:80]!r}")
-    seen = [name.lower() for name in msg.keys()]
+    seen = [name.lower() for name in names]
     if len(seen) != len(set(seen)):
         raise UnsafeHeader("a header appears twice")

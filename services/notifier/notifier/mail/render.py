@@ -69,6 +69,8 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the package: no stat() of the file on every email to see if it changed.
+        auto_reload=False,
     )
     env.install_gettext_translations(translations, newstyle=True)
     env.globals["status_name"] = lambda status: status_name(status, translations)
