@@ -5,6 +5,8 @@ throwaway outbox on ``TEST_DATABASE_URL`` and publishes them to ``TEST_AMQP_URL`
 
 - ``relay``: ``common.outbox.Relay`` with ``Publisher.publish_batch`` (claim, publish the batch, one
   wait for the confirms, mark the batch in its own commit);
+- ``relay, pipelined``: ``Relay.run_forever`` (``run_pipelined`` on PostgreSQL: the next batch
+  claimed and the last one marked while one is published), timed from its start to an empty outbox;
 - ``relay, one confirm per event``: the same relay waiting for each confirm (the previous design);
 - ``reference``: a bare kombu loop publishing the same bodies with a confirm per message and no database.
 
@@ -40,6 +42,21 @@ def drain(relay: Relay) -> float:
     return time.perf_counter() - started
 
 
+def drain_pipelined(relay: Relay) -> float:
+    import threading
+
+    stop = threading.Event()
+    started = time.perf_counter()
+    thread = threading.Thread(target=relay.run_forever, args=(stop,), kwargs={"idle": 0.01})
+    thread.start()
+    while relay.pending():
+        time.sleep(0.01)
+    took = time.perf_counter() - started
+    stop.set()
+    thread.join()
+    return took
+
+
 def main(n: int) -> None:
     pg = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     amqp_url = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -53,6 +70,8 @@ def main(n: int) -> None:
         publisher = Publisher(amqp_url)
         fill(engine, table, exchange, n)
         results["relay"] = n / drain(Relay(engine, table, publisher.publish))
+        fill(engine, table, exchange, n)
+        results["relay, pipelined"] = n / drain_pipelined(Relay(engine, table, publisher.publish))
         fill(engine, table, exchange, n)
         slow = Relay(engine, table, publisher.publish)
         slow.publish_batch = one_by_one(publisher.publish)
