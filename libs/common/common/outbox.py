@@ -77,6 +77,7 @@ class Outbox:
     def __init__(self, table: Table, exchange: str):
         self.table = table
         self.exchange = exchange
+        self._insert = table.insert()  # built once: every write of a web request runs it
 
     def add(self, session: Session, events: Iterable[CloudEvent]) -> None:
         rows = [
@@ -91,7 +92,7 @@ class Outbox:
             for ev in events
         ]
         if rows:
-            session.execute(self.table.insert(), rows)
+            session.execute(self._insert, rows)
 
 
 @dataclass(frozen=True)
