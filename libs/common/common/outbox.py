@@ -77,7 +77,9 @@ class Outbox:
     def __init__(self, table: Table, exchange: str):
         self.table = table
         self.exchange = exchange
-        self._insert = table.insert()  # built once: every write of a web request runs it
+        # Built once (every write of a web request runs it); inline: no id read back, so in a
+        # pipeline (common.db.pipelined) the row travels with the COMMIT.
+        self._insert = table.insert().inline()
 
     def add(self, session: Session, events: Iterable[CloudEvent]) -> None:
         rows = [
