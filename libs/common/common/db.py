@@ -159,11 +159,11 @@ PIPELINE = "common.db.pipeline"  # key of the open pipeline in a connection's ``
 def pipelined(session: Session, commit: bool = False) -> Iterator[None]:
     """Send the block's statements without waiting for each answer (psycopg's pipeline mode).
 
-    A statement whose rows are read waits, but for everything queued before it as well, in one
-    round trip: the transaction's BEGIN with its first query, a batch insert with the statement
-    after it. Errors of queued statements surface at that read. ``commit``: the block ends with
-    the commit, its queued statements travelling with the COMMIT. The pipeline always ends before
-    the session gives its connection back to the pool. Other drivers run the block unchanged.
+    An INSERT that reads nothing back waits in the pipeline; a statement whose rows are read is
+    sent with everything queued before it, in one round trip. Errors of queued statements surface
+    there. ``commit``: the block ends with the commit, its queued inserts travelling with the
+    COMMIT. The pipeline ends before the session gives its connection back to the pool (psycopg
+    sends one more, empty, sync then). Other drivers run the block unchanged.
     """
     connection = session.connection()
     if connection.dialect.driver != "psycopg" or PIPELINE in connection.info:

@@ -43,9 +43,7 @@ class UnitOfWork:
             if self.on_begin is None:
                 break
             try:
-                # The transaction's BEGIN travels with on_begin's first statement: one round trip.
-                with pipelined(self.session):
-                    self.on_begin(self)
+                self.on_begin(self)
                 break
             except DBAPIError as error:
                 self.__exit__()
