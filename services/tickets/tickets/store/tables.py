@@ -6,6 +6,7 @@ from sqlalchemy import (
     UniqueConstraint, false,
 )
 
+from common.auth import CUSTOMER
 from common.db import new_metadata
 from common.inbox import inbox_table
 from common.limits import LONG_TEXT, SHORT_TEXT
@@ -176,7 +177,7 @@ accounts = Table(
     Column("email", String(320), nullable=False, index=True),
     Column("display_name", String(200), nullable=True),
     Column("language", String(10), nullable=False, default="en"),
-    Column("role", String(20), nullable=False, default="customer"),
+    Column("role", String(20), nullable=False, default=CUSTOMER),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
