@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 from common.jsm import parse_int
 
 from ..i18n import _
@@ -22,6 +23,7 @@ QUEUES = ("open", "unassigned", "mine", "waiting", "all")
 STATUSES = ("Waiting for support", "In progress", "Waiting for customer", "Resolved", "Closed", "Canceled")
 SORTABLE = ("key", "summary", "status", "created", "updated")
 FILTERS = ("q", "status", "type", "assignee", "org")
+SEARCH_LENGTH = text_limit("query")  # the tickets queue's ``query`` takes as much (the page's maxlength too)
 PAGE_SIZE = 25
 # Transitions offered for selected requests (ids of the tickets service's one table); each request
 # refuses the ones its status does not allow, and the page says which.
@@ -61,7 +63,7 @@ def _state() -> dict:
     queue = args.get("queue") if args.get("queue") in QUEUES else "open"
     sort = args.get("sort", "")
     sort = sort if sort.lstrip("-") in SORTABLE else ""
-    filters = {name: args.get(name, "").strip()[:200] for name in FILTERS}
+    filters = {name: args.get(name, "").strip()[:SEARCH_LENGTH] for name in FILTERS}
     if filters["status"] not in STATUSES:
         filters["status"] = ""
     return {"desks": desks, "desk": desk, "queue": queue, "sort": sort, "filters": filters,
