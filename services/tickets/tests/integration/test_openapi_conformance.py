@@ -216,3 +216,44 @@ def test_jsm_details_answer_in_atlassians_shapes(api, person, check, document):
     assert unserved.status_code == 501
     jsonschema.validate(unserved.json, {"$ref": "#/components/schemas/ErrorResponse",
                                         "components": document["components"]})
+
+
+@pytest.fixture(scope="module")
+def own_document() -> dict:
+    """The tickets service's own document, for its native operations (``/api/tickets/...``)."""
+    from tickets.api.desks import openapi_document
+
+    document = openapi_document()
+    document["servers"] = [{"url": "http://localhost"}]
+    return document
+
+
+def test_editing_and_removing_request_types_answer_as_both_documents_say(api, person, check, own_document):
+    """PATCH /api/tickets/requesttypes/{id} against our document; DELETE of a request type against both."""
+    admin, agent, alice = person(role="admin"), person(role="agent"), person()
+    try:
+        own = _openapi_core_check(own_document)
+    except ImportError:
+        own = _jsonschema_check(own_document)
+
+    def check_own(response, status):
+        assert response.status_code == status, response.get_data(as_text=True)
+        own(response)
+        return response
+
+    added = check(api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Access", "description": "d"}), 200)
+    rt = added.json["id"]
+    edited = check_own(api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": "Access rights",
+                                                                            "helpText": "Say which system"}), 200)
+    assert (edited.json["name"], edited.json["helpText"]) == ("Access rights", "Say which system")
+    check_own(api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": ""}), 400)
+    check_own(api.patch(f"/api/tickets/requesttypes/{rt}", agent, {"name": "Mine"}), 403)
+    check_own(api.patch("/api/tickets/requesttypes/99999", admin, {"name": "None"}), 404)
+    api.create(alice, summary="Uses Incident")
+    for validate in (check, check_own):
+        validate(api.delete(f"{API}/servicedesk/1/requesttype/1", admin), 400)  # in use
+        validate(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", agent), 403)
+    check_own(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", admin), 204)
+    check(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", admin), 404)
+    other = check(api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Other", "description": "d"}), 200)
+    check(api.delete(f"{API}/servicedesk/1/requesttype/{other.json['id']}", admin), 204)
