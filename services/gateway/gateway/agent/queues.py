@@ -11,6 +11,7 @@ from common.errors import ApiError
 from common.limits import text_limit
 from common.jsm import parse_int
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api, directory
 from ..portal import session as auth
@@ -144,6 +145,9 @@ def bulk():
     if len(body) == 1:
         flash(_("Choose an assignee or a status change for the selected requests."), "error")
         return redirect(back)
+    question = confirm.ask_to_end(transition, keys, back)
+    if question is not None:
+        return question
     answer = api.post("/api/tickets/bulk", body) or {}
     results = answer.get("results") or []
     changed = [r["issueKey"] for r in results if r.get("status") == 200]

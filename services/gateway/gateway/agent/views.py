@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api, attachments, directory, timeline
 from ..portal import session as auth
@@ -93,6 +94,9 @@ def ticket(key: str):
 @agent_required
 def work(key: str):
     """Assignment and status change from one form, applied together in one transaction."""
+    question = confirm.ask_to_end(request.form.get("transition", ""), [key], url_for("agent.ticket", key=key))
+    if question is not None:
+        return question
     problem = request_work.apply(key)
     if problem:
         return render_ticket(key, problem, status=400)

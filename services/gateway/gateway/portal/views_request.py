@@ -19,8 +19,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("request", __name__, url_prefix="/portal/requests")
 
 PEOPLE_LIMIT = 10
-CLOSE, CANCEL = "5", "7"  # transition ids of the tickets service's table that end a request
-CONFIRMED_TRANSITIONS = (CLOSE, CANCEL)
 
 
 def _path(key: str, tail: str = "") -> str:
@@ -126,11 +124,9 @@ def comment(key: str):
 def transition(key: str):
     """Close, reopen or any other transition offered to the customer."""
     transition_id = request.form.get("transition", "")
-    if transition_id in CONFIRMED_TRANSITIONS and not confirm.confirmed():
-        return confirm.ask(_("Close %(key)s?", key=key) if transition_id == CLOSE else _("Cancel %(key)s?", key=key),
-                           _("Close request") if transition_id == CLOSE else _("Cancel request"),
-                           url_for("request.view", key=key),
-                           _("A closed request takes no more comments; you can raise a new one at any time."))
+    question = confirm.ask_to_end(transition_id, [key], url_for("request.view", key=key))
+    if question is not None:
+        return question
     try:
         api.post(_path(key, "/transition"), {"id": transition_id, "additionalComment": {"body": None}})
     except ApiError as exc:
