@@ -211,6 +211,12 @@ def test_jsm_details_answer_in_atlassians_shapes(api, person, check, document):
     check(api.get(f"{API}/request/AM-1/comment/1?expand=renderedBody", alice), 200)
     check(api.get(f"{API}/servicedesk/1/requesttype?expand=field", alice), 200)
     check(api.get(f"{API}/servicedesk/1/requesttype/1?expand=field", alice), 200)
+    # The desk list and the desk rule agree: an agent of AM lists every desk open to it and raises on each.
+    am_agent = person(role="agent", desks=(1,))
+    for desk in check(api.get(f"{API}/servicedesk", am_agent), 200).json["values"]:
+        check(api.get(f"{API}/servicedesk/{desk['id']}", am_agent), 200)
+        first = check(api.get(f"{API}/servicedesk/{desk['id']}/requesttype", am_agent), 200).json["values"][0]
+        check(api.create(am_agent, desk=str(desk["id"]), rt=str(first["id"]), summary="On every listed desk"), 201)
     # 501 is no status of Atlassian's operations; its body is still their ErrorResponse.
     unserved = api.get(f"{API}/request/AM-1/sla", alice)
     assert unserved.status_code == 501
