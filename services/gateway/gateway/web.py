@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, redirect, render_template, request, url_for
 
+from common import limits
 from common.config import human_size
 from common.errors import ApiError, PayloadTooLarge, register_error_handlers
 from common.i18n import DEFAULT
@@ -101,7 +102,9 @@ def page_message(exc: Exception, body: dict, status: int) -> str:
 
 
 def register(app: Flask) -> None:
-    """Install the error handlers and the headers every answer carries."""
+    """Install the error handlers and the headers every answer carries, and give pages the input limits."""
+    # Forms' maxlength are the limits the services' rules enforce (macros see globals, not context).
+    app.jinja_env.globals["limits"] = limits
 
     def page(exc: Exception, body: dict, status: int, headers: dict):
         """The HTML branch of ``common.errors``' one mapper: API paths keep its JSON (JSM's shape under /rest/)."""

@@ -9,7 +9,6 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from common import limits
 from common.errors import ApiError
 
 from .. import confirm
@@ -23,12 +22,6 @@ from . import forms
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.app_context_processor
-def _limits() -> dict:
-    """Forms' maxlength: the limits the services' rules enforce (common.limits)."""
-    return {"limits": limits}
 
 
 def missing(method: str, path: str) -> str:

@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 
 from .. import confirm
 from ..i18n import _
@@ -87,7 +88,7 @@ def assign(key: str):
 @agent_required
 def ticket(key: str):
     """The whole ticket, internal notes included (and people found by the participant search)."""
-    return render_ticket(key, people_query=(request.args.get("people") or "").strip()[:100])
+    return render_ticket(key, people_query=(request.args.get("people") or "").strip()[:text_limit("query")])
 
 
 @bp.post("/requests/<key>/work")

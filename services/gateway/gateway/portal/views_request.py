@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 
 from .. import confirm
 from ..i18n import _
@@ -93,7 +94,7 @@ def render_request(key: str, errors: dict | None = None, comment: str = "", stat
 @login_required
 def view(key: str):
     """Show the request (and people found by the participant search, a plain GET form)."""
-    return render_request(key, people_query=(request.args.get("people") or "").strip()[:100])
+    return render_request(key, people_query=(request.args.get("people") or "").strip()[:text_limit("query")])
 
 
 @bp.post("/<key>/comment")

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 from common.jsm import parse_int
+from common.limits import text_limit
 
 from ..i18n import _
 from . import api, attachments, directory
@@ -69,7 +70,7 @@ def home():
     desk = args.get("desk", "")
     rtype = args.get("type", "")
     type_desk, type_id = type_filter(desk, rtype)
-    query = args.get("q", "").strip()
+    query = args.get("q", "").strip()[:text_limit("searchTerm")]  # as much as the API takes
     start = parse_int(args.get("start"), 0, "start")
     organisations = directory.my_organisations()
     answer = api.get("/rest/servicedeskapi/request", **_list_params(tab, status, type_desk, type_id, query, start))

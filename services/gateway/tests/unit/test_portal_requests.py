@@ -288,3 +288,13 @@ def test_portal_page_with_tickets_down_is_a_503_page(client, desk_data):
 
     assert page.status_code == 503
     assert "Service temporarily unavailable" in page.get_data(as_text=True)
+
+
+def test_search_boxes_take_as_much_as_the_api_does(client, desk_data):
+    from common.limits import text_limit
+
+    _, tickets = desk_data
+    log_in(client)
+    html = client.get("/?q=" + "x" * 500).get_data(as_text=True)
+    assert f'maxlength="{text_limit("searchTerm")}"' in html
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["searchTerm"] == ["x" * text_limit("searchTerm")]
