@@ -1,6 +1,8 @@
 """Events already waiting are handled in batches (one transaction): each is still mailed once, and one
 event that cannot be handled yet costs the others nothing."""
+import dataclasses
 import threading
+import time
 import uuid
 
 from sqlalchemy import create_engine, text
@@ -14,7 +16,8 @@ from .test_delivery import account_created, status_changed
 
 def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must_wait(settings, mailbox,
                                                                                     monkeypatch):
-    worker = build_worker(settings)
+    # Batches of 10 at most: the 35 events queued make several, one of them beside the failing event.
+    worker = build_worker(dataclasses.replace(settings, prefetch=10))
     batches = []
     handle_batch = worker._handle_batch
 
@@ -58,3 +61,49 @@ def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must
         statuses = conn.execute(text("SELECT DISTINCT status FROM sent_mail")).scalars().all()
     engine.dispose()
     assert tuple(rows) == (25, 25) and statuses == ["sent"]
+
+
+def test_in_one_batch_a_reply_that_moves_the_status_is_one_email(settings, mailbox, monkeypatch):
+    """The batch's emails are inserted together at its end; the status change still sees the reply's
+    email queued earlier in the same batch, and so is folded into it."""
+    from dataclasses import replace
+
+    from .test_action_emails import ticket_event
+    from .test_delivery import subject
+
+    worker = build_worker(settings)
+    batches = []
+    handle_batch = worker._handle_batch
+
+    def counting(batch):
+        done = handle_batch(batch)
+        batches.append((len(batch), done))
+        return done
+
+    monkeypatch.setattr(worker, "_handle_batch", counting)
+    bus = Bus(settings, worker)
+    customer, agent = str(uuid.uuid4()), str(uuid.uuid4())
+    bus.publish("identity", account_created(customer, "reader@example.com"))
+    bus.publish("identity", account_created(agent, "agent@example.com", role="agent", name="Agent Smith"))
+    comment = ticket_event("ticket.commented", customers=[customer], actor=agent, commentId="9", public=True,
+                           body="Please retry the upload.", reporterId=customer)
+    status = status_changed(customer, agent)
+    status.data["cause"] = "comment"
+    later = status_changed(customer, agent)
+    later.data.update(cause="transition", fromStatus="Waiting for customer", toStatus="Resolved")
+    for event in (replace(comment, correlationid="req-42"), replace(status, correlationid="req-42"),
+                  replace(later, correlationid="req-43")):
+        bus.publish("tickets", event)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(mailbox.to("reader@example.com")) >= 2, what="the reply and the later status email")
+        time.sleep(0.3)
+    finally:
+        worker.should_stop = True
+        thread.join(timeout=10)
+        bus.cleanup()
+        worker.session_factory.kw["bind"].dispose()
+    assert [subject(m) for m in mailbox.to("reader@example.com")] == [
+        "[AM-1] New reply on your request: Fingerprints missing", "[AM-1] Your request is now Resolved"]
+    assert any(size >= 3 and done for size, done in batches), batches
