@@ -212,6 +212,21 @@ def test_the_create_form_limits_and_reports_fields_next_to_them(client, desk_dat
     assert 'id="error-summary">&#39;Summary&#39; is not allowed.' in page.get_data(as_text=True)
 
 
+def test_a_field_error_is_next_to_its_field_in_the_readers_language(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype/10/field", {"requestTypeFields": [
+        {"fieldId": "summary", "name": "Résumé", "required": True, "validValues": [],
+         "jiraSchema": {"type": "string", "system": "summary", "configuration": {"maxLength": 255}}}]})
+    log_in(client, "francine@example.com")
+    page = client.post("/portal/desks/1/create/10", data={"summary": "x" * 10_000,
+                                                         "csrf_token": csrf_of(client, "/portal/desks/1/create/10")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and '<html lang="fr">' in html
+    assert 'id="error-summary">« Résumé » peut compter au plus 255 caractères (10000 actuellement).' in html
+    assert 'maxlength="255" aria-invalid="true" aria-describedby="error-summary"' in html
+    assert not any(r.method == "POST" and r.url.path == "/rest/servicedeskapi/request" for r in tickets.requests)
+
+
 def test_a_dead_invitation_or_reset_link_says_so_when_the_page_opens(client, identity):
     identity.on("POST", "/api/identity/links/check", {"valid": False})
     for path, purpose in (("/portal/invitation?token=old", "invite"), ("/portal/reset-password?token=old", "reset"),
