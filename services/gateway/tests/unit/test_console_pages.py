@@ -176,6 +176,21 @@ def test_close_request_and_participant_removal_are_confirmed_first(client, desk_
     assert json.loads(tickets.last("/participant").content) == {"accountIds": ["u-bob"]}
 
 
+def test_a_closed_request_page_offers_a_new_request_naming_it_instead_of_a_comment_box(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/api/tickets/requests/AM-1", {
+        "request": request_dto(status="Closed"), "status": "Closed", "organizations": [], "participants": [],
+        "assignee": None, "transitions": [{"id": "3", "name": "Reopen request"}], "subscribed": True,
+        "canEdit": False})
+    log_in(client)
+    html = client.get("/portal/requests/AM-1").get_data(as_text=True)
+    assert 'id="closed-notice">This request is closed and takes no more comments.' in html
+    assert 'action="/portal/requests/AM-1/comment"' not in html
+    assert 'href="/portal/desks/1/create/10?related=AM-1">Raise a new request</a>' in html
+    form = client.get("/portal/desks/1/create/10?related=AM-1").get_data(as_text=True)
+    assert "Follow-up of AM-1: " in form
+
+
 def test_portal_request_page_shows_the_status_history_and_no_internal_changes(client, desk_data):
     _, tickets = desk_data
     history(tickets)
