@@ -8,10 +8,16 @@ from tickets.settings import Settings
 from tickets.store.tables import metadata
 
 
+def _not_full_text(name, type_, _parent_names):
+    # SQLite's FTS5 table and its shadow tables (migration 0008) are not in the metadata.
+    return not (type_ == "table" and name.startswith("tickets_fts"))
+
+
 def _no_drift(url):
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": _not_full_text})
+        diff = compare_metadata(context, metadata)
     engine.dispose()
     assert diff == []
 

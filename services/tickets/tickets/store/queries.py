@@ -1,18 +1,27 @@
-"""SQL for ticket lists: the visibility rule as a WHERE clause, ownership, status and text filters.
+"""SQL for ticket lists: the visibility rule as access keys, ownership, status and text filters.
 
 ``visible_to`` must agree with ``tickets.domain.visibility.can_view`` on every row of its truth
-table; the integration tests check both against the same table.
+table; the integration tests check both against the same table, on PostgreSQL and SQLite.
+
+Every way of seeing a ticket is an access key (``access_keys``) with a row in ``ticket_access``
+(kept by triggers, migration 0008) carrying the ticket's latest activity, so a list walks the
+(key, last_activity_at, ticket_id) index of each of the caller's keys, newest first, and stops after
+one page instead of walking every ticket by activity.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, func, or_, select, true, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.types import Boolean
 
 from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
-from .tables import ticket_participants, ticket_shares, tickets
+from .tables import ticket_access, tickets
 
 # APPROVER: requests awaiting the caller's approval; there are no approvals here, so it matches none.
 OWNERSHIPS = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "APPROVER", "ORGANIZATION", "ALL_ORGANIZATIONS",
@@ -22,27 +31,44 @@ STATUSES = ("OPEN_REQUESTS", "CLOSED_REQUESTS", "ALL_REQUESTS")
 QUEUES = ("unassigned", "mine", "waiting", "open", "all")
 
 
-def _is_participant(account_id: str) -> ColumnElement:
-    return exists().where(ticket_participants.c.ticket_id == tickets.c.id,
-                          ticket_participants.c.account_id == account_id)
+# The access keys; the triggers of migration 0008 write the same forms.
+def reporter_key(account_id: str) -> str:
+    return f"r:{account_id}"
 
 
-def _shared_with_any(org_ids) -> ColumnElement:
-    org_ids = sorted(org_ids)
-    if not org_ids:
+def participant_key(account_id: str) -> str:
+    return f"p:{account_id}"
+
+
+def organization_key(org_id: int) -> str:
+    return f"o:{org_id}"
+
+
+def desk_key(desk_id: int) -> str:
+    return f"d:{desk_id}"
+
+
+def access_keys(viewer: Viewer) -> list[str] | None:
+    """Every key through which ``viewer`` sees tickets (``can_view`` as keys); None: every ticket (admins)."""
+    if viewer.is_admin:
+        return None
+    keys = [reporter_key(viewer.account_id), participant_key(viewer.account_id)]
+    keys += [organization_key(o) for o in sorted(viewer.organization_ids)]
+    if viewer.role == "agent":
+        keys += [desk_key(d) for d in sorted(viewer.desk_ids)]
+    return keys
+
+
+def _has_key(keys: list[str]) -> ColumnElement:
+    if not keys:
         return false()
-    return exists().where(ticket_shares.c.ticket_id == tickets.c.id, ticket_shares.c.organization_id.in_(org_ids))
+    return exists().where(ticket_access.c.ticket_id == tickets.c.id, ticket_access.c.key.in_(keys))
 
 
 def visible_to(viewer: Viewer) -> ColumnElement:
     """The visibility rule as SQL over ``tickets``."""
-    if viewer.is_admin:
-        return true()
-    parts = [tickets.c.reporter_id == viewer.account_id, _is_participant(viewer.account_id),
-             _shared_with_any(viewer.organization_ids)]
-    if viewer.role == "agent" and viewer.desk_ids:
-        parts.append(tickets.c.desk_id.in_(sorted(viewer.desk_ids)))
-    return or_(*parts)
+    keys = access_keys(viewer)
+    return true() if keys is None else _has_key(keys)
 
 
 @dataclass(frozen=True)
@@ -61,38 +87,81 @@ class RequestFilter:
     sort: str = "-updated"
 
 
-def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
-    parts = []
+def _ownership_keys(viewer: Viewer, f: RequestFilter) -> list[str] | None:
+    """The keys of the tickets ``f.ownership`` names; None: every visible ticket (``ALL_REQUESTS``)."""
+    keys: list[str] = []
     for kind in f.ownership:
         if kind == "OWNED_REQUESTS":
-            parts.append(tickets.c.reporter_id == viewer.account_id)
+            keys.append(reporter_key(viewer.account_id))
         elif kind == "PARTICIPATED_REQUESTS":
-            parts.append(_is_participant(viewer.account_id))
+            keys.append(participant_key(viewer.account_id))
         elif kind == "ALL_ORGANIZATIONS":
-            parts.append(_shared_with_any(viewer.organization_ids))
+            keys += [organization_key(o) for o in sorted(viewer.organization_ids)]
         elif kind == "ORGANIZATION" and f.organization_id is not None:
-            allowed = viewer.is_agent or f.organization_id in viewer.organization_ids
-            parts.append(_shared_with_any({f.organization_id}) if allowed else false())
+            if viewer.is_agent or f.organization_id in viewer.organization_ids:
+                keys.append(organization_key(f.organization_id))
         elif kind == "ALL_REQUESTS":
-            parts.append(true())
+            return None
         # APPROVER adds nothing: no request awaits an approval.
-    return or_(*parts) if parts else false()
+    return list(dict.fromkeys(keys))
 
 
-def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-    return "%" + escaped.replace("*", "%") + "%"
+def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
+    keys = _ownership_keys(viewer, f)
+    return true() if keys is None else _has_key(keys)
+
+
+# -- full text ----------------------------------------------------------------------------------
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(term: str) -> list[tuple[str, bool]]:
+    """The words of a ``searchTerm`` as (word, is_prefix): ``print*`` is the prefix ``print``.
+
+    Words are split as the full-text parsers split them (letters and digits), lower-cased; a word
+    that ends with ``*`` makes its last part a prefix."""
+    out: list[tuple[str, bool]] = []
+    for raw in term.split():
+        parts = _WORD.findall(raw.lower().replace("_", " "))
+        for n, part in enumerate(parts):
+            out.append((part, raw.endswith("*") and n == len(parts) - 1))
+    return list(dict.fromkeys(out))
+
+
+class TextMatch(ColumnClause):
+    """Tickets whose full text (summary, description, public comments) holds every word: PostgreSQL's
+    ``search_vector @@ to_tsquery('simple', ...)`` (GIN index), SQLite's FTS5 table ``tickets_fts``."""
+
+    inherit_cache = False
+
+    def __init__(self, words: list[tuple[str, bool]]):
+        super().__init__("text_match", type_=Boolean())
+        self.words = words
+
+
+@compiles(TextMatch, "postgresql")
+def _pg_match(element, compiler, **kw):
+    query = " & ".join(f"'{w}'" + (":*" if prefix else "") for w, prefix in element.words)
+    return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ to_tsquery('simple', "
+            f"{compiler.process(bindparam('tsquery', query, unique=True), **kw)})")
+
+
+@compiles(TextMatch)
+def _fts5_match(element, compiler, **kw):
+    query = " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in element.words)
+    return (f"{compiler.process(tickets.c.id, **kw)} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "
+            f"{compiler.process(bindparam('fts', query, unique=True), **kw)})")
 
 
 def search_condition(term: str) -> ColumnElement:
-    """JSM's ``searchTerm``: every word of it in the summary, in any order and not necessarily adjacent
-    (``printer fire`` finds "Printer on fire"); ``*`` is a wildcard (``print*``); case does not matter.
-    A request key (``AM-12``) finds that request. The one place this rule is written."""
-    words = [w for w in (w.strip("*") for w in term.split()) if w]
+    """JSM's ``searchTerm``: every word of it in the summary, the description or a public comment (never an
+    internal note), in any order and not necessarily adjacent (``printer fire`` finds "Printer on fire");
+    ``print*`` finds words that start with "print"; case does not matter. A request key (``AM-12``) finds
+    that request. The one place this rule is written."""
+    words = search_words(term)
     if not words:
         return true()
-    every_word = and_(*(tickets.c.summary.ilike(_like(w), escape="\\") for w in words))
-    return or_(every_word, tickets.c.key == term.strip().upper())
+    return or_(TextMatch(words), tickets.c.key == term.strip().upper())
 
 
 # Sortable columns (``sort=created`` ascending, ``sort=-created`` descending); ties go to the newest id.
@@ -100,9 +169,9 @@ SORTS = {"key": tickets.c.number, "summary": tickets.c.summary, "status": ticket
          "created": tickets.c.created_at, "updated": tickets.c.last_activity_at}
 
 
-def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
-    """The WHERE clause of the tickets ``viewer`` may see that match ``f``."""
-    conds = [visible_to(viewer), _ownership(viewer, f)]
+def _filters(f: RequestFilter) -> list[ColumnElement]:
+    """What ``f`` asks beyond visibility and ownership."""
+    conds = []
     if f.status == "OPEN_REQUESTS":
         conds.append(tickets.c.status.in_([s.value for s in OPEN]))
     elif f.status == "CLOSED_REQUESTS":
@@ -118,29 +187,72 @@ def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
     if f.assignee is not None:
         conds.append(tickets.c.assignee_id.is_(None) if f.assignee == "" else tickets.c.assignee_id == f.assignee)
     if f.shared_with is not None:
-        conds.append(_shared_with_any({f.shared_with}))
+        conds.append(_has_key([organization_key(f.shared_with)]))
     if f.reporter is not None:
         conds.append(tickets.c.reporter_id == f.reporter)
-    return and_(*conds)
+    return conds
 
 
-def _order(sort: str):
+def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
+    """The WHERE clause of the tickets ``viewer`` may see that match ``f``."""
+    return and_(visible_to(viewer), _ownership(viewer, f), *_filters(f))
+
+
+def _walk(viewer: Viewer, f: RequestFilter) -> tuple[list[str] | None, bool]:
+    """The keys whose index a list walks (None: no walk, every ticket) and whether every ticket found
+    under them is visible to ``viewer`` (otherwise the visibility rule is checked as well)."""
+    owned, visible = _ownership_keys(viewer, f), access_keys(viewer)
+    if owned is None:
+        if f.desk_id is not None and viewer.is_agent_for(f.desk_id):
+            return [desk_key(f.desk_id)], True
+        return visible, True
+    return owned, visible is None or set(owned) <= set(visible)
+
+
+def order(sort: str):
     column = SORTS.get(sort.lstrip("-"), tickets.c.last_activity_at)
     descending = sort.startswith("-") or sort.lstrip("-") not in SORTS
     return (column.desc() if descending else column.asc()), tickets.c.id.desc()
 
 
-def request_query(viewer: Viewer, f: RequestFilter) -> Select:
-    """Ids of the tickets ``viewer`` may see that match ``f``, latest activity first unless sorted."""
-    return select(tickets.c.id).where(conditions(viewer, f)).order_by(*_order(f.sort))
+def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> Select:
+    """Ids of the tickets ``viewer`` may see that match ``f`` (``limit`` from ``start``), latest activity
+    first unless sorted otherwise.
+
+    Latest activity first, it is a UNION of one index walk per access key, each stopping after
+    ``start + limit`` matches; the page is the newest of those."""
+    keys, implied = _walk(viewer, f)
+    if f.sort.lstrip("-") != "updated" or not f.sort.startswith("-") or keys is None:
+        return (select(tickets.c.id).where(conditions(viewer, f)).order_by(*order(f.sort))
+                .offset(start).limit(limit))
+    if not keys:
+        return select(tickets.c.id).where(false())
+    a = ticket_access
+    where = [*_filters(f)] + ([] if implied else [visible_to(viewer)])
+    branches = [select(a.c.ticket_id, a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
+                .where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
+                .limit(start + limit) for key in keys]
+    if len(branches) == 1:
+        return select(branches[0].subquery().c.ticket_id).offset(start).limit(limit)
+    # The same ticket under two keys has one latest activity, so UNION keeps it once.
+    found = union(*(select(b.subquery()) for b in branches)).subquery()
+    return (select(found.c.ticket_id).order_by(found.c.last_activity_at.desc(), found.c.ticket_id.desc())
+            .offset(start).limit(limit))
 
 
 def count_query(viewer: Viewer, filters: dict[str, RequestFilter]) -> Select:
-    """One row: how many tickets match each named filter (one statement for every queue)."""
+    """One row: how many tickets match each named filter (one statement for every queue).
+
+    A desk's queues, counted by one of its agents, read only that desk's rows (``ix_tickets_desk_queue``)."""
+    desks = {f.desk_id for f in filters.values()}
+    desk = desks.pop() if len(desks) == 1 else None
+    own_desk = (desk is not None and viewer.is_agent_for(desk)
+                and all(_ownership_keys(viewer, f) is None for f in filters.values()))
+    if own_desk:
+        counts = [func.count().filter(and_(true(), *_filters(f))).label(name) for name, f in filters.items()]
+        return select(*counts).select_from(tickets).where(tickets.c.desk_id == desk)
     return select(*[func.count().filter(conditions(viewer, f)).label(name) for name, f in filters.items()]
                   ).select_from(tickets)
-
-
 def queue_filter(queue: str, desk_id: int, agent_id: str) -> RequestFilter:
     """The fixed agent queues of a desk as request filters."""
     base = dict(ownership=("ALL_REQUESTS",), desk_id=desk_id)

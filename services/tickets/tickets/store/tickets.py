@@ -14,6 +14,9 @@ from .tables import (
     tickets,
 )
 
+# Every column but the full-text document, which only the search reads (inside PostgreSQL).
+COLUMNS = tuple(c for c in tickets.c if c.name != "search_vector")
+
 SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, "organization_id", "organization_ids"),
         (ticket_mutes, "account_id", "muted_ids"), (ticket_watchers, "account_id", "watcher_ids"))
 
@@ -38,7 +41,7 @@ class TicketRepository:
         ref = str(key_or_id).strip()
         ident = as_id(ref)
         cond = tickets.c.id == ident if ident is not None else tickets.c.key == ref.upper()
-        query = select(tickets).where(cond)
+        query = select(*COLUMNS).where(cond)
         if for_update:
             # Serialise concurrent writers of one ticket so a status move is never lost.
             query = query.with_for_update()
@@ -49,7 +52,7 @@ class TicketRepository:
         """Tickets by id, in the order of ``ids``."""
         if not ids:
             return []
-        rows = {r.id: r for r in self.session.execute(select(tickets).where(tickets.c.id.in_(ids))).all()}
+        rows = {r.id: r for r in self.session.execute(select(*COLUMNS).where(tickets.c.id.in_(ids))).all()}
         sets, invited = self._related(list(rows))
         return [self._load(rows[i], sets, invited) for i in ids if i in rows]
 
@@ -61,10 +64,13 @@ class TicketRepository:
         self._flush_new(ticket)
 
     def search(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int) -> tuple[list[Ticket], bool]:
-        """One page of visible tickets and whether it is the last (look-ahead, no totals)."""
-        ids = list(self.session.execute(
-            queries.request_query(viewer, filter_).offset(start).limit(limit + 1)).scalars())
-        return self.many(ids[:limit]), len(ids) <= limit
+        """One page of visible tickets and whether it is the last (look-ahead, no totals): the page's
+        rows in one statement, their participants and shares in a second."""
+        page = queries.request_query(viewer, filter_, start, limit + 1).subquery()
+        rows = self.session.execute(select(*COLUMNS).join(page, page.c[0] == tickets.c.id)
+                                    .order_by(*queries.order(filter_.sort))).all()
+        sets, invited = self._related([r.id for r in rows[:limit]])
+        return [self._load(r, sets, invited) for r in rows[:limit]], len(rows) <= limit
 
     def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
         """How many visible tickets match each named filter, in one statement."""
