@@ -62,7 +62,9 @@ def access_keys(viewer: Viewer) -> list[str] | None:
 def _has_key(keys: list[str]) -> ColumnElement:
     if not keys:
         return false()
-    return exists().where(ticket_access.c.ticket_id == tickets.c.id, ticket_access.c.key.in_(keys))
+    # An alias: the list's index walk reads ticket_access too, and this must correlate with tickets only.
+    seen = ticket_access.alias("seen")
+    return exists().where(seen.c.ticket_id == tickets.c.id, seen.c.key.in_(keys)).correlate(tickets)
 
 
 def visible_to(viewer: Viewer) -> ColumnElement:
@@ -163,6 +165,28 @@ def search_condition(term: str) -> ColumnElement:
         return true()
     return or_(TextMatch(words), tickets.c.key == term.strip().upper())
 
+
+# The search rule's table, run on PostgreSQL and SQLite: (searchTerm, whether it finds the request
+# SEARCH_DOCUMENT describes). The request's key is "AM-7".
+SEARCH_DOCUMENT = {"summary": "Printer on fire", "description": "The office printer caught fire; see export.csv",
+                   "public comment": "Any news on the toner?", "internal note": "Confidential budget figures"}
+SEARCH_TABLE: tuple[tuple[str, bool], ...] = (
+    ("printer fire", True),          # every word, not adjacent
+    ("FIRE Printer", True),          # any order, any case
+    ("print*", True),                # a wildcard is a prefix
+    ("off* caught", True),
+    ("print", False),                # a word is a whole word, not a substring
+    ("printer water", False),        # every word must be there
+    ("toner", True),                 # public comments are searched
+    ("fire toner", True),            # words may come from different parts
+    ("confidential", False),         # internal notes never are
+    ("budget*", False),
+    ("csv", True),                   # punctuation separates words
+    ("export.csv", True),
+    ("am-7", True),                  # the request's key
+    ("AM-8", False),
+    ("*", True),                     # no word at all: no condition
+)
 
 # Sortable columns (``sort=created`` ascending, ``sort=-created`` descending); ties go to the newest id.
 SORTS = {"key": tickets.c.number, "summary": tickets.c.summary, "status": tickets.c.status,

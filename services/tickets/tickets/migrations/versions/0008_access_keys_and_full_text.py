@@ -25,10 +25,13 @@ branch_labels = None
 depends_on = None
 
 # The document of one ticket: summary, description and its public comments (never internal notes).
+# Punctuation becomes spaces so that 'export.csv' or 'e-mail' are words as the query splits them
+# (tickets.store.queries.search_words), not file or host tokens; the first 300,000 characters only,
+# so that a ticket with a huge thread stays under the tsvector size limit.
 _PG_DOCUMENT = """
-    to_tsvector('simple', coalesce(t.summary, '') || ' ' || coalesce(t.description, '') || ' ' ||
+    to_tsvector('simple', regexp_replace(left(coalesce(t.summary, '') || ' ' || coalesce(t.description, '') || ' ' ||
         coalesce((SELECT string_agg(c.body, ' ' ORDER BY c.id) FROM comments c
-                  WHERE c.ticket_id = t.id AND c.public), ''))
+                  WHERE c.ticket_id = t.id AND c.public), ''), 300000), '[[:punct:]]+', ' ', 'g'))
 """
 
 PG_UP = [
