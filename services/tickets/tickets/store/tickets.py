@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, cast, delete, insert, literal, null, select, union_all, update
+from sqlalchemy import BigInteger, Boolean, Integer, bindparam, String, Text, cast, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..domain.catalog import Account, Desk
@@ -44,8 +44,8 @@ class Expansions:
     authors: dict[str, Account] = field(default_factory=dict)
 
 
-def _prefixed(row, prefix: str) -> SimpleNamespace | None:
-    values = {k[len(prefix):]: v for k, v in row._mapping.items() if k.startswith(prefix)}
+def _prefixed(row, prefix: str, names: tuple[str, ...]) -> SimpleNamespace | None:
+    values = dict(zip(names, (getattr(row, f"{prefix}{n}") for n in names)))
     return SimpleNamespace(**values) if values.get("id") is not None else None
 
 
@@ -149,12 +149,15 @@ class TicketRepository:
         from .desks import _desk
 
         known = Known()
+        desk_names = tuple(c.name for c in service_desks.c)
         for r in rows:
-            known.desks[r.desk_id] = _desk(_prefixed(r, "desk__"))
-            for prefix in ("reporter__", "assignee__"):
-                person = _prefixed(r, prefix)
-                if person is not None:
-                    known.accounts[person.id] = _account(person)
+            if r.desk_id not in known.desks:
+                known.desks[r.desk_id] = _desk(_prefixed(r, "desk__", desk_names))
+            for prefix, account_id in (("reporter__", r.reporter_id), ("assignee__", r.assignee_id)):
+                if account_id is not None and account_id not in known.accounts:
+                    person = _prefixed(r, prefix, PERSON)
+                    if person is not None:
+                        known.accounts[person.id] = _account(person)
         return known
 
     def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
@@ -236,6 +239,7 @@ class TicketRepository:
         from .tables import attachments
 
         h, author = ticket_history, accounts.alias("author")
+        ticket_ids = bindparam("expanded_ids", value=list(ticket_ids), expanding=True)  # sent once for every branch
 
         def none(kind, name):
             return cast(null(), kind).label(name)
@@ -315,6 +319,8 @@ class TicketRepository:
         if not ids:
             return sets, invited
         person = accounts.alias("person")
+        # One expanding parameter for every branch: the ids are sent once, not once per branch.
+        ids_param = bindparam("related_ids", value=list(ids), expanding=True)
         nothing = [null().label("extra"), cast(null(), String).label("email"), cast(null(), String).label("display_name"),
                    cast(null(), String).label("language"), cast(null(), String).label("role"),
                    cast(null(), Boolean).label("active")]
@@ -329,10 +335,10 @@ class TicketRepository:
                     organizations, organizations.c.id == table.c.organization_id)
             else:
                 part = part.add_columns(*nothing)
-            parts.append(part.where(table.c.ticket_id.in_(ids)))
+            parts.append(part.where(table.c.ticket_id.in_(ids_param)))
         inv = ticket_invitations
         parts.append(select(inv.c.ticket_id, literal(len(SETS)).label("kind"), inv.c.email.label("value"),
-                            inv.c.invited_by.label("extra"), *nothing[1:]).where(inv.c.ticket_id.in_(ids)))
+                            inv.c.invited_by.label("extra"), *nothing[1:]).where(inv.c.ticket_id.in_(ids_param)))
         from .accounts import _account
 
         for r in self.session.execute(union_all(*parts)).all():
