@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, bindparam, exists, false, func, or_, select, true, union
+from sqlalchemy import Integer, and_, bindparam, cast, exists, false, func, or_, select, true, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.types import Boolean
 
 from ..domain.status import DONE, OPEN, Status
@@ -264,19 +265,37 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
             .offset(start).limit(limit))
 
 
+# What a desk's queue filters look at: counted from one row per (status, assignee) of the desk.
+_GROUPED = ("desk_id", "status", "assignee_id")
+
+
+def _only_grouped(f: RequestFilter) -> bool:
+    return not (f.search or f.request_type_id is not None or f.shared_with is not None or f.reporter is not None)
+
+
 def count_query(viewer: Viewer, filters: dict[str, RequestFilter]) -> Select:
     """One row: how many tickets match each named filter (one statement for every queue).
 
-    A desk's queues, counted by one of its agents, read only that desk's rows (``ix_tickets_desk_queue``)."""
+    A desk's queues, counted by one of its agents, read only that desk's index entries
+    (``ix_tickets_desk_queue``, an index-only scan) grouped by status and assignee first, so each
+    queue's condition is checked once per group instead of once per ticket."""
     desks = {f.desk_id for f in filters.values()}
     desk = desks.pop() if len(desks) == 1 else None
     own_desk = (desk is not None and viewer.is_agent_for(desk)
                 and all(_ownership_keys(viewer, f) is None for f in filters.values()))
+    if own_desk and all(_only_grouped(f) for f in filters.values()):
+        grouped = (select(*(tickets.c[c] for c in _GROUPED), func.count().label("n")).where(tickets.c.desk_id == desk)
+                   .group_by(*(tickets.c[c] for c in _GROUPED)).subquery("grouped"))
+        adapt = ClauseAdapter(grouped).traverse
+        return select(*[cast(func.coalesce(func.sum(grouped.c.n).filter(adapt(and_(true(), *_filters(f)))), 0),
+                             Integer).label(name) for name, f in filters.items()])
     if own_desk:
         counts = [func.count().filter(and_(true(), *_filters(f))).label(name) for name, f in filters.items()]
         return select(*counts).select_from(tickets).where(tickets.c.desk_id == desk)
     return select(*[func.count().filter(conditions(viewer, f)).label(name) for name, f in filters.items()]
                   ).select_from(tickets)
+
+
 def queue_filter(queue: str, desk_id: int, agent_id: str) -> RequestFilter:
     """The fixed agent queues of a desk as request filters."""
     base = dict(ownership=("ALL_REQUESTS",), desk_id=desk_id)

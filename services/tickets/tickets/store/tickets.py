@@ -109,7 +109,7 @@ class TicketRepository:
         reporter, assignee = accounts.alias("reporter"), accounts.alias("assignee")
         columns = [*COLUMNS, *DESK_COLUMNS, *self._person(reporter), *self._person(assignee)]
         if count:
-            columns.append(queries.count_query(viewer, {"total": filter_}).scalar_subquery().label("total"))
+            columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery().label("total"))
         rows = self.session.execute(
             select(*columns).join(page, page.c[0] == tickets.c.id)
             .join(service_desks, service_desks.c.id == tickets.c.desk_id)
