@@ -133,9 +133,16 @@ TRIGGERED = ("tickets", "ticket_shares", "ticket_participants", "comments")
 COMMENT_BODY = "Any news on this? The station still shows no figures for yesterday."
 
 
-def _document(expression: str) -> str:
-    """The full-text document as migration 0008's triggers compute it (punctuation as spaces, 'simple')."""
-    return f"to_tsvector('simple', regexp_replace(left({expression}, 300000), '[[:punct:]]+', ' ', 'g'))"
+# Ticket j's share (every other ticket) and participant (one in ten).
+SHARED_ORG = "(CAST(:orgs AS int[]))[1 + ((1 + (:first + j) % :c) % cardinality(CAST(:orgs AS int[])))]"
+PARTICIPANT = _sql_id("1 + (:first + j + 17) % :c")
+
+
+def _document(text_expression: str, keys_expression: str) -> str:
+    """The full-text document as migration 0008's triggers compute it: the words (punctuation as spaces,
+    'simple') and the ticket's access keys as lexemes."""
+    return (f"to_tsvector('simple', regexp_replace(left({text_expression}, 300000), '[[:punct:]]+', ' ', 'g')) "
+            f"|| array_to_tsvector({keys_expression})")
 
 
 def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, float]) -> None:
@@ -169,7 +176,10 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
             SELECT id, desk_id, number, key, request_type_id, reporter_id, assignee_id, summary, description,
                    field_values, status, ts, ts, ts, last_activity_at,
                    -- the document: summary, description and (one ticket in five, see below) the public comment
-                   {_document("summary || ' ' || description || CASE WHEN j % 5 = 4 THEN ' ' || :body ELSE '' END")}
+                   {_document("summary || ' ' || description || CASE WHEN j % 5 = 4 THEN ' ' || :body ELSE '' END",
+                              "ARRAY['r:' || reporter_id, 'd:' || desk_id] "
+                              f"|| CASE WHEN j % 2 = 0 THEN ARRAY['o:' || {SHARED_ORG}] ELSE '{{}}' END "
+                              f"|| CASE WHEN j % 10 = 0 THEN ARRAY['p:' || {PARTICIPANT}] ELSE '{{}}' END")}
             FROM (
             SELECT j, ts, :first + j AS id, (CAST(:desks AS int[]))[1 + j % 3] AS desk_id,
                    (CAST(:bases AS int[]))[1 + j % 3] + j / 3 + 1 AS number,
@@ -190,14 +200,12 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
             """), {**params, "body": COMMENT_BODY})
         timings["seed_tickets"] = timings.get("seed_tickets", 0) + time.monotonic() - started
         step = time.monotonic()
-        conn.execute(text("""
+        conn.execute(text(f"""
             INSERT INTO ticket_shares (ticket_id, organization_id)
-            SELECT :first + j, (CAST(:orgs AS int[]))[1 + ((1 + (:first + j) % :c) % cardinality(CAST(:orgs AS int[])))]
-            FROM generate_series(0, :n - 1, 2) j"""), params)
+            SELECT :first + j, {SHARED_ORG} FROM generate_series(0, :n - 1, 2) j"""), params)
         conn.execute(text(f"""
             INSERT INTO ticket_participants (ticket_id, account_id)
-            SELECT :first + j, {_sql_id('1 + (:first + j + 17) % :c')} FROM generate_series(0, :n - 1, 10) j"""),
-            params)
+            SELECT :first + j, {PARTICIPANT} FROM generate_series(0, :n - 1, 10) j"""), params)
         conn.execute(text(f"""
             INSERT INTO comments (ticket_id, author_id, body, public, created_at)
             SELECT :first + j, {_sql_id('1 + (:first + j) % :c')},

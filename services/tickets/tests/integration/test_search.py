@@ -31,3 +31,18 @@ def test_an_edited_summary_is_found_by_its_new_words(api, person):
     assert api.patch(f"/api/tickets/requests/{key}", agent, {"summary": "Fresh vocabulary"}).status_code == 200
     assert [r["issueKey"] for r in api.get(f"{API}/request?searchTerm=vocab*", alice).json["values"]] == [key]
     assert api.get(f"{API}/request?searchTerm=old", alice).json["values"] == []
+
+
+def test_search_follows_participants_added_and_removed(api, person):
+    """The full-text index holds the ticket's access keys: they follow every change of the participants."""
+    alice, bob, agent = person(), person(), person(role="agent")
+    key = api.create(alice, summary="Jukebox skips").json["issueKey"]
+
+    def bob_finds():
+        return [r["issueKey"] for r in api.get(f"{API}/request?searchTerm=jukebox", bob).json["values"]]
+
+    assert bob_finds() == []
+    assert api.post(f"{API}/request/{key}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert bob_finds() == [key]
+    assert api.delete(f"{API}/request/{key}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert bob_finds() == []

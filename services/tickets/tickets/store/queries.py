@@ -133,20 +133,29 @@ def search_words(term: str) -> list[tuple[str, bool]]:
 
 class TextMatch(ColumnClause):
     """Tickets whose full text (summary, description, public comments) holds every word: PostgreSQL's
-    ``search_vector @@ to_tsquery('simple', ...)`` (GIN index), SQLite's FTS5 table ``tickets_fts``."""
+    ``search_vector @@ tsquery`` (GIN index), SQLite's FTS5 table ``tickets_fts``.
+
+    On PostgreSQL the document also holds the ticket's access keys as lexemes, so with ``keys`` one GIN
+    lookup returns only the matches seen through them (the visibility rule is still applied beside it)."""
 
     inherit_cache = False
 
-    def __init__(self, words: list[tuple[str, bool]]):
+    def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None):
         super().__init__("text_match", type_=Boolean())
-        self.words = words
+        self.words, self.keys = words, keys
+
+
+def _lexeme(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 @compiles(TextMatch, "postgresql")
 def _pg_match(element, compiler, **kw):
-    query = " & ".join(f"'{w}'" + (":*" if prefix else "") for w, prefix in element.words)
-    return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ to_tsquery('simple', "
-            f"{compiler.process(bindparam('tsquery', query, unique=True), **kw)})")
+    query = " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in element.words)
+    if element.keys:
+        query += " & (" + " | ".join(_lexeme(k) for k in element.keys) + ")"
+    return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ CAST("
+            f"{compiler.process(bindparam('tsquery', query, unique=True), **kw)} AS tsquery)")
 
 
 @compiles(TextMatch)
@@ -156,15 +165,16 @@ def _fts5_match(element, compiler, **kw):
             f"{compiler.process(bindparam('fts', query, unique=True), **kw)})")
 
 
-def search_condition(term: str) -> ColumnElement:
+def search_condition(term: str, keys: list[str] | None = None) -> ColumnElement:
     """JSM's ``searchTerm``: every word of it in the summary, the description or a public comment (never an
     internal note), in any order and not necessarily adjacent (``printer fire`` finds "Printer on fire");
     ``print*`` finds words that start with "print"; case does not matter. A request key (``AM-12``) finds
-    that request. The one place this rule is written."""
+    that request. The one place this rule is written. ``keys`` narrows the full-text lookup to tickets
+    seen through them (an index shortcut; visibility is checked beside it all the same)."""
     words = search_words(term)
     if not words:
         return true()
-    return or_(TextMatch(words), tickets.c.key == term.strip().upper())
+    return or_(TextMatch(words, keys), tickets.c.key == term.strip().upper())
 
 
 # The search rule's table, run on PostgreSQL and SQLite: (searchTerm, whether it finds the request
@@ -194,8 +204,8 @@ SORTS = {"key": tickets.c.number, "summary": tickets.c.summary, "status": ticket
          "created": tickets.c.created_at, "updated": tickets.c.last_activity_at}
 
 
-def _filters(f: RequestFilter) -> list[ColumnElement]:
-    """What ``f`` asks beyond visibility and ownership."""
+def _filters(f: RequestFilter, keys: list[str] | None = None) -> list[ColumnElement]:
+    """What ``f`` asks beyond visibility and ownership (``keys``: see ``search_condition``)."""
     conds = []
     if f.status == "OPEN_REQUESTS":
         conds.append(tickets.c.status.in_([s.value for s in OPEN]))
@@ -204,7 +214,7 @@ def _filters(f: RequestFilter) -> list[ColumnElement]:
     if f.statuses:
         conds.append(tickets.c.status.in_([s.value for s in f.statuses]))
     if f.search:
-        conds.append(search_condition(f.search))
+        conds.append(search_condition(f.search, keys))
     if f.desk_id is not None:
         conds.append(tickets.c.desk_id == f.desk_id)
     if f.request_type_id is not None:
@@ -247,6 +257,13 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
     Latest activity first, it is a UNION of one index walk per access key, each stopping after
     ``start + limit`` matches; the page is the newest of those."""
     keys, implied = _walk(viewer, f)
+    if f.search and search_words(f.search):
+        # The full-text index finds the matches (with the caller's keys on PostgreSQL); they are few
+        # enough to sort, where walking each key's activity would read every ticket under it.
+        where = [_has_key(keys)] if keys is not None else []
+        where += [] if implied else [visible_to(viewer)]
+        return (select(tickets.c.id).where(*where, *_filters(f, keys)).order_by(*order(f.sort))
+                .offset(start).limit(limit))
     if f.sort.lstrip("-") != "updated" or not f.sort.startswith("-") or keys is None:
         return (select(tickets.c.id).where(conditions(viewer, f)).order_by(*order(f.sort))
                 .offset(start).limit(limit))
