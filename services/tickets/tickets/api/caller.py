@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, has_request_context
 
-from common.auth import Principal, authenticate
+from common.auth import AGENT, Principal, authenticate
 from common.db import transaction
 from common.errors import Unauthorized, error_response
 
@@ -32,7 +32,7 @@ def check_caller(uow: UnitOfWork) -> None:
     principal: Principal | None = g.get("principal") if has_request_context() else None
     if principal is None:
         return
-    is_agent = principal.role == "agent"
+    is_agent = principal.role == AGENT
     account, orgs, desks = uow.accounts.with_organizations(principal.id, desks=is_agent)
     g.tickets_caller_checked = True
     if account is None:

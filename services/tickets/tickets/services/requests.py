@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from common.auth import Principal
+from common.auth import Principal, is_admin
 from common.errors import Forbidden, NotFound, ValidationFailed
 
 from ..domain.fields import validate_values
@@ -250,7 +250,7 @@ def assignee_for(uow: UnitOfWork, ticket: Ticket, assignee_ref: str | None) -> s
         return None
     assignee = uow.accounts.resolve(assignee_ref)
     works_here = assignee is not None and assignee.is_agent and (
-        assignee.role == "admin" or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
+        is_admin(assignee.role) or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
     if not works_here:
         raise ValidationFailed(f"'{assignee_ref}' is not an agent of this service desk.",
                                errors={"accountId": ["Give the id or email of an agent of the desk."]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from common.auth import STAFF_ROLES
+from common.auth import ADMIN, STAFF_ROLES
 from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
@@ -95,7 +95,7 @@ class DeskRepository:
             .order_by(desk_agents.c.account_id)).scalars())
         if found:
             return found
-        return list(self.session.execute(select(accounts.c.id).where(accounts.c.role == "admin", active)
+        return list(self.session.execute(select(accounts.c.id).where(accounts.c.role == ADMIN, active)
                                          .order_by(accounts.c.id)).scalars())
 
     def members(self, table, desk_id: int, start: int, limit: int) -> list[str]:
@@ -231,7 +231,7 @@ class DeskRepository:
                              accounts.c.role.in_(STAFF_ROLES)).scalar_subquery())
         # As agent_ids: every active admin when the desk has no agent (read only in that case).
         admins = (select(func.aggregate_strings(accounts.c.id, ","))
-                  .where(accounts.c.role == "admin", accounts.c.active.is_(True)).scalar_subquery())
+                  .where(accounts.c.role == ADMIN, accounts.c.active.is_(True)).scalar_subquery())
         agents = func.coalesce(desk_staff, admins)
         rows = self.session.execute(
             select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),

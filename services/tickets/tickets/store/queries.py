@@ -20,6 +20,8 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.types import Boolean
 
+from common.auth import AGENT
+
 from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
 from .tables import ticket_access, tickets
@@ -55,7 +57,7 @@ def access_keys(viewer: Viewer) -> list[str] | None:
         return None
     keys = [reporter_key(viewer.account_id), participant_key(viewer.account_id)]
     keys += [organization_key(o) for o in sorted(viewer.organization_ids)]
-    if viewer.role == "agent":
+    if viewer.role == AGENT:
         keys += [desk_key(d) for d in sorted(viewer.desk_ids)]
     return keys
 
