@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.emails import InvalidEmail, normalise_email
@@ -11,6 +11,18 @@ from common.events import utc_now
 
 from ..domain.catalog import Account
 from .tables import accounts, desk_agents, organization_members, organizations
+
+
+# The first statement of every web request (``api.caller.check_caller``), built once: building it
+# and computing its cache key each time cost more than running it.
+_WITH_ORGANIZATIONS = (
+    select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
+    .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
+    .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
+    .where(accounts.c.id == bindparam("account")))
+# The same for agents, with the desks they work on (the caller's Viewer needs both).
+_WITH_ORGANIZATIONS_AND_DESKS = _WITH_ORGANIZATIONS.add_columns(desk_agents.c.desk_id.label("agent_desk_id")).outerjoin(
+    desk_agents, desk_agents.c.account_id == accounts.c.id)
 
 
 def _account(row) -> Account:
@@ -100,14 +112,8 @@ class AccountRepository:
                            ) -> tuple[Account | None, dict[int, str | None], frozenset[int]]:
         """The account, its organisations (id -> name) and, with ``desks``, the desks it is an agent of, in
         one statement (None when the replica lacks the account)."""
-        query = (select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
-                 .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
-                 .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
-                 .where(accounts.c.id == account_id))
-        if desks:
-            query = query.add_columns(desk_agents.c.desk_id.label("agent_desk_id")).outerjoin(
-                desk_agents, desk_agents.c.account_id == accounts.c.id)
-        rows = self.session.execute(query).all()
+        query = _WITH_ORGANIZATIONS_AND_DESKS if desks else _WITH_ORGANIZATIONS
+        rows = self.session.execute(query, {"account": account_id}).all()
         if not rows:
             return None, {}, frozenset()
         agent_desks = frozenset(r.agent_desk_id for r in rows if r.agent_desk_id is not None) if desks else frozenset()

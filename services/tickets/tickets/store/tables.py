@@ -98,8 +98,9 @@ tickets = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True),
     Column("desk_id", Integer, ForeignKey("service_desks.id"), nullable=False),
-    # Given last in the creating transaction (DeskRepository.number_ticket), so the desk's
-    # counter is locked as briefly as possible; never NULL once committed.
+    # Given with the insert on PostgreSQL, last in the creating transaction elsewhere
+    # (TicketRepository.add), so the desk's counter is locked as briefly as possible; never NULL
+    # once committed.
     Column("number", Integer, nullable=True),
     Column("key", String(30), nullable=True, unique=True),
     Column("request_type_id", Integer, ForeignKey("request_types.id"), nullable=False),
