@@ -133,6 +133,16 @@ def docker(*args: str, capture: bool = True, check: bool = True, **kw) -> subpro
     return subprocess.run(["docker", *args], capture_output=capture, text=True, check=check, env=env, **kw)
 
 
+def docker_build(*args: str) -> None:
+    """``docker build``, quiet unless it fails: then the end of its output says why (builds run side
+    by side, so their progress is not interleaved on the terminal)."""
+    out = docker("build", "--network", "host", "--pull=false", *args, check=False)
+    if out.returncode:
+        tail = "\n".join((out.stdout + out.stderr).splitlines()[-40:])
+        print(f"docker build {' '.join(args)} failed:\n{tail}", file=sys.stderr, flush=True)
+        raise subprocess.CalledProcessError(out.returncode, ["docker", "build", *args])
+
+
 def image_label(tag: str) -> str | None:
     """The inputs label of a local image, or None when there is no such image."""
     out = docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag, check=False)
@@ -202,9 +212,8 @@ def build_base(image: Image) -> None:
         (context / "ca").mkdir()
         for crt in CA_DIR.glob("*.crt"):
             shutil.copy(crt, context / "ca" / crt.name)
-        docker("build", "--network", "host", "--pull=false", "--build-arg", f"ROOTFS={rootfs_tag}",
-               "--label", f"{LABEL}={recipe}", "-t", image.tag, str(context), capture=False,
-               stdout=subprocess.DEVNULL)
+        docker_build("--build-arg", f"ROOTFS={rootfs_tag}", "--label", f"{LABEL}={recipe}", "-t", image.tag,
+                     str(context))
 
 
 def build_from_dockerfile(image: Image, dockerfile: Path, context: Path, *build_args: str) -> None:
@@ -214,8 +223,7 @@ def build_from_dockerfile(image: Image, dockerfile: Path, context: Path, *build_
     if image_label(image.tag) == key:
         return
     args = [arg for build_arg in build_args for arg in ("--build-arg", build_arg)]
-    docker("build", "--network", "host", "--pull=false", "--label", f"{LABEL}={key}", *args,
-           "-f", str(dockerfile), "-t", image.tag, str(context), capture=False, stdout=subprocess.DEVNULL)
+    docker_build("--label", f"{LABEL}={key}", *args, "-f", str(dockerfile), "-t", image.tag, str(context))
 
 
 def build(image: Image, pull: bool) -> None:
