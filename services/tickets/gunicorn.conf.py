@@ -3,7 +3,11 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads, not one request per process: a request mostly waits on PostgreSQL round trips, so two
+# sync workers left the cores idle (bench/profiles/README.md). gthread also keeps the gateway's
+# upstream connections alive instead of closing each one after its answer.
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+worker_class = "gthread"
 
 # Each worker builds its own engine and broker connection in create_app(); preloading would share
 # sockets opened before the fork between processes.

@@ -117,8 +117,15 @@ def test_a_customers_day_in_the_portal(portal, browser):
     assert key in body and f"/portal/requests/{key}" in body
     page.goto(f"{portal}/")
 
-    # Filter by request type.
+    # Filter by request type straight from the list (every desk's types, grouped by desk), then within a desk.
+    types = httpx.get(f"{portal}/rest/servicedeskapi/servicedesk/{radio['id']}/requesttype",
+                      headers={"Authorization": f"Bearer {token}"}).json()["values"]
+    question = next(t for t in types if t["name"] == "Question")
     page.goto(f"{portal}/")
+    page.get_by_label("Request type").select_option(f"{radio['id']}:{question['id']}")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert key in page.locator("table.requests").inner_text()
     page.get_by_label("Service desk").select_option(label="Radio Audience")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_load_state()
@@ -143,4 +150,9 @@ def test_a_customers_day_in_the_portal(portal, browser):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == target
     page.screenshot(path=str(SHOTS / f"portal-profile-{target}.png"), full_page=True)
+    # Error pages speak the chosen language too, never a service's English.
+    missing = page.goto(f"{portal}/portal/requests/RA-99999")
+    assert missing.status == 404 and page.locator("html").get_attribute("lang") == target
+    assert "does not exist" not in page.locator("main").inner_text()
+    page.screenshot(path=str(SHOTS / f"portal-error-{target}.png"), full_page=True)
     context.close()

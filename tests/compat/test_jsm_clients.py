@@ -273,3 +273,34 @@ def test_jsm_details_with_the_jira_package(stack, customer):
     status, text = _status_of(lambda: client._session.get(f"{base}/servicedesk/{am.id}/queue"))
     assert status == 501 and "does not implement" in text  # the client read JSM's errorMessage
     assert _status_of(lambda: client._session.get(f"{base}/request/AM-99999999"))[0] == 404
+
+
+def test_search_expansions_and_refusals_with_the_jira_package(stack, customer, api, agent_headers):
+    """The rest of point 13 with the jira package: its session sends what a JSM script would."""
+    email, api_token = customer
+    client = JIRA(server=stack.gateway_url, basic_auth=(email, api_token), get_server_info=False)
+    base = f"{stack.gateway_url}/rest/servicedeskapi"
+    am = next(d for d in client.service_desks() if d.projectKey == "AM")
+    incident = next(t for t in client.request_types(am) if t.name == "Incident")
+    tag = uuid.uuid4().hex[:8]
+    keys = [client.create_customer_request({"serviceDeskId": am.id, "requestTypeId": int(incident.id),
+                                            "requestFieldValues": {"summary": f"Printer {tag} {n} on fire"}}).key
+            for n in range(2)]
+    found = client._session.get(f"{base}/request", params={"searchTerm": f"print* {tag}"}).json()
+    assert {r["issueKey"] for r in found["values"]} == set(keys)  # JSM's wildcard
+    apart = client._session.get(f"{base}/request", params={"searchTerm": f"fire {tag} printer"}).json()
+    assert {r["issueKey"] for r in apart["values"]} == set(keys)  # words that are not adjacent
+    answered = api.post(f"/rest/servicedeskapi/request/{keys[0]}/comment", json={"body": "Try **this**"},
+                        headers=agent_headers)
+    assert answered.status_code == 201, answered.text
+    comments = client._session.get(f"{base}/request/{keys[0]}/comment", params={"expand": "renderedBody"}).json()
+    assert "<strong>this</strong>" in comments["values"][-1]["renderedBody"]["html"]
+    with_fields = client._session.get(f"{base}/servicedesk/{am.id}/requesttype",
+                                      params={"expand": "field"}).json()["values"]
+    assert all(any(f["fieldId"] == "summary" for f in t["fields"]["requestTypeFields"]) for t in with_fields)
+    agent_id = api.get("/api/identity/me", headers=agent_headers).json()["accountId"]
+    status, text = _status_of(lambda: client._session.get(f"{base}/organization", params={"accountId": agent_id}))
+    assert status == 403 and "agents" in text  # the client read JSM's errorMessage: agents only, as in JSM
+    # The desk list and the desk rule agree: every listed desk offers its request types to the caller.
+    for desk in client.service_desks():
+        assert client.request_types(desk)

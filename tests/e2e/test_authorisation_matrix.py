@@ -122,6 +122,8 @@ TABLE: tuple[Row, ...] = (
     Row("desk organisations", "GET", "/rest/servicedeskapi/servicedesk/{desk}/organization", staff_area(200, 403)),
     Row("desk customers", "GET", "/rest/servicedeskapi/servicedesk/{desk}/customer", staff_area(200, 403)),
     Row("desk agents", "GET", "/api/tickets/desks/{desk}/agents", staff_area(200, 403)),
+    # An open desk: everyone signed in may use it (its public face; its settings for its agents).
+    Row("a desk", "GET", "/api/tickets/desks/{desk}", {"anonymous": 401, **{r: 200 for r in RELATIONS[1:]}}),
     Row("desk queue", "GET", "/api/tickets/queues?serviceDeskId={desk}&queue=open", staff_area(200, 404)),
     Row("desk settings", "PATCH", "/api/tickets/desks/{desk}", staff_area(403, 403) | {"admin": 200},
         lambda w, r: {}),

@@ -22,9 +22,38 @@ from .errors import Forbidden, Unauthorized
 ALGORITHM = "RS256"
 ISSUER = "servicedesk-identity"
 AUDIENCE = "servicedesk"
-# The roles, once for every service: customers raise requests, staff (agents, admins) answer them.
-ROLES = ("customer", "agent", "admin")
-STAFF_ROLES = ("agent", "admin")
+# The roles, once for every service: customers raise requests, staff (agents, admins) answer them;
+# agents work on the desks they belong to, admins on every desk. Every service and page asks
+# ``is_staff`` / ``is_admin`` (or compares with these names), tested against ``ROLE_TABLE``.
+CUSTOMER, AGENT, ADMIN = "customer", "agent", "admin"
+ROLES = (CUSTOMER, AGENT, ADMIN)
+STAFF_ROLES = (AGENT, ADMIN)
+
+
+def is_staff(role: str | None) -> bool:
+    """Whether ``role`` answers requests (agents and admins)."""
+    return role in STAFF_ROLES
+
+
+def is_admin(role: str | None) -> bool:
+    """Whether ``role`` administers every desk and account."""
+    return role == ADMIN
+
+
+def is_customer(role: str | None) -> bool:
+    """Whether ``role`` is a customer's (accounts that raise requests, never answer them)."""
+    return role == CUSTOMER
+
+
+# role, is_staff, is_admin, is_customer: the rule above for every role and for what is no role.
+ROLE_TABLE: tuple[tuple[str | None, bool, bool, bool], ...] = (
+    (CUSTOMER, False, False, True),
+    (AGENT, True, False, False),
+    (ADMIN, True, True, False),
+    ("Admin", False, False, False),
+    ("", False, False, False),
+    (None, False, False, False),
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +62,7 @@ class Principal:
 
     id: str
     email: str
-    role: str = "customer"
+    role: str = CUSTOMER
     name: str | None = None
     language: str = "en"
     kind: str | None = None
@@ -42,11 +71,11 @@ class Principal:
 
     @property
     def is_agent(self) -> bool:
-        return self.role in STAFF_ROLES
+        return is_staff(self.role)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return is_admin(self.role)
 
 
 def generate_private_key_pem() -> bytes:

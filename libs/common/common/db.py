@@ -56,6 +56,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
     engine = create_engine(url, **kwargs)
     ping_idle_connections(engine)
+    if engine.dialect.driver == "psycopg":
+        _sync_pipelined_results(engine)
     return engine
 
 
@@ -146,3 +148,62 @@ def drop_database(url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+
+
+PIPELINE = "common.db.pipeline"  # key of the open pipeline in a connection's ``info``
+
+
+@contextmanager
+def pipelined(session: Session, commit: bool = False) -> Iterator[None]:
+    """Send the block's statements without waiting for each answer (psycopg's pipeline mode).
+
+    An INSERT that reads nothing back waits in the pipeline; a statement whose rows are read is
+    sent with everything queued before it, in one round trip. Errors of queued statements surface
+    there. ``commit``: the block ends with the commit, its queued inserts travelling with the
+    COMMIT. The pipeline ends before the session gives its connection back to the pool (psycopg
+    sends one more, empty, sync then). Other drivers run the block unchanged.
+    """
+    connection = session.connection()
+    if connection.dialect.driver != "psycopg" or PIPELINE in connection.info:
+        yield
+        if commit:
+            session.commit()
+        return
+    driver = connection.connection.driver_connection
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline() as pipeline:
+            connection.info[PIPELINE] = pipeline
+            try:
+                yield
+                if commit:
+                    driver.commit()
+            finally:
+                connection.info.pop(PIPELINE, None)
+    except driver_error as error:
+        # Raised by the driver itself (a queued statement, the COMMIT): the same exception classes
+        # SQLAlchemy raises everywhere else, so the error handlers map it as they map the others.
+        raise exc.DBAPIError.instance("COMMIT" if commit else "(pipeline)", None, error, driver_error,
+                                      dialect=connection.dialect) from error
+    if commit:
+        session.commit()  # SQLAlchemy's side of it: the driver has nothing left to send
+
+
+def _sync_pipelined_results(engine: Engine) -> None:
+    """A statement run inside ``pipelined`` gets its answer before SQLAlchemy reads it.
+
+    SQLAlchemy looks at the cursor's description right after ``execute``; in pipeline mode that
+    answer has not arrived yet. An INSERT that returns nothing (``Insert.inline()`` or a batch)
+    stays queued: nothing is read from it.
+    """
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _sync(conn, _cursor, _statement, _parameters, context, _executemany):
+        pipeline = conn.info.get(PIPELINE)
+        if pipeline is None:
+            return
+        compiled = context.compiled
+        if not (context.isinsert and compiled is not None and not compiled.effective_returning):
+            pipeline.sync()

@@ -15,12 +15,18 @@ LONG_TEXT = 32_000  # comments, descriptions, multi-line fields (what a mail and
 EMAIL = 254  # RFC 5321's longest path
 SECRET = 1024  # passwords and tokens: long passphrases fit, hashing cost stays bounded
 QUERY_TEXT = 1000  # any query-string value not named below
+# What admins configure (desks, request types and their fields): the domain's rule and the admin
+# pages' maxlength both read these; the tickets tables' columns hold as much.
+CATALOGUE_NAME = 200  # desk, request type and field names
+CATALOGUE_TEXT = 5000  # desk and request type descriptions and help texts
+FIELD_ID = 100  # a request type field's id
+ISSUE_TYPE = 50
 
 # The longest text a JSON string (or each string of a list) may hold, by the name of its field.
 # Fields not listed (such as a request type's own field ids) may hold LONG_TEXT.
 FIELD_LIMITS: dict[str, int] = {
     "summary": SHORT_TEXT, "displayName": SHORT_TEXT, "fullName": SHORT_TEXT, "name": SHORT_TEXT,
-    "label": 100, "key": 10, "language": 10, "timeZone": 64, "issueTypeId": 50,
+    "label": 100, "key": 10, "language": 10, "timeZone": 64, "issueTypeId": ISSUE_TYPE,
     "email": EMAIL, "emails": EMAIL, "usernames": EMAIL, "requestParticipants": EMAIL,
     "raiseOnBehalfOf": EMAIL, "accountId": EMAIL, "accountIds": EMAIL,
     "password": SECRET, "currentPassword": SECRET, "newPassword": SECRET, "token": SECRET,

@@ -77,6 +77,9 @@ class Outbox:
     def __init__(self, table: Table, exchange: str):
         self.table = table
         self.exchange = exchange
+        # Built once (every write of a web request runs it); inline: no id read back, so in a
+        # pipeline (common.db.pipelined) the row travels with the COMMIT.
+        self._insert = table.insert().inline()
 
     def add(self, session: Session, events: Iterable[CloudEvent]) -> None:
         rows = [
@@ -91,7 +94,7 @@ class Outbox:
             for ev in events
         ]
         if rows:
-            session.execute(self.table.insert(), rows)
+            session.execute(self._insert, rows)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Mapping
 
 import httpx
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.web import init_service_app
@@ -17,6 +18,24 @@ from .clients import Upstreams
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set.
+
+    Flask builds it for every request, API calls without a cookie included; it holds no per-request
+    state, so one per (key, fallbacks) serves every thread.
+    """
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
 
 def _readiness(upstreams: Upstreams) -> dict:
@@ -47,6 +66,7 @@ def create_app(settings: Settings | None = None,
         # Werkzeug stops reading a body past this; files of a form are spooled to disk, not memory.
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
+    app.session_interface = SessionInterface()
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)

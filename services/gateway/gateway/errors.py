@@ -31,12 +31,18 @@ _BY_STATUS: dict[int, type[errors.ApiError]] = {
 }
 
 
+def from_upstream(exc: errors.ApiError) -> errors.ApiError:
+    """Mark ``exc`` as words of a service behind the gateway (English): pages then say it in their own language."""
+    exc.upstream = True
+    return exc
+
+
 def unavailable(upstream: str) -> errors.ServiceUnavailable:
     """The error for an upstream that cannot be reached."""
-    return errors.ServiceUnavailable(
+    return from_upstream(errors.ServiceUnavailable(
         f"The {upstream} service is unavailable at the moment; try again in a little while.",
         headers={"Retry-After": "5"},
-    )
+    ))
 
 
 def message_of(body: Any, status: int) -> str:
@@ -64,10 +70,10 @@ def from_response(response: httpx.Response, upstream: str) -> errors.ApiError:
     field_errors = body.get("errors") if isinstance(body, dict) and isinstance(body.get("errors"), dict) else None
     if status == 429:
         retry = response.headers.get("Retry-After", "5")
-        return errors.TooManyRequests(message, retry_after=int(retry) if retry.isdigit() else 5)
+        return from_upstream(errors.TooManyRequests(message, retry_after=int(retry) if retry.isdigit() else 5))
     cls = _BY_STATUS.get(status)
     if cls is None:
         exc = errors.ApiError(message, errors=field_errors)
         exc.status = status
-        return exc
-    return cls(message, errors=field_errors)
+        return from_upstream(exc)
+    return from_upstream(cls(message, errors=field_errors))

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from common.auth import ROLES
+from common.auth import CUSTOMER, ROLES
 from common.config import ConfigError
 from common.errors import ApiError
 from common.log import configure_logging
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     user = sub.add_parser("create-user", help="create an account that can log in at once")
     user.add_argument("--email", required=True)
     user.add_argument("--password", help="defaults to $IDENTITY_PASSWORD, else asked for")
-    user.add_argument("--role", choices=ROLES, default="customer")
+    user.add_argument("--role", choices=ROLES, default=CUSTOMER)
     user.add_argument("--name", default=None)
     sub.add_parser("load-demo", help="load the demo accounts and organisations")
     args = parser.parse_args(argv)

@@ -87,7 +87,7 @@ class Intake:
         raw_id = session.execute(messages.insert().values(
             message_key=key, content_hash=digest, received_at=now, source=source, envelope_from=envelope_from,
             recipients=list(recipients), from_address=parsed.from_address if parsed else None,
-            subject=parsed.subject if parsed else None, size=len(raw), raw=raw, status=status, reason=reason,
+            subject=_listed(parsed.subject) if parsed else None, size=len(raw), raw=raw, status=status, reason=reason,
             updated_at=now,
         ).returning(messages.c.id)).scalar_one()
         if status == HANDED:
@@ -132,7 +132,7 @@ class Intake:
             status = IGNORED_STATUS if parsed.kind in IGNORED else HANDED
             session.execute(messages.update().where(messages.c.id == raw_id).values(
                 status=status, reason=parsed.kind if status == IGNORED_STATUS else None, message_key=key,
-                from_address=parsed.from_address, subject=parsed.subject, updated_at=utc_now()))
+                from_address=parsed.from_address, subject=_listed(parsed.subject), updated_at=utc_now()))
             if status == HANDED:
                 event = ev.mail_received(raw_id, key or "sha256:" + row.content_hash, parsed,
                                          row.received_at.isoformat(), "replay")
@@ -141,3 +141,8 @@ class Intake:
             self.outbox.add(session, [event])
             logger.info("replayed dead letter #%s: %s", raw_id, status)
             return Result(status, raw_id)
+
+
+def _listed(subject: str) -> str:
+    """The subject as the store lists it (its column's length); the raw message beside it keeps it whole."""
+    return subject[: messages.c.subject.type.length]

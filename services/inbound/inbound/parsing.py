@@ -129,7 +129,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None, recipients: tuple[str
             reply_to=reply_to[0][1] if reply_to else None,
             to=tuple(a for _, a in _addresses(message, "To")), cc=tuple(a for _, a in _addresses(message, "Cc")),
             recipients=tuple(dict.fromkeys([r.lower() for r in recipients] + delivered)),
-            subject=_header(message, "Subject")[:255],
+            subject=_header(message, "Subject")[:max_text_chars],  # whole: tickets fits it to the summary field
             in_reply_to=_ids(message, "In-Reply-To"), references=_ids(message, "References"),
             full_text=texts.truncate(full, max_text_chars), text=texts.truncate(reply, max_text_chars),
             dmarc=dmarc_verdict(message.get_all("Authentication-Results") or [], trusted_authserv_ids),

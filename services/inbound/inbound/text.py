@@ -13,10 +13,14 @@ from email.message import EmailMessage
 import html2text
 from mailparser_reply import EmailReplyParser
 
-LANGUAGES = ["en", "fr", "de", "es", "it", "nl", "pt", "sv"]
+from common.i18n import SUPPORTED
+
+# Replies are cut at the quote header of mail clients in every offered language and a few more
+# (what customers' clients may write is not limited to the languages the product speaks).
+REPLY_LANGUAGES = list(dict.fromkeys([*SUPPORTED, "it", "nl", "pt", "sv"]))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_parser = EmailReplyParser(languages=LANGUAGES)
+_parser = EmailReplyParser(languages=REPLY_LANGUAGES)
 
 
 def clean(text: str) -> str:

@@ -37,16 +37,19 @@ class Mailer:
         reply_to: str | None = None,
         reply_tag: str | None = None,
     ) -> bool:
-        """Render, compose and queue one email unless this event queued it already; True if queued."""
-        if self.sent_log.already_sent(session, event_id, recipient.email):
-            logger.info("skipping %s for event %s: already sent to this recipient", kind, event_id)
-            return False
+        """Render, compose and queue one email unless this event queued it already; True if queued.
+
+        The spool's key says whether it did, in the same statement that queues it: a redelivered
+        event (rare: the inbox skips those it recorded) costs a rendering, never a second email.
+        """
         rendered = render(kind, recipient.language, **context)
         domain = self.sender.domain
         msg_id = message_id(event_id, recipient.email, domain, reply_tag)
         thread = thread_id(ticket_key, domain) if ticket_key else None
         message = compose(rendered, self.sender, recipient, msg_id, thread, unsubscribe_url, reply_to)
-        self.sent_log.queue(session, event_id, recipient.email, msg_id, kind, message.as_bytes(policy=policy.SMTP),
-                            correlation_id, ticket_key)
+        if not self.sent_log.queue(session, event_id, recipient.email, msg_id, kind,
+                                   message.as_bytes(policy=policy.SMTP), correlation_id, ticket_key):
+            logger.info("skipping %s for event %s: already sent to this recipient", kind, event_id)
+            return False
         logger.info("queued %s for event %s as %s", kind, event_id, msg_id)
         return True

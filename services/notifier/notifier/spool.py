@@ -1,8 +1,10 @@
 """The sender: delivers each spool row (one email, one recipient) on its own, the way an MTA would.
 
-- **Accepted** (2xx): the row is marked ``sent`` in its own commit. Should that commit fail (the
-  database is down), the mark is kept in memory and written before anything else is sent, so a
-  database failure after the server accepted an email never sends it again.
+- **Accepted** (2xx): the row is marked ``sent``. Outcomes are written together, one commit for
+  the emails sent since the last one (at most ``SpoolPolicy.batch`` emails or ``record_every``
+  seconds): a commit per email would make the database's disk flush, not SMTP, the limit. Should
+  that commit fail (the database is down), the marks are kept in memory and written before anything
+  else is sent, so a database failure after the server accepted an email never sends it again.
 - **Refused for good** (5xx, except authentication failures, which are ours to fix): ``bounced``,
   with the server's answer; never retried; the other recipients of the event are unaffected.
 - **Refused for now** (4xx, a dropped connection, a timeout): the row waits
@@ -10,8 +12,9 @@
   ``SMTP_MAX_AGE`` (five days by default, as Postfix's ``maximal_queue_lifetime``); then ``parked``.
   Other rows go on being sent meanwhile.
 - **The one window that may mail twice**: the sender dies (SIGKILL, power) after the server accepted
-  the email and before the mark commits. The row stays ``sending``; once ``SMTP_LEASE`` has passed,
-  a sender takes it again and sends it again, adding one to ``resent`` (counted, logged).
+  emails and before their marks commit (at most one batch: ``SpoolPolicy.batch`` emails or
+  ``record_every`` seconds of sending). Those rows stay ``sending``; once ``SMTP_LEASE`` has passed,
+  a sender takes them again and sends them again, adding one to each row's ``resent`` (counted, logged).
 
 Several notifier processes share the spool: claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
 """
@@ -20,11 +23,15 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes, policy
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_, update
 
 from common.errors import is_database_outage
 from common.events import utc_now
@@ -44,6 +51,7 @@ class SpoolPolicy:
     max_age: float = 5 * 24 * 3600.0
     lease: float = 600.0
     batch: int = 50
+    record_every: float = 0.25  # seconds: outcomes older than this are committed before the next send
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -74,6 +82,7 @@ class Sender:
         self._lock_rows = engine.dialect.name == "postgresql"
         self._wake = threading.Event()
         self._unmarked: list[dict] = []  # outcomes the database has not taken yet
+        self._recorded = time.monotonic()
 
     def wake(self) -> None:
         """Something was queued: send now rather than at the next poll."""
@@ -90,27 +99,39 @@ class Sender:
             query = query.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
+            fresh = [(r.event_id, r.recipient) for r in rows if r.status != "sending"]
+            stale = [(r.event_id, r.recipient) for r in rows if r.status == "sending"]
             for row in rows:
-                values = {"status": "sending", "sending_since": now, "attempts": row.attempts + 1}
                 if row.status == "sending":
                     # Its sender died between handing it over and recording the answer: it may have
                     # gone out. Sending again is the MTA's choice too (a lost email is worse).
-                    values["resent"] = t.c.resent + 1
                     logger.warning("email %s to %s was being sent by a sender that stopped; sending it again "
                                    "(it may arrive twice)", row.message_id, row.recipient)
-                conn.execute(update(t).where(t.c.event_id == row.event_id, t.c.recipient == row.recipient)
-                             .values(**values))
+            # One statement for the batch (the rows are locked by the claim on PostgreSQL).
+            for keys, extra in ((fresh, {}), (stale, {"resent": t.c.resent + 1})):
+                if keys:
+                    conn.execute(update(t).where(tuple_(t.c.event_id, t.c.recipient).in_(keys))
+                                 .values(status="sending", sending_since=now, attempts=t.c.attempts + 1, **extra))
         return rows
 
     def _record(self) -> None:
+        """Commit every outcome kept in memory, in one transaction (one statement per kind of outcome)."""
+        if not self._unmarked:
+            return
         t = sent_mail
+        taken = list(self._unmarked)
+        groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+        for outcome in taken:
+            groups[tuple(sorted(outcome["values"]))].append(outcome)
         with self.engine.begin() as conn:
-            while self._unmarked:
-                outcome = self._unmarked[0]
-                conn.execute(update(t).where(t.c.event_id == outcome["event_id"],
-                                             t.c.recipient == outcome["recipient"])
-                             .values(**outcome["values"]))
-                self._unmarked.pop(0)
+            for columns, outcomes in groups.items():
+                statement = (update(t).where(t.c.event_id == bindparam("b_event_id"),
+                                             t.c.recipient == bindparam("b_recipient"))
+                             .values({c: bindparam(f"b_{c}") for c in columns}))
+                conn.execute(statement, [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
+                                          **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes])
+        del self._unmarked[:len(taken)]
+        self._recorded = time.monotonic()
 
     def _outcome(self, row, exc: BaseException | None) -> dict:
         now = utc_now()
@@ -134,6 +155,16 @@ class Sender:
                             delay, attempts, describe(exc))
         return {"event_id": row.event_id, "recipient": row.recipient, "values": values}
 
+    def _send(self, row) -> None:
+        send_bytes = getattr(self.channel, "send_bytes", None)
+        if send_bytes is None:
+            self.channel.send(message_from_bytes(row.message, policy=policy.default), [row.recipient])
+            return
+        # The spool holds the message as it goes on the wire: no parse and flatten again per email.
+        headers = BytesHeaderParser().parsebytes(row.message, headersonly=True)
+        found = getaddresses([str(headers["Sender"] or headers["From"] or "")])
+        send_bytes(row.message, found[0][1] if found else "", [row.recipient], row.message_id)
+
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Send the due rows; return how many were handled. Raises when the database is unavailable."""
         self._record()
@@ -144,12 +175,13 @@ class Sender:
                 break
             error: BaseException | None = None
             try:
-                message = message_from_bytes(row.message, policy=policy.default)
-                self.channel.send(message, [row.recipient])
+                self._send(row)
             except Exception as exc:  # every failure is an outcome of this row, never of the others
                 error = exc
             EMAILS.labels("failed" if error else "sent").inc()
             self._unmarked.append(self._outcome(row, error))
+            if time.monotonic() - self._recorded < self.policy.record_every:
+                continue
             try:
                 self._record()
             except Exception as exc:
@@ -158,6 +190,7 @@ class Sender:
                 # The rows claimed are sent all the same; their outcomes wait in memory.
                 logger.warning("database unavailable; %d outcome(s) to record: %s", len(self._unmarked),
                                str(exc).splitlines()[0])
+                self._recorded = time.monotonic()
         if self._unmarked:
             self._record()
         return len(rows)

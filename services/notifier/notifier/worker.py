@@ -1,14 +1,22 @@
 """The notifier's consumer: ``python -m notifier.worker`` (one process; scale by running more)."""
 from __future__ import annotations
 
+import json
 import logging
+import socket
 import threading
+import time
+from itertools import count
 
+from sqlalchemy import select
+
+from common import metrics
 from common.bus.consumer import Worker
 from common.bus.topology import ConsumerTopology, Subscription
-from common.db import make_engine, make_session_factory
+from common.db import make_engine, make_session_factory, transaction
+from common.events import CloudEvent, InvalidEvent, utc_now
 from common.inbox import Inbox
-from common.log import configure_logging
+from common.log import configure_logging, correlation_scope
 from common.runtime import run_worker
 
 from .channels import make_channel
@@ -37,16 +45,118 @@ def topology(settings: Settings) -> ConsumerTopology:
 
 
 class NotifierWorker(Worker):
-    """The consumer (events -> spool rows) with the spool's sender in a thread beside it."""
+    """The consumer (events -> spool rows) with the spool's sender in a thread beside it.
+
+    Deliveries that are already waiting in the socket are handled together, in one transaction (at
+    most ``prefetch`` of them): a commit per event would make the database's disk flush the limit of
+    emails per second. Each is still acked only after that commit. When any event of a batch fails,
+    the batch is rolled back and its events are handled again one by one, exactly as the base worker
+    does (retry, dead letter, requeue on a database outage), so one bad event costs the others
+    nothing but a second try.
+    """
 
     def __init__(self, *args, sender: Sender, **kwargs):
         super().__init__(*args, **kwargs)
         self.sender = sender
+        self._pending: list[tuple[object, object]] = []
 
     def handle(self, event, handler) -> bool:
         processed = super().handle(event, handler)
         self.sender.wake()
         return processed
+
+    def on_message(self, body, message) -> None:
+        self._pending.append((body, message))
+
+    def consume(self, limit=None, timeout=None, safety_interval=1, **kwargs):
+        # kombu's ConsumerMixin.consume, with one change: after a delivery, whatever else has arrived
+        # is drained without waiting (up to ``prefetch`` messages) and handled as one batch.
+        elapsed = 0
+        with self.consumer_context(**kwargs) as (conn, channel, consumers):
+            for _ in limit and range(limit) or count():
+                if self.should_stop:
+                    break
+                self.on_iteration()
+                try:
+                    try:
+                        conn.drain_events(timeout=safety_interval)
+                        while len(self._pending) < max(1, self.prefetch) and not self.is_memory:
+                            try:
+                                conn.drain_events(timeout=0)
+                            except socket.timeout:
+                                break
+                    except BaseException as exc:
+                        if not isinstance(exc, socket.timeout):
+                            self._pending.clear()  # not acked: the broker delivers them again
+                        raise
+                except socket.timeout:
+                    self._flush()
+                    conn.heartbeat_check()
+                    elapsed += safety_interval
+                    if timeout and elapsed >= timeout:
+                        raise
+                except OSError:
+                    if not self.should_stop:
+                        raise
+                else:
+                    self._flush()
+                    yield
+                    elapsed = 0
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if len(batch) == 1:
+            super().on_message(*batch[0])
+        elif batch and not self._handle_batch(batch):
+            for body, message in batch:
+                super().on_message(body, message)
+
+    def _handle_batch(self, batch) -> bool:
+        """Handle every event of ``batch`` in one transaction and ack them; False (nothing done) on any failure."""
+        events = []
+        for body, message in batch:
+            try:
+                event = CloudEvent.from_dict(body if isinstance(body, dict) else json.loads(body))
+            except (InvalidEvent, ValueError, TypeError):
+                return False
+            handler = self.handlers.get(event.routing_key)
+            if handler is None:
+                return False
+            events.append((event, handler))
+        started = time.perf_counter()
+        outcomes = []
+        table, consumer = self.inbox.table, self.inbox.consumer
+        try:
+            with transaction(self.session_factory) as session:
+                # The inbox is read and written once for the batch, not twice per event.
+                seen = set(session.execute(select(table.c.event_id).where(
+                    table.c.consumer == consumer, table.c.event_id.in_([e.id for e, _ in events]))).scalars())
+                done = []
+                for event, handler in events:
+                    if event.id in seen:
+                        outcomes.append("duplicate")
+                        continue
+                    with correlation_scope(event.correlationid):
+                        handler(session, event)
+                    seen.add(event.id)
+                    done.append({"consumer": consumer, "event_id": event.id, "event_type": event.type,
+                                 "processed_at": utc_now()})
+                    outcomes.append("processed")
+                if done:
+                    session.execute(table.insert(), done)
+        except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
+            logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),
+                        type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+            return False
+        self.sender.wake()
+        queue = self.topology.queue_name
+        each = (time.perf_counter() - started) / len(batch)
+        for (_body, message), outcome in zip(batch, outcomes):
+            message.ack()
+            metrics.HANDLING.labels(queue).observe(each)
+            metrics.CONSUMED.labels(queue, outcome).inc()
+        logger.info("processed a batch of %d events", len(batch))
+        return True
 
     def run(self, *args, **kwargs):
         stop = threading.Event()

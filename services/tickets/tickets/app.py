@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, identity_transport=None) -> Fla
     """
     settings = settings or Settings.from_env()
     app = TicketsApp("tickets")
-    engine = make_engine(settings.database_url)
+    pool = {"pool_size": settings.db_pool_size} if not settings.database_url.startswith("sqlite") else {}
+    engine = make_engine(settings.database_url, **pool)
     session_factory = make_session_factory(engine)
     box = Outbox(outbox, settings.exchange)
     app.extensions["tickets.settings"] = settings

@@ -13,6 +13,7 @@ import logging
 import httpx
 from flask import request
 
+from common.auth import CUSTOMER
 from common.db import transaction
 
 from .domain.catalog import Account
@@ -51,7 +52,7 @@ def fill_replica(session_factory, found: dict) -> bool:
         repo = AccountRepository(session)
         for a in accounts:
             repo.upsert(Account(id=a["accountId"], email=a["email"], display_name=a.get("displayName"),
-                                language=a.get("language") or "en", role=a.get("role") or "customer",
+                                language=a.get("language") or "en", role=a.get("role") or CUSTOMER,
                                 active=bool(a.get("active", True))))
         for org in orgs:
             org_id = int(org["organizationId"])

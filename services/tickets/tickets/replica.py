@@ -10,7 +10,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from common.auth import Principal
+from common.auth import CUSTOMER, Principal
 from common.events import CloudEvent, utc_now
 from common.outbox import Outbox
 
@@ -27,7 +27,7 @@ def _account_handler(box: Outbox, on_account: Callable[[UnitOfWork, Account], No
     def handle(session: Session, event: CloudEvent) -> None:
         d = event.data
         account = Account(id=d["accountId"], email=d["email"], display_name=d.get("displayName"),
-                          language=d.get("language") or "en", role=d.get("role") or "customer",
+                          language=d.get("language") or "en", role=d.get("role") or CUSTOMER,
                           active=bool(d.get("active", True)))
         AccountRepository(session).upsert(account)
         if account.active:

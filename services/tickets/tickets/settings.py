@@ -32,6 +32,9 @@ class Settings:
     invite_window: int = 24 * 3600
     # Where accounts and organisations the replica lacks are read through (tickets.readthrough).
     identity_url: str | None = None
+    # Database connections kept open per process: at least one per gunicorn thread, or the
+    # connections beyond the pool are opened and closed around every request.
+    db_pool_size: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, require_jwt: bool = True) -> "Settings":
@@ -56,6 +59,7 @@ class Settings:
             invites_per_desk=env("PARTICIPANT_INVITES_PER_DESK", int, 100),
             invite_window=env("PARTICIPANT_INVITE_WINDOW", int, 24 * 3600),
             identity_url=env("IDENTITY_URL", default=None) or None,
+            db_pool_size=env("DB_POOL_SIZE", int, 10),
         )
         if require_jwt and not settings.jwt_public_key_file and not settings.jwt_jwks_url:
             raise ConfigError("missing required setting JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "

@@ -3,6 +3,7 @@ import time
 import jwt
 import pytest
 
+from common import auth
 from common.auth import Principal, TokenIssuer, TokenVerifier, generate_private_key_pem, jwks_document
 from common.errors import Unauthorized
 
@@ -44,3 +45,16 @@ def test_refuses_alg_none_and_hs256_confusion():
 def test_jwks_document_has_the_key_id():
     doc = jwks_document(ISSUER.public_pem)
     assert doc["keys"][0]["kid"] == ISSUER.kid and doc["keys"][0]["alg"] == "RS256"
+
+
+@pytest.mark.parametrize(("role", "staff", "admin", "customer"), auth.ROLE_TABLE)
+def test_the_role_rule_follows_its_table(role, staff, admin, customer):
+    assert (auth.is_staff(role), auth.is_admin(role), auth.is_customer(role)) == (staff, admin, customer)
+    if role in auth.ROLES:
+        principal = auth.Principal(id="a", email="a@example.com", role=role)
+        assert (principal.is_agent, principal.is_admin) == (staff, admin)
+
+
+def test_the_role_table_covers_every_role():
+    assert set(auth.ROLES) <= {row[0] for row in auth.ROLE_TABLE}
+    assert auth.STAFF_ROLES == tuple(r for r in auth.ROLES if auth.is_staff(r))

@@ -158,6 +158,10 @@ def link_desk(org_id: str):
     link = request.form.get("action") != "unlink"
     if not desk_id.isdigit() or not org_id.isdigit():
         return _render_org(org_id, {GENERAL: _("Choose a service desk.")}, status=400)
+    if not link and not confirm.confirmed():
+        return confirm.ask(_("Unlink %(name)s from this organisation?", name=request.form.get("name") or desk_id),
+                           _("Unlink"), url_for("organisations.show", org_id=org_id),
+                           _("Its members can no longer use that service desk through the organisation."))
     try:
         api.call("POST" if link else "DELETE", f"/rest/servicedeskapi/servicedesk/{desk_id}/organization",
                  json={"organizationId": int(org_id)})

@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 from flask import flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 from common.jsm import parse_int
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api, directory
 from ..portal import session as auth
@@ -22,6 +24,7 @@ QUEUES = ("open", "unassigned", "mine", "waiting", "all")
 STATUSES = ("Waiting for support", "In progress", "Waiting for customer", "Resolved", "Closed", "Canceled")
 SORTABLE = ("key", "summary", "status", "created", "updated")
 FILTERS = ("q", "status", "type", "assignee", "org")
+SEARCH_LENGTH = text_limit("query")  # the tickets queue's ``query`` takes as much (the page's maxlength too)
 PAGE_SIZE = 25
 # Transitions offered for selected requests (ids of the tickets service's one table); each request
 # refuses the ones its status does not allow, and the page says which.
@@ -61,7 +64,7 @@ def _state() -> dict:
     queue = args.get("queue") if args.get("queue") in QUEUES else "open"
     sort = args.get("sort", "")
     sort = sort if sort.lstrip("-") in SORTABLE else ""
-    filters = {name: args.get(name, "").strip()[:200] for name in FILTERS}
+    filters = {name: args.get(name, "").strip()[:SEARCH_LENGTH] for name in FILTERS}
     if filters["status"] not in STATUSES:
         filters["status"] = ""
     return {"desks": desks, "desk": desk, "queue": queue, "sort": sort, "filters": filters,
@@ -142,6 +145,9 @@ def bulk():
     if len(body) == 1:
         flash(_("Choose an assignee or a status change for the selected requests."), "error")
         return redirect(back)
+    question = confirm.ask_to_end(transition, keys, back)
+    if question is not None:
+        return question
     answer = api.post("/api/tickets/bulk", body) or {}
     results = answer.get("results") or []
     changed = [r["issueKey"] for r in results if r.get("status") == 200]

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError, NotFound
 
+from ..errors import from_upstream
 from ..i18n import _
 from ..portal import api, directory
 from ..portal import session as auth
@@ -35,7 +36,7 @@ def apply(key: str) -> dict | None:
         return {GENERAL: exc.message}
     if result.get("status") != 200:
         if result.get("status") == 404:
-            raise NotFound(result.get("errorMessage") or "")
+            raise from_upstream(NotFound(result.get("errorMessage") or ""))
         return {GENERAL: result.get("errorMessage") or _("The request could not be changed.")}
     flash(_("The request has been updated."), "success")
     return None

@@ -6,7 +6,9 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 
+from .. import confirm
 from ..i18n import _
 from ..portal import api, attachments, directory, timeline
 from ..portal import session as auth
@@ -86,13 +88,16 @@ def assign(key: str):
 @agent_required
 def ticket(key: str):
     """The whole ticket, internal notes included (and people found by the participant search)."""
-    return render_ticket(key, people_query=(request.args.get("people") or "").strip()[:100])
+    return render_ticket(key, people_query=(request.args.get("people") or "").strip()[:text_limit("query")])
 
 
 @bp.post("/requests/<key>/work")
 @agent_required
 def work(key: str):
     """Assignment and status change from one form, applied together in one transaction."""
+    question = confirm.ask_to_end(request.form.get("transition", ""), [key], url_for("agent.ticket", key=key))
+    if question is not None:
+        return question
     problem = request_work.apply(key)
     if problem:
         return render_ticket(key, problem, status=400)

@@ -14,11 +14,10 @@ import time
 import jwt
 from flask import redirect, request, session, url_for
 
-from common.auth import STAFF_ROLES
+from common.auth import CUSTOMER, is_admin as _is_admin_role, is_staff
 
 logger = logging.getLogger(__name__)
 
-AGENT_ROLES = STAFF_ROLES
 # Refresh a little early so a token never expires between our check and the service's.
 EXPIRY_MARGIN = 30
 
@@ -62,7 +61,7 @@ def _store(tokens: dict) -> None:
         "id": claims.get("sub"),
         "email": claims.get("email"),
         "name": claims.get("name") or claims.get("email"),
-        "role": claims.get("role", "customer"),
+        "role": claims.get("role", CUSTOMER),
         "language": claims.get("lang"),
     }
 
@@ -84,13 +83,13 @@ def update_account(**changes) -> None:
 def is_agent() -> bool:
     """Whether the signed-in account belongs to the support team."""
     account = current_account()
-    return bool(account and account.get("role") in AGENT_ROLES)
+    return bool(account and is_staff(account.get("role")))
 
 
 def is_admin() -> bool:
     """Whether the signed-in account administers the service desks."""
     account = current_account()
-    return bool(account and account.get("role") == "admin")
+    return bool(account and _is_admin_role(account.get("role")))
 
 
 def sign_out() -> None:

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 
+from .. import confirm
 from ..i18n import LANGUAGES, _, language_changed
 from . import api
 from . import session as auth
@@ -98,7 +99,11 @@ def create_token():
 @bp.post("/tokens/<token_id>/revoke")
 @auth.login_required
 def revoke_token(token_id: str):
-    """Revoke an API token."""
+    """Revoke an API token (after confirmation: scripts using it stop working at once)."""
+    if not confirm.confirmed():
+        return confirm.ask(_("Revoke the API token %(name)s?", name=request.form.get("name") or token_id),
+                           _("Revoke the token"), url_for("profile.show"),
+                           _("Scripts and tools that use it can no longer log in."))
     api.call("DELETE", f"{ME}/tokens/{token_id}")
     flash(_("The API token has been revoked."), "success")
     return redirect(url_for("profile.show"))

@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.limits import text_limit
 
 from .. import confirm
 from ..i18n import _
@@ -19,8 +20,6 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("request", __name__, url_prefix="/portal/requests")
 
 PEOPLE_LIMIT = 10
-CLOSE, CANCEL = "5", "7"  # transition ids of the tickets service's table that end a request
-CONFIRMED_TRANSITIONS = (CLOSE, CANCEL)
 
 
 def _path(key: str, tail: str = "") -> str:
@@ -95,7 +94,7 @@ def render_request(key: str, errors: dict | None = None, comment: str = "", stat
 @login_required
 def view(key: str):
     """Show the request (and people found by the participant search, a plain GET form)."""
-    return render_request(key, people_query=(request.args.get("people") or "").strip()[:100])
+    return render_request(key, people_query=(request.args.get("people") or "").strip()[:text_limit("query")])
 
 
 @bp.post("/<key>/comment")
@@ -126,11 +125,9 @@ def comment(key: str):
 def transition(key: str):
     """Close, reopen or any other transition offered to the customer."""
     transition_id = request.form.get("transition", "")
-    if transition_id in CONFIRMED_TRANSITIONS and not confirm.confirmed():
-        return confirm.ask(_("Close %(key)s?", key=key) if transition_id == CLOSE else _("Cancel %(key)s?", key=key),
-                           _("Close request") if transition_id == CLOSE else _("Cancel request"),
-                           url_for("request.view", key=key),
-                           _("A closed request takes no more comments; you can raise a new one at any time."))
+    question = confirm.ask_to_end(transition_id, [key], url_for("request.view", key=key))
+    if question is not None:
+        return question
     try:
         api.post(_path(key, "/transition"), {"id": transition_id, "additionalComment": {"body": None}})
     except ApiError as exc:

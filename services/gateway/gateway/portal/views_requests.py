@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
 from common.jsm import parse_int
+from common.limits import text_limit
 
 from ..i18n import _
 from . import api, attachments, directory
@@ -37,6 +38,21 @@ def _list_params(tab: str, status: str, desk: str, rtype: str, query: str, start
     return params
 
 
+def type_filter(desk: str, rtype: str) -> tuple[str, str]:
+    """(desk, request type) the list is filtered by.
+
+    With a desk chosen, ``type`` is one of its request type ids; across all desks it is
+    ``<desk>:<type>`` (the list offers every desk's types), since a request type belongs to one desk
+    and JSM filters by type only within a desk. A type of another desk than the chosen one is ignored.
+    """
+    type_desk, _sep, type_id = rtype.rpartition(":")
+    if not type_desk:
+        return desk, type_id if desk else ""
+    if desk and desk != type_desk:
+        return desk, ""
+    return type_desk, type_id
+
+
 @bp.get("/portal")
 @bp.get("/portal/")
 def portal_root():
@@ -52,11 +68,12 @@ def home():
     tab = args.get("tab", "all")
     status = args.get("status", "open") if args.get("status") in STATUS_FILTERS else "open"
     desk = args.get("desk", "")
-    rtype = args.get("type", "") if desk else ""
-    query = args.get("q", "").strip()
+    rtype = args.get("type", "")
+    type_desk, type_id = type_filter(desk, rtype)
+    query = args.get("q", "").strip()[:text_limit("searchTerm")]  # as much as the API takes
     start = parse_int(args.get("start"), 0, "start")
     organisations = directory.my_organisations()
-    answer = api.get("/rest/servicedeskapi/request", **_list_params(tab, status, desk, rtype, query, start))
+    answer = api.get("/rest/servicedeskapi/request", **_list_params(tab, status, type_desk, type_id, query, start))
     items = paged_values(answer)
     window = page_window(start, PAGE_SIZE, len(items), bool((answer or {}).get("isLastPage", True)))
     filters = {"tab": tab, "status": status, "desk": desk, "type": rtype, "q": query}
@@ -66,6 +83,7 @@ def home():
         "portal/home.html", desks=directory.desks(), desk_names=directory.desk_names(), items=items,
         tabs=tabs, filters=filters, window=window,
         request_types=directory.request_types(desk) if desk else [],
+        type_groups=[] if desk else [(d, directory.request_types(str(d.get("id")))) for d in directory.desks()],
         page_args=lambda at: urlencode({**{k: v for k, v in filters.items() if v}, "start": at}),
     )
 

@@ -207,3 +207,19 @@ def test_edit_and_remove_a_request_type_through_the_admin_api(client, desk_data)
     assert "Remove this request type?" in asked.get_data(as_text=True)
     refused = client.post("/admin/desks/1/requesttypes/10/remove", data={"csrf_token": token, "confirmed": "1"})
     assert refused.status_code == 400 and "is used by 3 request(s)" in refused.get_data(as_text=True)
+
+
+def test_admin_forms_take_their_maxlength_from_the_rules_limits(client, desk_data):
+    import re
+
+    from common import limits
+
+    log_in(client, "admin@example.com")
+    html = client.get("/admin/desks/1/requesttypes/10").get_data(as_text=True)
+
+    def maxlength(name):
+        return int(re.search(rf'name="{name}"[^>]*maxlength="(\d+)"', html).group(1))
+
+    assert maxlength("rt_name") == maxlength("name-0") == limits.CATALOGUE_NAME
+    assert maxlength("rt_description") == limits.CATALOGUE_TEXT
+    assert maxlength("fieldId-0") == limits.FIELD_ID

@@ -68,7 +68,12 @@ def test_organisation_page_rename_delete_members_and_desks(client, desk_data):
                                                                "confirmed": "1"})
     assert identity.last("/members").method == "DELETE"
     assert json.loads(identity.last("/members").content) == {"accountIds": ["u-alice"]}
-    client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "unlink", "csrf_token": token})
+    asked = client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "unlink", "name": "Audio Matching",
+                                                              "csrf_token": token})
+    assert "Unlink Audio Matching from this organisation?" in asked.get_data(as_text=True)
+    assert not any(r.method == "DELETE" and "/organization" in r.url.path for r in tickets.requests)
+    client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "unlink", "csrf_token": token,
+                                                      "confirmed": "1"})
     assert tickets.last("/servicedesk/1/organization").method == "DELETE"
     assert json.loads(tickets.last("/servicedesk/1/organization").content) == {"organizationId": 1}
     client.post("/agent/organisations/1/desks", data={"desk": "1", "action": "link", "csrf_token": token})

@@ -1,4 +1,5 @@
 import json
+import pytest
 from urllib.parse import parse_qs
 
 import httpx
@@ -22,7 +23,7 @@ def test_home_lists_desks_and_requests(client, desk_data):
     assert 'href="/portal/requests/AM-1"' in html and "Fingerprints missing" in html
     assert "Acme Media" in html  # the organisation tab
     assert identity.last("/organization").url.params["accountId"] == "u-alice"
-    assert query_of(tickets.last("/request"))["requestStatus"] == ["OPEN_REQUESTS"]
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["requestStatus"] == ["OPEN_REQUESTS"]
 
 
 def test_portal_root_is_the_home(client, desk_data):
@@ -45,15 +46,39 @@ def test_home_filters_become_jsm_query_parameters(client, desk_data):
     assert sent["start"] == ["20"]
 
 
+def test_the_request_list_filters_by_request_type_without_choosing_a_desk_first(client, desk_data):
+    _, tickets = desk_data
+    log_in(client)
+
+    html = client.get("/").get_data(as_text=True)
+    assert '<select id="filter-type" name="type">' in html
+    assert '<optgroup label="Audio Matching">' in html and '<option value="1:11">Question</option>' in html
+
+    page = client.get("/?type=1:11").get_data(as_text=True)
+    sent = query_of(tickets.last("/rest/servicedeskapi/request"))
+    assert sent["serviceDeskId"] == ["1"] and sent["requestTypeId"] == ["11"]  # JSM filters by type within a desk
+    assert '<option value="1:11" selected>' in page
+
+
+@pytest.mark.parametrize(("desk", "rtype", "expected"), [
+    ("", "", ("", "")), ("1", "10", ("1", "10")), ("", "10", ("", "")), ("", "2:7", ("2", "7")),
+    ("2", "2:7", ("2", "7")), ("1", "2:7", ("1", "")),
+])
+def test_the_type_filter_rule(desk, rtype, expected):
+    from gateway.portal.views_requests import type_filter
+
+    assert type_filter(desk, rtype) == expected
+
+
 def test_home_tabs_for_own_and_participating(client, desk_data):
     _, tickets = desk_data
     log_in(client)
 
     client.get("/?tab=mine&status=all")
-    assert query_of(tickets.last("/request"))["requestOwnership"] == ["OWNED_REQUESTS"]
-    assert query_of(tickets.last("/request"))["requestStatus"] == ["ALL_REQUESTS"]
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["requestOwnership"] == ["OWNED_REQUESTS"]
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["requestStatus"] == ["ALL_REQUESTS"]
     client.get("/?tab=participating")
-    assert query_of(tickets.last("/request"))["requestOwnership"] == ["PARTICIPATED_REQUESTS"]
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["requestOwnership"] == ["PARTICIPATED_REQUESTS"]
 
 
 def test_home_pages_through_results(client, desk_data):
@@ -263,3 +288,13 @@ def test_portal_page_with_tickets_down_is_a_503_page(client, desk_data):
 
     assert page.status_code == 503
     assert "Service temporarily unavailable" in page.get_data(as_text=True)
+
+
+def test_search_boxes_take_as_much_as_the_api_does(client, desk_data):
+    from common.limits import text_limit
+
+    _, tickets = desk_data
+    log_in(client)
+    html = client.get("/?q=" + "x" * 500).get_data(as_text=True)
+    assert f'maxlength="{text_limit("searchTerm")}"' in html
+    assert query_of(tickets.last("/rest/servicedeskapi/request"))["searchTerm"] == ["x" * text_limit("searchTerm")]

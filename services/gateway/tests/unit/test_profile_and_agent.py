@@ -92,9 +92,50 @@ def test_revoke_api_token(client, desk_data):
     identity.on("DELETE", "/api/identity/me/tokens/7", None, status=204)
     log_in(client)
 
-    client.post("/portal/profile/tokens/7/revoke", data={"csrf_token": csrf_of(client, "/portal/profile")})
+    token = csrf_of(client, "/portal/profile")
+    page = client.get("/portal/profile").get_data(as_text=True)
+    assert 'data-confirm="Revoke the API token ci script?"' in page
+
+    asked = client.post("/portal/profile/tokens/7/revoke", data={"csrf_token": token, "name": "ci script"})
+    assert asked.status_code == 200 and "Revoke the API token ci script?" in asked.get_data(as_text=True)
+    assert not any(r.method == "DELETE" for r in identity.requests)  # nothing revoked before the confirmation
+    client.post("/portal/profile/tokens/7/revoke", data={"csrf_token": token, "confirmed": "1"})
 
     assert identity.last("/tokens/7").method == "DELETE"
+
+
+def test_ending_requests_from_the_console_asks_first(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("POST", "/api/tickets/bulk", {"results": [{"issueKey": "AM-1", "status": 200}]})
+    log_in(client, "agent@example.com")
+    token = csrf_of(client, "/agent")
+    for path, form in (("/agent/requests/AM-1/work", {"transition": "5", "assignee": "keep"}),
+                       ("/agent/bulk", {"keys": ["AM-1", "AM-2"], "transition": "7", "assignee": "keep"})):
+        asked = client.post(path, data={**form, "csrf_token": token})
+        html = asked.get_data(as_text=True)
+        assert asked.status_code == 200 and ("Close AM-1?" in html or "Cancel AM-1, AM-2?" in html), html[:500]
+        assert not any(r.url.path == "/api/tickets/bulk" for r in tickets.requests)
+    done = client.post("/agent/bulk", data={"keys": ["AM-1"], "transition": "7", "assignee": "keep",
+                                            "csrf_token": token, "confirmed": "1"})
+    assert done.status_code == 302 and tickets.last("/api/tickets/bulk").method == "POST"
+    client.post("/agent/bulk", data={"keys": ["AM-1"], "transition": "4", "assignee": "keep", "csrf_token": token})
+    assert json.loads(tickets.last("/api/tickets/bulk").content)["transition"] == "4"  # resolving asks nothing
+
+
+def test_every_destructive_button_asks_for_confirmation():
+    """Each form whose button is marked ``danger`` carries data-confirm (its view asks without script)."""
+    import re
+    from pathlib import Path
+
+    import gateway
+
+    templates = Path(gateway.__file__).parent / "templates"
+    for path in templates.rglob("*.html"):
+        if path.name == "confirm.html":
+            continue
+        for form in re.findall(r"<form\b.*?</form>", path.read_text(), re.S):
+            if "button danger" in form:
+                assert "data-confirm" in form.split(">", 1)[0], f"{path.name}: {form[:200]}"
 
 
 def test_customers_cannot_open_the_agent_console(client, desk_data):

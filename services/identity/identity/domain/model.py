@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from common import emails
-from common.auth import ROLES
+from common.auth import CUSTOMER, ROLES
 from common.i18n import SUPPORTED
 from common.limits import SHORT_TEXT
 
@@ -48,7 +48,7 @@ class Account:
     """A person who logs in: a customer (internal or external), an agent or an admin."""
 
     email: str
-    role: str = "customer"
+    role: str = CUSTOMER
     kind: str | None = INTERNAL
     display_name: str | None = None
     language: str = "en"

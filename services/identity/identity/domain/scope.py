@@ -14,15 +14,17 @@ customers see each other's requests, and it must not open another desk's request
 """
 from __future__ import annotations
 
+from common.auth import AGENT, is_admin, is_customer
+
 ALLOW, NOT_FOUND, FORBIDDEN = "allow", "not found", "forbidden"
 READ, CHANGE, SET_ACTIVE = "read", "change", "set active"
 
 
 def decide(actor_role: str, in_scope: bool, action: str, target_is_staff: bool = False) -> str:
     """Whether an agent or admin may do ``action`` on an account or organisation."""
-    if actor_role == "admin":
+    if is_admin(actor_role):
         return ALLOW
-    if actor_role != "agent" or not in_scope:
+    if actor_role != AGENT or not in_scope:
         return NOT_FOUND
     if action == SET_ACTIVE and target_is_staff:
         return FORBIDDEN
@@ -31,7 +33,7 @@ def decide(actor_role: str, in_scope: bool, action: str, target_is_staff: bool =
 
 def may_be_member(role: str) -> bool:
     """Only customers belong to organisations."""
-    return role == "customer"
+    return is_customer(role)
 
 
 # (actor role, in the agent's scope, action, target is staff, expected)

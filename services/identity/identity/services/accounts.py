@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from common.auth import Principal
+from common.auth import CUSTOMER, Principal, is_customer
 from common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from common.i18n import normalise
 
@@ -19,7 +19,7 @@ from .base import Deps, accounts_within, chosen_language, customer_name, reach_a
 logger = logging.getLogger(__name__)
 
 
-def create_account(deps: Deps, *, email: str, password: str | None, role: str = "customer",
+def create_account(deps: Deps, *, email: str, password: str | None, role: str = CUSTOMER,
                    display_name: str | None = None, language: str = "en", kind: str | None = None) -> Account:
     """Create a ready-to-use account (CLI, demo data); emits account.created like every other creation."""
     if role not in ROLES:
@@ -34,7 +34,7 @@ def create_account(deps: Deps, *, email: str, password: str | None, role: str = 
         with rules("password"):
             check_password(password, email)
     now = deps.now()
-    account = Account(email=email, role=role, kind=kind or (INTERNAL if role == "customer" else None),
+    account = Account(email=email, role=role, kind=kind or (INTERNAL if is_customer(role) else None),
                       display_name=display_name, language=language, created_at=now,
                       updated_at=now, email_verified=password is not None,
                       password_hash=deps.passwords.hash(password) if password is not None else None)
@@ -62,7 +62,7 @@ def create_customer(deps: Deps, *, actor: Principal, email: object, display_name
         if uow.repo.account_by_email(address) is not None:
             message = f"A customer with the email {address} already exists."
             raise Conflict(message) if strict_conflict else BadRequest(message)
-        name = customer_name(uow, "customer", name)
+        name = customer_name(uow, CUSTOMER, name)
         invitations.invite_one(deps, uow, address, invited_by=actor.id, display_name=name, language=lang,
                                default_language=normalise(actor.language, LANGUAGES))
         uow.commit()
@@ -113,7 +113,7 @@ def search(deps: Deps, *, actor: Principal, query: str | None, role: str | None,
     """Agents list and search accounts (customers by default; ``role`` may list several, comma-separated)
     by name or email, optionally by ``kind`` (internal, external) and ``active``."""
     require_agent(actor)
-    asked = [r.strip() for r in (role or "customer").split(",") if r.strip()]
+    asked = [r.strip() for r in (role or CUSTOMER).split(",") if r.strip()]
     unknown = [r for r in asked if r not in ROLES]
     if unknown or not asked:
         raise BadRequest(f"role must be one or more of {', '.join(ROLES)}, comma-separated; "

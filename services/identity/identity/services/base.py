@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
-from common.auth import Principal, TokenIssuer
+from common.auth import Principal, TokenIssuer, is_customer
 from common.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from common.outbox import Outbox
 
@@ -74,7 +74,7 @@ def chosen_language(value: object) -> str | None:
 
 def customer_name(uow, role: str, name: str | None) -> str | None:
     """``name`` when an account of ``role`` may take it: customers' names may not pass for staff's."""
-    if role != "customer" or not name:
+    if not is_customer(role) or not name:
         return name
     with rules("displayName"):
         return check_customer_name(name, uow.repo.staff_names())
@@ -94,7 +94,7 @@ def reach_account(uow, actor: Principal, account: Account | None, account_id: st
                   ) -> Account:
     """``account`` when ``actor`` may do ``action`` on it; the 404 of a missing account, or a 403, otherwise."""
     in_scope = account is not None and (actor.is_admin or uow.repo.account_in_scope(actor.id, account.id))
-    verdict = scope.decide(actor.role, in_scope, action, account is not None and account.role != "customer")
+    verdict = scope.decide(actor.role, in_scope, action, account is not None and not is_customer(account.role))
     if account is None or verdict == scope.NOT_FOUND:
         raise NotFound(f"No account has the id '{account_id}'.")
     if verdict == scope.FORBIDDEN:

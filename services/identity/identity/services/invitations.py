@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from common.auth import Principal
+from common.auth import Principal, is_customer
 from common.errors import BadRequest, NotFound, ValidationFailed
 from common.i18n import normalise
 
@@ -118,7 +118,7 @@ def resend(deps: Deps, *, actor: Principal, account_id: str) -> dict:
     require_agent(actor)
     with deps.uow() as uow:
         account = uow.repo.account(account_id)
-        if account is None or account.role != "customer":
+        if account is None or not is_customer(account.role):
             raise NotFound(f"No customer has the id '{account_id}'.")
         reach_account(uow, actor, account, account_id)
         result = invite_one(deps, uow, account.email, invited_by=actor.id)

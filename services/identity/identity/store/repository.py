@@ -7,7 +7,7 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, union, u
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from common.auth import STAFF_ROLES
+from common.auth import CUSTOMER, STAFF_ROLES
 
 from ..domain.model import Account, Organisation
 from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
@@ -138,7 +138,7 @@ class Repository:
         token = t.alias("latest_invite")
         stmt = (select(Account).outerjoin(latest, latest.c.account_id == Account.id)
                 .outerjoin(token, token.c.id == latest.c.token_id)
-                .where(Account.role == "customer", or_(Account.kind == "internal", latest.c.token_id.is_not(None))))
+                .where(Account.role == CUSTOMER, or_(Account.kind == "internal", latest.c.token_id.is_not(None))))
         if within is not None:
             stmt = stmt.where(Account.id.in_(select(within.subquery())))
         accepted = and_(Account.password_hash.is_not(None), Account.email_verified.is_(True))

@@ -78,3 +78,13 @@ def test_dead_letters_are_listed_shown_and_replayed(intake, rows, settings, monk
     assert cli(["dead-letters", "replay"]) == 0
     assert rows(f"SELECT status FROM messages WHERE id = {result.raw_id}")[0].status == "handed"
     assert rows("SELECT routing_key FROM outbox ORDER BY id")[-1].routing_key == "mail.received.v1"
+
+
+def test_a_long_subject_is_stored_and_handed_on_whole(intake, rows):
+    subject = " ".join(f"word{n}" for n in range(80))
+    raw = MAIL.replace(b"Subject: Printer on fire", f"Subject: {subject}".encode())
+    assert intake.take(raw, "lmtp").status == "handed"
+    (row,) = rows("SELECT subject, raw FROM messages")
+    assert subject.startswith(row.subject) and bytes(row.raw) == raw  # the list column is cut, the raw message whole
+    (event,) = rows("SELECT body FROM outbox")
+    assert " ".join(json.loads(event.body)["data"]["subject"].split()) == subject

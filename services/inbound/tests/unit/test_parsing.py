@@ -90,3 +90,9 @@ def test_dmarc_is_believed_only_from_our_own_mta():
                          ["MX.support.example.com"]) == "pass"
     assert dmarc_verdict([ours], []) == "none"
     assert dmarc_verdict(["garbage;;;"], ["mx.support.example.com"]) == "none"
+
+
+def test_a_long_subject_is_handed_on_whole():
+    subject = " ".join(f"word{n}" for n in range(80))
+    parsed = parse(f"From: a@example.com\r\nSubject: {subject}\r\n\r\nHello".encode())
+    assert " ".join(parsed.subject.split()) == subject  # the request type's summary field decides its length

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CUSTOMER, AGENT = "customer", "agent"
+from common.auth import AGENT, CUSTOMER  # noqa: F401  (a recipient reads from the side of its role)
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,58 @@ def test_smtp_channel_delivers_to_a_real_smtp_server():
     finally:
         controller.stop()
     assert len(received) == 1 and received[0]["Message-ID"] == "<m1@example.com>"
+
+
+def test_smtp_channel_sends_many_emails_over_one_session_and_opens_a_new_one_after_a_refusal():
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        def __init__(self):
+            self.sessions, self.accepted, self.refuse = set(), [], False
+
+        async def handle_DATA(self, server, session, envelope):
+            self.sessions.add(id(session))
+            if self.refuse:
+                self.refuse = False
+                return "451 4.3.0 try later"
+            self.accepted.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Counting()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="sink.test")
+    controller.start()
+    channel = SmtpChannel(parse_channel_url(f"smtp://127.0.0.1:{port}"), timeout=5)
+    try:
+        for _ in range(3):
+            channel.send(sample(), ["alice@example.com"])
+        assert len(handler.sessions) == 1 and len(handler.accepted) == 3
+        handler.refuse = True
+        with pytest.raises(Exception):
+            channel.send(sample(), ["alice@example.com"])
+        channel.send(sample(), ["alice@example.com"])  # a fresh session: the refused one is never reused
+        assert len(handler.sessions) == 2 and len(handler.accepted) == 4
+    finally:
+        channel.close()
+        controller.stop()
+
+
+def test_smtp_channel_replaces_a_session_the_server_closed_while_idle():
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port, server_hostname="sink.test")
+    controller.start()
+    channel = SmtpChannel(parse_channel_url(f"smtp://127.0.0.1:{port}"), timeout=5, idle_check=0)
+    try:
+        channel.send(sample(), ["alice@example.com"])
+        channel._client.sock.close()  # as a server dropping an idle client would leave it
+        channel.send(sample(), ["alice@example.com"])  # NOOP fails, a new session sends it
+    finally:
+        channel.close()
+        controller.stop()

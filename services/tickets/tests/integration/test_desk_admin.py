@@ -250,3 +250,20 @@ def test_a_field_requests_hold_values_for_cannot_be_removed(api, person):
     kept = api.put(f"/api/tickets/requesttypes/{rt}/fields", admin, [fields[0], {**fields[1], "required": False}])
     assert kept.status_code == 200  # "product" held no value: it goes
     assert [f["fieldId"] for f in kept.json] == ["summary", "impact"]
+
+
+def test_catalogue_names_longer_than_their_limit_are_refused_naming_the_field(api, person):
+    from common.limits import CATALOGUE_NAME
+
+    admin = person(role="admin")
+    # A type of its own: the demo types' fields outlive the test (only types added by tests are dropped).
+    rt = api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Limits", "description": "d"}).json["id"]
+    long_name = "n" * (CATALOGUE_NAME + 1)
+    fields = [{"fieldId": "summary", "name": "Summary", "required": True, "type": "text"},
+              {"fieldId": "impact", "name": long_name, "type": "text"}]
+    refused = api.put(f"{NATIVE}/requesttypes/{rt}/fields", admin, fields)
+    assert refused.status_code == 400 and str(CATALOGUE_NAME) in refused.json["errors"]["[1].name"][0]
+    renamed = api.patch(f"{NATIVE}/requesttypes/{rt}", admin, {"name": long_name})
+    assert renamed.status_code == 400 and "name" in renamed.json["errors"]
+    fields[1]["name"] = "n" * CATALOGUE_NAME
+    assert api.put(f"{NATIVE}/requesttypes/{rt}/fields", admin, fields).status_code == 200

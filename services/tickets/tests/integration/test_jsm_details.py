@@ -134,6 +134,10 @@ def test_the_desk_list_the_desk_and_raising_on_it_follow_the_desk_table(api, app
     listed = {d["projectKey"] for d in api.get(f"{API}/servicedesk", who).json["values"]}
     assert ("TV" in listed) is case.usable, listed
     assert (api.get(f"{API}/servicedesk/2", who).status_code == 200) is case.usable
+    native = api.get("/api/tickets/desks/2", who)
+    assert (native.status_code == 200) is case.usable, native.json
+    if case.usable:  # its settings only for who works on it
+        assert ("emailAddress" in native.json) is (case.desk_agent or case.role == "admin"), native.json
     raised = api.create(who, desk="2", rt="4", summary="On TV")
     assert (raised.status_code == 201) is case.usable, raised.json
 

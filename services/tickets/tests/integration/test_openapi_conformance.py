@@ -60,8 +60,8 @@ def _jsonschema_check(document):
     return validate
 
 
-@pytest.fixture
-def check(document):
+def _checker(document):
+    """``run(response, status)``: the status, then the response against ``document``."""
     try:
         validate = _openapi_core_check(document)
     except ImportError:
@@ -73,6 +73,11 @@ def check(document):
         return response
 
     return run
+
+
+@pytest.fixture
+def check(document):
+    return _checker(document)
 
 
 @pytest.fixture
@@ -211,8 +216,46 @@ def test_jsm_details_answer_in_atlassians_shapes(api, person, check, document):
     check(api.get(f"{API}/request/AM-1/comment/1?expand=renderedBody", alice), 200)
     check(api.get(f"{API}/servicedesk/1/requesttype?expand=field", alice), 200)
     check(api.get(f"{API}/servicedesk/1/requesttype/1?expand=field", alice), 200)
+    # The desk list and the desk rule agree: an agent of AM lists every desk open to it and raises on each.
+    am_agent = person(role="agent", desks=(1,))
+    for desk in check(api.get(f"{API}/servicedesk", am_agent), 200).json["values"]:
+        check(api.get(f"{API}/servicedesk/{desk['id']}", am_agent), 200)
+        first = check(api.get(f"{API}/servicedesk/{desk['id']}/requesttype", am_agent), 200).json["values"][0]
+        check(api.create(am_agent, desk=str(desk["id"]), rt=str(first["id"]), summary="On every listed desk"), 201)
     # 501 is no status of Atlassian's operations; its body is still their ErrorResponse.
     unserved = api.get(f"{API}/request/AM-1/sla", alice)
     assert unserved.status_code == 501
     jsonschema.validate(unserved.json, {"$ref": "#/components/schemas/ErrorResponse",
                                         "components": document["components"]})
+
+
+@pytest.fixture(scope="module")
+def own_document() -> dict:
+    """The tickets service's own document, for its native operations (``/api/tickets/...``)."""
+    from tickets.api.desks import openapi_document
+
+    document = openapi_document()
+    document["servers"] = [{"url": "http://localhost"}]
+    return document
+
+
+def test_editing_and_removing_request_types_answer_as_both_documents_say(api, person, check, own_document):
+    """PATCH /api/tickets/requesttypes/{id} against our document; DELETE of a request type against both."""
+    admin, agent, alice = person(role="admin"), person(role="agent"), person()
+    check_own = _checker(own_document)
+    added = check(api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Access", "description": "d"}), 200)
+    rt = added.json["id"]
+    edited = check_own(api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": "Access rights",
+                                                                            "helpText": "Say which system"}), 200)
+    assert (edited.json["name"], edited.json["helpText"]) == ("Access rights", "Say which system")
+    check_own(api.patch(f"/api/tickets/requesttypes/{rt}", admin, {"name": ""}), 400)
+    check_own(api.patch(f"/api/tickets/requesttypes/{rt}", agent, {"name": "Mine"}), 403)
+    check_own(api.patch("/api/tickets/requesttypes/99999", admin, {"name": "None"}), 404)
+    api.create(alice, summary="Uses Incident")
+    for validate in (check, check_own):
+        validate(api.delete(f"{API}/servicedesk/1/requesttype/1", admin), 400)  # in use
+        validate(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", agent), 403)
+    check_own(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", admin), 204)
+    check(api.delete(f"{API}/servicedesk/1/requesttype/{rt}", admin), 404)
+    other = check(api.post(f"{API}/servicedesk/1/requesttype", admin, {"name": "Other", "description": "d"}), 200)
+    check(api.delete(f"{API}/servicedesk/1/requesttype/{other.json['id']}", admin), 204)

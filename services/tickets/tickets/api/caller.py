@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, has_request_context
 
-from common.auth import Principal, authenticate
+from common.auth import AGENT, Principal, authenticate
 from common.db import transaction
 from common.errors import Unauthorized, error_response
 
@@ -39,7 +39,7 @@ def check_caller(uow: UnitOfWork) -> None:
         uow.keep_on_exit = True  # a read-only use case still keeps the new replica row
     elif not account.active:
         raise Unauthorized(DEACTIVATED)
-    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
+    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == AGENT else frozenset()
     uow.viewer = Viewer(principal.id, principal.role, frozenset(orgs), desks)
     uow.caller_account = account
     uow.caller_organizations = {k: v for k, v in orgs.items() if v is not None}

@@ -9,13 +9,15 @@ import re
 from typing import Any
 
 from common.emails import is_email, normalise_email
-from common.limits import LONG_TEXT, SHORT_TEXT
+from common.limits import CATALOGUE_NAME, CATALOGUE_TEXT, FIELD_ID as FIELD_ID_LENGTH, ISSUE_TYPE, LONG_TEXT, text_limit
 
+from .defaults import SUMMARY
 from .fields import RESERVED, SELECT, TEXT, TEXTAREA, FieldSpec, Option
 from .sharing import SHARING
 
-KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+KEY_LENGTH = text_limit("key")
+KEY = re.compile(rf"^[A-Z][A-Z0-9]{{1,{KEY_LENGTH - 1}}}$")
+FIELD_ID = re.compile(rf"^[A-Za-z][A-Za-z0-9_]{{0,{FIELD_ID_LENGTH - 1}}}$")
 FLAGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
 Errors = dict[str, list[str]]
 
@@ -40,13 +42,13 @@ def new_desk(values: Any) -> tuple[dict, Errors]:
     """Validate ``{"key", "name", "description"}`` of a new desk (the key is upper-cased)."""
     values = values if isinstance(values, dict) else {}
     errors: Errors = {}
-    key = _text(values, "key", errors, True, 10)
+    key = _text(values, "key", errors, True, KEY_LENGTH)
     if key and "key" not in errors:
         key = key.upper()
         if not KEY.match(key):
             errors["key"] = ["'key' must be 2 to 10 letters or digits, starting with a letter (e.g. AM)."]
-    clean = {"key": key, "name": _text(values, "name", errors, True, 200),
-             "description": _text(values, "description", errors, False, 5000) or ""}
+    clean = {"key": key, "name": _text(values, "name", errors, True, CATALOGUE_NAME),
+             "description": _text(values, "description", errors, False, CATALOGUE_TEXT) or ""}
     return clean, errors
 
 
@@ -59,9 +61,9 @@ def desk_changes(values: Any) -> tuple[dict, Errors]:
     for name in sorted(set(values) - known):
         errors[name] = [f"'{name}' cannot be changed; use one of {', '.join(sorted(known))}."]
     if "name" in values:
-        clean["name"] = _text(values, "name", errors, True, 200)
+        clean["name"] = _text(values, "name", errors, True, CATALOGUE_NAME)
     if "description" in values:
-        clean["description"] = _text(values, "description", errors, False, 5000) or ""
+        clean["description"] = _text(values, "description", errors, False, CATALOGUE_TEXT) or ""
     if "emailAddress" in values:
         address = values["emailAddress"]
         if address in (None, ""):
@@ -97,10 +99,10 @@ def new_request_type(values: Any) -> tuple[dict, Errors]:
     """Validate JSM's ``{"name", "description", "helpText", "issueTypeId"}``."""
     values = values if isinstance(values, dict) else {}
     errors: Errors = {}
-    clean = {"name": _text(values, "name", errors, True, 200),
-             "description": _text(values, "description", errors, False, 5000) or "",
-             "help_text": _text(values, "helpText", errors, False, 5000) or "",
-             "issue_type": _text(values, "issueTypeId", errors, False, 50) or "Service request"}
+    clean = {"name": _text(values, "name", errors, True, CATALOGUE_NAME),
+             "description": _text(values, "description", errors, False, CATALOGUE_TEXT) or "",
+             "help_text": _text(values, "helpText", errors, False, CATALOGUE_TEXT) or "",
+             "issue_type": _text(values, "issueTypeId", errors, False, ISSUE_TYPE) or "Service request"}
     return clean, errors
 
 
@@ -114,11 +116,11 @@ def request_type_changes(values: Any) -> tuple[dict, Errors]:
         errors["body"] = [f"Unknown setting(s): {', '.join(unknown)}; a request type has name, description, helpText."]
     clean = {}
     if "name" in values:
-        clean["name"] = _text(values, "name", errors, True, 200)
+        clean["name"] = _text(values, "name", errors, True, CATALOGUE_NAME)
     if "description" in values:
-        clean["description"] = _text(values, "description", errors, False, 5000) or ""
+        clean["description"] = _text(values, "description", errors, False, CATALOGUE_TEXT) or ""
     if "helpText" in values:
-        clean["help_text"] = _text(values, "helpText", errors, False, 5000) or ""
+        clean["help_text"] = _text(values, "helpText", errors, False, CATALOGUE_TEXT) or ""
     return clean, errors
 
 
@@ -152,6 +154,8 @@ def field_specs(raw: Any) -> tuple[tuple[FieldSpec, ...], Errors]:
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             errors[f"{at}.name"] = ["'name' (the label customers see) is required."]
+        elif len(name.strip()) > CATALOGUE_NAME:
+            errors[f"{at}.name"] = [f"'name' is longer than {CATALOGUE_NAME} characters."]
         kind = item.get("type", TEXT)
         if kind not in (TEXT, TEXTAREA, SELECT):
             errors[f"{at}.type"] = ["'type' must be text, textarea or select."]
@@ -165,7 +169,7 @@ def field_specs(raw: Any) -> tuple[tuple[FieldSpec, ...], Errors]:
         if not any(k.startswith(at + ".") or k == at for k in errors):
             specs.append(FieldSpec(field_id, name.strip(), kind, required, str(item.get("description") or ""),
                                    tuple(options) if kind == SELECT else (),
-                                   SHORT_TEXT if field_id == "summary" else LONG_TEXT))
+                                   SUMMARY.max_length if field_id == SUMMARY.field_id else LONG_TEXT))
     summary = next((s for s in specs if s.field_id == "summary"), None)
     if "summary" not in seen:
         errors["summary"] = ["Every request type needs a 'summary' field."]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from common.auth import STAFF_ROLES
+from common.auth import CUSTOMER, is_staff
 
 from .fields import FieldSpec
 
@@ -49,9 +49,9 @@ class Account:
     email: str
     display_name: str | None = None
     language: str = "en"
-    role: str = "customer"
+    role: str = CUSTOMER
     active: bool = True
 
     @property
     def is_agent(self) -> bool:
-        return self.role in STAFF_ROLES
+        return is_staff(self.role)

@@ -65,3 +65,26 @@ def validate_values(specs: list[FieldSpec], values: dict[str, Any]) -> tuple[dic
         else:
             clean[spec.field_id] = raw.strip() if spec.type == TEXT else raw
     return clean, errors
+
+
+SUMMARY_ID, DESCRIPTION_ID = "summary", "description"
+UNTITLED = "(no subject)"
+
+
+def values_from_text(specs: list[FieldSpec], title: str | None, text: str | None) -> dict[str, str]:
+    """A new request's field values from text that came without a form (an email's subject and body).
+
+    The summary is the title on one line, cut to the summary field's own limit; a title cut short is
+    kept whole at the head of the description, so nothing is lost. A request type without a
+    description field gets the summary alone (the email itself is kept beside the request).
+    """
+    by_id = {s.field_id: s for s in specs}
+    whole = " ".join((title or "").split()) or UNTITLED
+    limit = by_id[SUMMARY_ID].max_length if SUMMARY_ID in by_id else len(whole)
+    summary = whole if len(whole) <= limit else whole[: limit - 1].rstrip() + "…"
+    values = {SUMMARY_ID: summary}
+    if DESCRIPTION_ID in by_id:
+        body = text or ""
+        description = f"{whole}\n\n{body}" if summary != whole and whole != UNTITLED else body
+        values[DESCRIPTION_ID] = description[: by_id[DESCRIPTION_ID].max_length]
+    return values

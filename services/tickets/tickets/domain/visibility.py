@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.auth import STAFF_ROLES
+from common.auth import ADMIN, AGENT, CUSTOMER, is_admin, is_staff
 
 from .catalog import Desk
-
-AGENT_ROLES = frozenset(STAFF_ROLES)
 
 
 @dataclass(frozen=True)
@@ -30,15 +28,15 @@ class Viewer:
 
     @property
     def is_agent(self) -> bool:
-        return self.role in AGENT_ROLES
+        return is_staff(self.role)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return is_admin(self.role)
 
     def is_agent_for(self, desk_id: int) -> bool:
         """Whether the viewer works on ``desk_id`` as an agent (admins work on every desk)."""
-        return self.is_admin or (self.role == "agent" and desk_id in self.desk_ids)
+        return self.is_admin or (self.role == AGENT and desk_id in self.desk_ids)
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ PUBLIC_ATTACHMENT, INTERNAL_ATTACHMENT = "public attachment", "internal attachme
 ATTACHMENTS = (PUBLIC_ATTACHMENT, INTERNAL_ATTACHMENT)
 
 
-def _c(name, role="customer", reporter=False, participant=False, member_of=(), shared_with=(), visible=False,
+def _c(name, role=CUSTOMER, reporter=False, participant=False, member_of=(), shared_with=(), visible=False,
        desk_agent=True, item="request"):
     return Case(name, role, reporter, participant, frozenset(member_of), frozenset(shared_with), visible,
                 desk_agent, item)
@@ -153,15 +151,15 @@ TRUTH_TABLE: tuple[Case, ...] = (
     _c("customer in two orgs, shared with neither", member_of={"org1", "org2"}, shared_with={"org12"}),
     _c("ticket shared with two orgs, viewer in one", member_of={"org2"}, shared_with={"org1", "org2"},
        visible=True),
-    _c("agent, private ticket", role="agent", visible=True),
-    _c("admin, private ticket", role="admin", visible=True),
-    _c("agent in no org, shared ticket", role="agent", shared_with={"org1"}, visible=True),
-    _c("agent of another desk, private ticket", role="agent", desk_agent=False),
-    _c("agent of another desk, shared ticket", role="agent", desk_agent=False, shared_with={"org1"}),
-    _c("agent of another desk in the shared org", role="agent", desk_agent=False, member_of={"org1"},
+    _c("agent, private ticket", role=AGENT, visible=True),
+    _c("admin, private ticket", role=ADMIN, visible=True),
+    _c("agent in no org, shared ticket", role=AGENT, shared_with={"org1"}, visible=True),
+    _c("agent of another desk, private ticket", role=AGENT, desk_agent=False),
+    _c("agent of another desk, shared ticket", role=AGENT, desk_agent=False, shared_with={"org1"}),
+    _c("agent of another desk in the shared org", role=AGENT, desk_agent=False, member_of={"org1"},
        shared_with={"org1"}, visible=True),
-    _c("agent of another desk who reported it", role="agent", desk_agent=False, reporter=True, visible=True),
-    _c("admin of no desk, private ticket", role="admin", desk_agent=False, visible=True),
+    _c("agent of another desk who reported it", role=AGENT, desk_agent=False, reporter=True, visible=True),
+    _c("admin of no desk, private ticket", role=ADMIN, desk_agent=False, visible=True),
     # Attachments: a public one follows its request; one added with an internal note is agents' only.
     _c("public attachment, reporter", reporter=True, visible=True, item=PUBLIC_ATTACHMENT),
     _c("public attachment, member of the shared org", member_of={"org1"}, shared_with={"org1"}, visible=True,
@@ -169,17 +167,17 @@ TRUTH_TABLE: tuple[Case, ...] = (
     _c("public attachment, stranger", item=PUBLIC_ATTACHMENT),
     _c("public attachment, member of org12, shared with org1", member_of={"org12"}, shared_with={"org1"},
        item=PUBLIC_ATTACHMENT),
-    _c("public attachment, agent of another desk", role="agent", desk_agent=False, item=PUBLIC_ATTACHMENT),
-    _c("public attachment, agent", role="agent", visible=True, item=PUBLIC_ATTACHMENT),
+    _c("public attachment, agent of another desk", role=AGENT, desk_agent=False, item=PUBLIC_ATTACHMENT),
+    _c("public attachment, agent", role=AGENT, visible=True, item=PUBLIC_ATTACHMENT),
     _c("internal attachment, reporter", reporter=True, item=INTERNAL_ATTACHMENT),
     _c("internal attachment, participant", participant=True, item=INTERNAL_ATTACHMENT),
     _c("internal attachment, member of the shared org", member_of={"org1"}, shared_with={"org1"},
        item=INTERNAL_ATTACHMENT),
     _c("internal attachment, stranger", item=INTERNAL_ATTACHMENT),
-    _c("internal attachment, agent of another desk who reported it", role="agent", desk_agent=False,
+    _c("internal attachment, agent of another desk who reported it", role=AGENT, desk_agent=False,
        reporter=True, item=INTERNAL_ATTACHMENT),
-    _c("internal attachment, agent", role="agent", visible=True, item=INTERNAL_ATTACHMENT),
-    _c("internal attachment, admin of no desk", role="admin", desk_agent=False, visible=True,
+    _c("internal attachment, agent", role=AGENT, visible=True, item=INTERNAL_ATTACHMENT),
+    _c("internal attachment, admin of no desk", role=ADMIN, desk_agent=False, visible=True,
        item=INTERNAL_ATTACHMENT),
 )
 REQUEST_CASES = tuple(c for c in TRUTH_TABLE if c.item == "request")

@@ -28,9 +28,10 @@ def mail_processed(mail: dict, outcome: str, *, answer: bool, language: str, rea
     })
 
 
-def sender_invited(mail: dict, desk: Desk, language: str) -> CloudEvent:
+def sender_invited(mail: dict, desk: Desk, language: str, summary: str) -> CloudEvent:
+    """``summary``: the one the request will have once the sender's account exists."""
     return _event("mail.sender_invited", mail["rawId"], {
         "email": mail["fromAddress"], "deskId": str(desk.id), "deskKey": desk.key, "deskName": desk.name,
-        "summary": (mail.get("subject") or "").strip()[:255] or "(no subject)", "language": language,
+        "summary": summary, "language": language,
         "messageId": mail.get("messageId"),
     })

@@ -28,6 +28,7 @@ from common.replytokens import NOTE, secret_bytes, untagged
 from ..attachments.runtime import Files
 from ..domain.catalog import Account, Desk
 from ..domain.errors import RequestClosed
+from ..domain.fields import values_from_text
 from ..services.conversation import add_comment
 from ..services.requests import create_request
 from ..services.uploads import Upload, attach, upload_temporary
@@ -104,9 +105,9 @@ class MailIntake:
 
     def create(self, uow: UnitOfWork, mail: dict, sender: Account, desk: Desk) -> None:
         """Raise a request on ``desk`` for ``sender`` from the email (also for a sender just invited)."""
-        rt_id = desk.email_request_type_id or uow.desks.request_types(desk.id)[0].id
-        values = {"summary": (mail["subject"] or "").strip()[:255] or "(no subject)",
-                  "description": mail["fullText"]}
+        request_type = _email_request_type(uow, desk)
+        rt_id = request_type.id
+        values = values_from_text(list(request_type.fields), mail["subject"], mail["fullText"])
         try:
             with _attempt(uow.session):
                 view = create_request(uow, _principal(sender), service_desk_id=desk.id, request_type_id=rt_id,
@@ -146,7 +147,8 @@ class MailIntake:
         uow.session.execute(pending_email_requests.insert().values(
             dedupe_key=mail["dedupeKey"], email=mail["fromAddress"].lower(), desk_id=desk.id, mail=mail,
             created_at=utc_now()))
-        uow.publish([events.sender_invited(mail, desk, language)])
+        summary = values_from_text(list(_email_request_type(uow, desk).fields), mail["subject"], "")["summary"]
+        uow.publish([events.sender_invited(mail, desk, language, summary)])
         self._record(uow, mail, "pending", None, desk=desk, answerable=False)
 
     def _refuse(self, uow: UnitOfWork, mail: dict, reason: str, sender: Account | None = None,
@@ -180,7 +182,7 @@ class MailIntake:
         received = datetime.fromisoformat(mail["receivedAt"].replace("Z", "+00:00"))
         uow.session.execute(ticket_emails.insert().values(
             ticket_id=ticket_id, comment_id=comment_id, raw_id=mail["rawId"], message_id=mail.get("messageId"),
-            from_address=mail["fromAddress"], subject=mail["subject"][:255], text=mail["fullText"],
+            from_address=mail["fromAddress"], subject=_fit(ticket_emails.c.subject, mail["subject"]), text=mail["fullText"],
             received_at=received))
 
     # -- a sender invited by email now has an account -----------------------------------------
@@ -221,3 +223,14 @@ def _language(account: Account | None, mail: dict) -> str:
     if account is not None and account.language:
         return account.language
     return (mail.get("language") or "en").split("-")[0].lower()[:10]
+
+
+def _email_request_type(uow: UnitOfWork, desk: Desk):
+    """The request type emails to ``desk`` raise: the one its settings name, else its first."""
+    chosen = desk.email_request_type_id and uow.desks.request_type(desk.id, desk.email_request_type_id)
+    return chosen or uow.desks.request_types(desk.id)[0]
+
+
+def _fit(column, text: str | None) -> str:
+    """``text`` cut to what ``column`` holds (the email itself stays whole in the inbound store)."""
+    return (text or "")[: column.type.length]

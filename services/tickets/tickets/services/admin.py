@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from common.auth import Principal
+from common.auth import AGENT, Principal
 from common.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import desk_events
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_admin(principal: Principal) -> None:
-    if principal.role != "admin":
+    if not principal.is_admin:
         raise Forbidden("Only admins can change service desks and request types.")
 
 
@@ -77,7 +77,7 @@ def get_desk(uow: UnitOfWork, principal: Principal, ref) -> tuple[Desk, bool]:
     """A desk, and whether the caller sees its settings (admins, the desk's agents); anyone else who may
     use it gets its public face (name, description), as the portal shows it."""
     with uow:
-        if principal.role == "admin":
+        if principal.is_admin:
             return _desk(uow, ref), True
         viewer = viewer_for(uow, principal)
         desk = visible_desk(uow, viewer, ref)
@@ -87,7 +87,7 @@ def get_desk(uow: UnitOfWork, principal: Principal, ref) -> tuple[Desk, bool]:
 def list_desks(uow: UnitOfWork, principal: Principal) -> list[Desk]:
     """Desks with their settings: every desk, active or not, for admins; an agent's own desks (the
     console's queues); customers none."""
-    if principal.role == "agent":
+    if principal.role == AGENT:
         with uow:
             return uow.desks.list_worked_on(principal.id)
     _require_admin(principal)

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from common.auth import Principal
+from common.auth import AGENT, Principal
 from common.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from common.events import utc_now
 
@@ -26,7 +26,7 @@ def viewer_for(uow: UnitOfWork, principal: Principal) -> Viewer:
     known = getattr(uow, "viewer", None)
     if known is not None and known.account_id == principal.id and known.role == principal.role:
         return known  # read by the unit of work's first statement (tickets.api.caller.check_caller)
-    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == "agent" else frozenset()
+    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == AGENT else frozenset()
     return Viewer(principal.id, principal.role, uow.accounts.organization_ids(principal.id), desks)
 
 

@@ -1,7 +1,7 @@
 """Use cases on service desks and request types (read side, plus organisation links)."""
 from __future__ import annotations
 
-from common.auth import Principal
+from common.auth import AGENT, Principal
 from common.errors import BadRequest, Forbidden, NotFound
 
 from .. import desk_events
@@ -44,8 +44,8 @@ def agent_desk(uow: UnitOfWork, principal: Principal, ref, what: str) -> Desk:
 def list_desks(uow: UnitOfWork, principal: Principal, start: int, limit: int) -> tuple[list[Desk], bool]:
     """Desks the caller works on or may use: admins all, agents their own, customers the open ones."""
     with uow:
-        found = uow.desks.list(start, limit + 1, everything=principal.role == "admin", account_id=principal.id,
-                               as_agent=principal.role == "agent")
+        found = uow.desks.list(start, limit + 1, everything=principal.is_admin, account_id=principal.id,
+                               as_agent=principal.role == AGENT)
         return found[:limit], len(found) <= limit
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from common.auth import Principal
+from common.auth import Principal, is_admin
 from common.errors import Forbidden, NotFound, ValidationFailed
 
 from ..domain.fields import validate_values
@@ -113,15 +113,16 @@ def create_request(uow: UnitOfWork, principal: Principal, *, service_desk_id: An
             actor=actor_for(viewer, desk.id), desk_id=desk.id, request_type_id=request_type.id, reporter_id=reporter_id,
             summary=clean.pop("summary", ""), description=clean.pop("description", ""), field_values=clean,
             organization_ids=org_ids, participant_ids=participant_ids, now=now(), channel=channel)
-        uow.tickets.add(ticket)
-        # The desk's counter is locked from here to the commit: only the outbox row comes after.
-        ticket.number = uow.desks.number_ticket(desk, ticket.id)
-        ticket.key = f"{desk.key}-{ticket.number}"
-        publish(uow, ticket, desk, agent_ids)
-        known_people = {principal.id: uow.caller_account} if uow.caller_account is not None else {}
-        view = views(uow, [ticket], {desk.id: desk}, {request_type.id: request_type}, known_people,
-                     uow.caller_organizations)[0]
-        uow.commit()
+        # The desk's counter is locked from its number to the commit: the ticket's other rows and the
+        # outbox's travel with the COMMIT (PostgreSQL), or only the outbox row comes after (SQLite).
+        with uow.committing():
+            if not uow.tickets.add(ticket, numbering=desk.key):
+                ticket.number = uow.desks.number_ticket(desk, ticket.id)
+            ticket.key = f"{desk.key}-{ticket.number}"
+            publish(uow, ticket, desk, agent_ids)
+            known_people = {principal.id: uow.caller_account} if uow.caller_account is not None else {}
+            view = views(uow, [ticket], {desk.id: desk}, {request_type.id: request_type}, known_people,
+                         uow.caller_organizations)[0]
     logger.info("request %s created by %s", ticket.key, principal.id)
     return view
 
@@ -245,7 +246,7 @@ def assignee_for(uow: UnitOfWork, ticket: Ticket, assignee_ref: str | None) -> s
         return None
     assignee = uow.accounts.resolve(assignee_ref)
     works_here = assignee is not None and assignee.is_agent and (
-        assignee.role == "admin" or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
+        is_admin(assignee.role) or ticket.desk_id in uow.desks.agent_desk_ids(assignee.id))
     if not works_here:
         raise ValidationFailed(f"'{assignee_ref}' is not an agent of this service desk.",
                                errors={"accountId": ["Give the id or email of an agent of the desk."]})

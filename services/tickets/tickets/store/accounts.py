@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.emails import InvalidEmail, normalise_email
@@ -11,6 +11,15 @@ from common.events import utc_now
 
 from ..domain.catalog import Account
 from .tables import accounts, organization_members, organizations
+
+
+# The first statement of every web request (``api.caller.check_caller``), built once: building it
+# and computing its cache key each time cost more than running it.
+_WITH_ORGANIZATIONS = (
+    select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
+    .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
+    .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
+    .where(accounts.c.id == bindparam("account")))
 
 
 def _account(row) -> Account:
@@ -98,11 +107,7 @@ class AccountRepository:
 
     def with_organizations(self, account_id: str) -> tuple[Account | None, dict[int, str | None]]:
         """The account and its organisations (id -> name) in one statement (None when the replica lacks it)."""
-        rows = self.session.execute(
-            select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
-            .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
-            .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
-            .where(accounts.c.id == account_id)).all()
+        rows = self.session.execute(_WITH_ORGANIZATIONS, {"account": account_id}).all()
         if not rows:
             return None, {}
         return _account(rows[0]), {r.organization_id: r.org_name for r in rows if r.organization_id is not None}

@@ -1,10 +1,12 @@
 """Service desks and their request types."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, text, update
+import functools
+
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from common.auth import STAFF_ROLES
+from common.auth import ADMIN, STAFF_ROLES
 from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
@@ -28,6 +30,39 @@ def _desk(row) -> Desk:
                 email_address=row.email_address, email_request_type_id=row.email_request_type_id,
                 email_signup=row.email_signup, email_require_dmarc=row.email_require_dmarc,
                 customer_sharing=row.customer_sharing)
+
+
+# Statements of the intake path, built once: constructing a statement and computing its cache key
+# cost more than PostgreSQL's own work on it (bench/profiles/README.md).
+_NUMBER_TICKET = text(
+    "WITH n AS (UPDATE service_desks SET last_ticket_number = last_ticket_number + 1 "
+    "WHERE id = :desk RETURNING last_ticket_number) "
+    "UPDATE tickets SET number = n.last_ticket_number, key = :prefix || n.last_ticket_number "
+    "FROM n WHERE tickets.id = :ticket RETURNING tickets.number")
+
+
+@functools.cache
+def _new_request_query(desk_by_id: bool, rt_by_id: bool):
+    """``for_new_request``'s statement; the desk is bound as ``:desk`` (id or key), the type as ``:rt``."""
+    desk_cond = (service_desks.c.id if desk_by_id else service_desks.c.key) == bindparam("desk")
+    rt_cond = (request_types.c.id if rt_by_id else request_types.c.name) == bindparam("rt")
+    f = request_type_fields
+    desk_staff = (select(func.aggregate_strings(desk_agents.c.account_id, ","))
+                  .join(accounts, accounts.c.id == desk_agents.c.account_id)
+                  .where(desk_agents.c.desk_id == service_desks.c.id, accounts.c.active.is_(True),
+                         accounts.c.role.in_(STAFF_ROLES)).scalar_subquery())
+    # As agent_ids: every active admin when the desk has no agent (read only in that case).
+    admins = (select(func.aggregate_strings(accounts.c.id, ","))
+              .where(accounts.c.role == ADMIN, accounts.c.active.is_(True)).scalar_subquery())
+    agents = func.coalesce(desk_staff, admins)
+    return (select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),
+                   request_types.c.name.label("rt_name"), request_types.c.description.label("rt_description"),
+                   request_types.c.help_text, request_types.c.issue_type, f.c.id.label("f_id"), f.c.field_id,
+                   f.c.label, f.c.field_type, f.c.required, f.c.description.label("f_description"), f.c.max_length,
+                   f.c.options)
+            .outerjoin(request_types, (request_types.c.desk_id == service_desks.c.id) & rt_cond)
+            .outerjoin(f, f.c.request_type_id == request_types.c.id).where(desk_cond)
+            .order_by(request_types.c.id, f.c.position, f.c.id))
 
 
 class DeskRepository:
@@ -95,7 +130,7 @@ class DeskRepository:
             .order_by(desk_agents.c.account_id)).scalars())
         if found:
             return found
-        return list(self.session.execute(select(accounts.c.id).where(accounts.c.role == "admin", active)
+        return list(self.session.execute(select(accounts.c.id).where(accounts.c.role == ADMIN, active)
                                          .order_by(accounts.c.id)).scalars())
 
     def members(self, table, desk_id: int, start: int, limit: int) -> list[str]:
@@ -167,12 +202,8 @@ class DeskRepository:
         possible: on PostgreSQL the counter and the ticket's key are one statement.
         """
         if self.session.get_bind().dialect.name == "postgresql":
-            return self.session.execute(text(
-                "WITH n AS (UPDATE service_desks SET last_ticket_number = last_ticket_number + 1 "
-                "WHERE id = :desk RETURNING last_ticket_number) "
-                "UPDATE tickets SET number = n.last_ticket_number, key = :prefix || n.last_ticket_number "
-                "FROM n WHERE tickets.id = :ticket RETURNING tickets.number"),
-                {"desk": desk.id, "ticket": ticket_id, "prefix": f"{desk.key}-"}).scalar_one()
+            return self.session.execute(_NUMBER_TICKET, {"desk": desk.id, "ticket": ticket_id,
+                                                         "prefix": f"{desk.key}-"}).scalar_one()
         number = self.next_ticket_number(desk.id)
         self.session.execute(update(tickets).where(tickets.c.id == ticket_id).values(
             number=number, key=f"{desk.key}-{number}"))
@@ -222,26 +253,10 @@ class DeskRepository:
         """The desk, its request type with fields and ``agent_ids``, for a new request, in one statement."""
         desk_ref, rt_ref = str(desk_ref).strip(), str(rt_ref).strip()
         desk_id, rt_id = as_id(desk_ref), as_id(rt_ref)
-        desk_cond = service_desks.c.id == desk_id if desk_id is not None else service_desks.c.key == desk_ref.upper()
-        rt_cond = request_types.c.id == rt_id if rt_id is not None else request_types.c.name == rt_ref
-        f = request_type_fields
-        desk_staff = (select(func.aggregate_strings(desk_agents.c.account_id, ","))
-                      .join(accounts, accounts.c.id == desk_agents.c.account_id)
-                      .where(desk_agents.c.desk_id == service_desks.c.id, accounts.c.active.is_(True),
-                             accounts.c.role.in_(STAFF_ROLES)).scalar_subquery())
-        # As agent_ids: every active admin when the desk has no agent (read only in that case).
-        admins = (select(func.aggregate_strings(accounts.c.id, ","))
-                  .where(accounts.c.role == "admin", accounts.c.active.is_(True)).scalar_subquery())
-        agents = func.coalesce(desk_staff, admins)
         rows = self.session.execute(
-            select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),
-                   request_types.c.name.label("rt_name"), request_types.c.description.label("rt_description"),
-                   request_types.c.help_text, request_types.c.issue_type, f.c.id.label("f_id"), f.c.field_id,
-                   f.c.label, f.c.field_type, f.c.required, f.c.description.label("f_description"), f.c.max_length,
-                   f.c.options)
-            .outerjoin(request_types, (request_types.c.desk_id == service_desks.c.id) & rt_cond)
-            .outerjoin(f, f.c.request_type_id == request_types.c.id).where(desk_cond)
-            .order_by(request_types.c.id, f.c.position, f.c.id)).all()
+            _new_request_query(desk_id is not None, rt_id is not None),
+            {"desk": desk_id if desk_id is not None else desk_ref.upper(),
+             "rt": rt_id if rt_id is not None else rt_ref}).all()
         if not rows:
             return None, None, []
         first = rows[0]

@@ -5,6 +5,8 @@ from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from common.auth import CUSTOMER
+
 from ..domain.catalog import Account
 from ..domain.sharing import PeopleScope
 from .accounts import _account
@@ -44,7 +46,7 @@ def scope_query(account_id: str, desk_id: int | None, scope: PeopleScope) -> Sel
     parts = [_co_members(account_id)]
     if desk_id is not None and scope.desk_customers:
         customers = desk_customers_query(desk_id).subquery()
-        parts.append(select(accounts.c.id).where(accounts.c.id.in_(select(customers)), accounts.c.role == "customer"))
+        parts.append(select(accounts.c.id).where(accounts.c.id.in_(select(customers)), accounts.c.role == CUSTOMER))
     if desk_id is not None and scope.desk_agents:
         parts.append(select(desk_agents.c.account_id).where(desk_agents.c.desk_id == desk_id))
     return union(*parts)

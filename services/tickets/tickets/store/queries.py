@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.sql import ColumnElement, Select
 
+from common.auth import AGENT
+
 from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
 from .tables import ticket_participants, ticket_shares, tickets
@@ -40,7 +42,7 @@ def visible_to(viewer: Viewer) -> ColumnElement:
         return true()
     parts = [tickets.c.reporter_id == viewer.account_id, _is_participant(viewer.account_id),
              _shared_with_any(viewer.organization_ids)]
-    if viewer.role == "agent" and viewer.desk_ids:
+    if viewer.role == AGENT and viewer.desk_ids:
         parts.append(tickets.c.desk_id.in_(sorted(viewer.desk_ids)))
     return or_(*parts)
 

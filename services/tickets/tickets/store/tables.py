@@ -6,8 +6,10 @@ from sqlalchemy import (
     UniqueConstraint, false,
 )
 
+from common.auth import CUSTOMER
 from common.db import new_metadata
 from common.inbox import inbox_table
+from common import limits
 from common.limits import LONG_TEXT, SHORT_TEXT
 from common.outbox import outbox_table
 
@@ -16,8 +18,8 @@ metadata = new_metadata()
 service_desks = Table(
     "service_desks", metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(10), nullable=False, unique=True),
-    Column("name", String(200), nullable=False),
+    Column("key", String(limits.text_limit("key")), nullable=False, unique=True),
+    Column("name", String(limits.CATALOGUE_NAME), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     # Whether adding an unknown email as participant invites a new external customer.
@@ -42,10 +44,10 @@ request_types = Table(
     "request_types", metadata,
     Column("id", Integer, primary_key=True),
     Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("name", String(200), nullable=False),
+    Column("name", String(limits.CATALOGUE_NAME), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("help_text", Text, nullable=False, default=""),
-    Column("issue_type", String(50), nullable=False),
+    Column("issue_type", String(limits.ISSUE_TYPE), nullable=False),
     Column("position", Integer, nullable=False, default=0),
     UniqueConstraint("desk_id", "name", name="uq_request_types_desk_id_name"),
 )
@@ -54,8 +56,8 @@ request_type_fields = Table(
     "request_type_fields", metadata,
     Column("id", Integer, primary_key=True),
     Column("request_type_id", Integer, ForeignKey("request_types.id", ondelete="CASCADE"), nullable=False),
-    Column("field_id", String(100), nullable=False),
-    Column("label", String(200), nullable=False),
+    Column("field_id", String(limits.FIELD_ID), nullable=False),
+    Column("label", String(limits.CATALOGUE_NAME), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("field_type", String(20), nullable=False, default="text"),
     Column("required", Boolean, nullable=False, default=False),
@@ -94,8 +96,9 @@ tickets = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True),
     Column("desk_id", Integer, ForeignKey("service_desks.id"), nullable=False),
-    # Given last in the creating transaction (DeskRepository.number_ticket), so the desk's
-    # counter is locked as briefly as possible; never NULL once committed.
+    # Given with the insert on PostgreSQL, last in the creating transaction elsewhere
+    # (TicketRepository.add), so the desk's counter is locked as briefly as possible; never NULL
+    # once committed.
     Column("number", Integer, nullable=True),
     Column("key", String(30), nullable=True, unique=True),
     Column("request_type_id", Integer, ForeignKey("request_types.id"), nullable=False),
@@ -176,7 +179,7 @@ accounts = Table(
     Column("email", String(320), nullable=False, index=True),
     Column("display_name", String(200), nullable=True),
     Column("language", String(10), nullable=False, default="en"),
-    Column("role", String(20), nullable=False, default="customer"),
+    Column("role", String(20), nullable=False, default=CUSTOMER),
     Column("active", Boolean, nullable=False, default=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

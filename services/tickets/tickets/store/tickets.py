@@ -1,7 +1,7 @@
 """Loads and saves Ticket aggregates; never commits (the unit of work does)."""
 from __future__ import annotations
 
-from sqlalchemy import String, cast, delete, insert, literal, null, select, union_all, update
+from sqlalchemy import Integer, String, bindparam, cast, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..domain.ids import as_id
@@ -10,28 +10,63 @@ from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
 from .tables import (
-    comments, ticket_emails, ticket_history, ticket_invitations, ticket_mutes, ticket_participants, ticket_shares, ticket_watchers,
-    tickets,
+    comments, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes, ticket_participants,
+    ticket_shares, ticket_watchers, tickets,
 )
 
 SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, "organization_id", "organization_ids"),
         (ticket_mutes, "account_id", "muted_ids"), (ticket_watchers, "account_id", "watcher_ids"))
+
+# Built once: a new ticket's statements run on every intake, and building them cost more than running them.
+_INSERT_TICKET = insert(tickets).returning(tickets.c.id)
+_INSERT_HISTORY = insert(ticket_history).inline()  # no id read back: it can travel with the COMMIT
+
+
+def _numbered_insert():
+    """PostgreSQL: take the desk's next number and insert the ticket with it and its key, in one statement."""
+    columns = ("request_type_id", "reporter_id", "assignee_id", "summary", "description", "field_values", "status",
+               "updated_at", "status_changed_at", "last_activity_at", "created_at")
+    desk = bindparam("p_desk_id", type_=Integer)
+    numbered = (update(service_desks).where(service_desks.c.id == desk)
+                .values(last_ticket_number=service_desks.c.last_ticket_number + 1)
+                .returning(service_desks.c.last_ticket_number.label("number")).cte("numbered"))
+    row = select(desk, *(bindparam(f"p_{c}", type_=tickets.c[c].type) for c in columns), numbered.c.number,
+                 bindparam("p_prefix", type_=String) + cast(numbered.c.number, String))
+    return (insert(tickets).from_select(["desk_id", *columns, "number", "key"], row)
+            .returning(tickets.c.id, tickets.c.number))
+
+
+_INSERT_NUMBERED_TICKET = _numbered_insert()
 
 
 class TicketRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, ticket: Ticket) -> None:
-        """Insert a new ticket with everything it recorded; its number and key come last
-        (``DeskRepository.number_ticket``) unless already reserved."""
-        ticket.id = self.session.execute(insert(tickets).values(
-            desk_id=ticket.desk_id, number=ticket.number, key=ticket.key,
-            request_type_id=ticket.request_type_id, **self._columns(ticket),
-            created_at=ticket.created_at,
-        ).returning(tickets.c.id)).scalar_one()
+    def add(self, ticket: Ticket, numbering: str | None = None) -> bool:
+        """Insert a new ticket with everything it recorded; True when it got its number and key too.
+
+        ``numbering`` (the desk's key): on PostgreSQL the desk's counter and the ticket row are one
+        statement, which locks the counter row until commit (concurrent creations on one desk queue
+        there; a rolled-back creation gives its number back). The ticket's other rows come after it:
+        in ``UnitOfWork.committing`` they travel with the COMMIT, so the lock lasts one round trip.
+        Otherwise (and on SQLite) the number and key come last (``DeskRepository.number_ticket``)
+        unless already reserved.
+        """
+        values = dict(request_type_id=ticket.request_type_id, **self._columns(ticket), created_at=ticket.created_at)
+        numbered = numbering is not None and self.session.get_bind().dialect.name == "postgresql"
+        if numbered:
+            row = self.session.execute(_INSERT_NUMBERED_TICKET, {
+                "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-",
+                **{f"p_{k}": v for k, v in values.items()}}).one()
+            ticket.id, ticket.number = row.id, row.number
+            ticket.key = f"{numbering}-{row.number}"
+        else:
+            ticket.id = self.session.execute(_INSERT_TICKET, dict(
+                desk_id=ticket.desk_id, number=ticket.number, key=ticket.key, **values)).scalar_one()
         self._sync_sets(ticket, (set(), set(), set(), set()), {})
         self._flush_new(ticket)
+        return numbered
 
     def get(self, key_or_id: str, for_update: bool = False) -> Ticket | None:
         """A ticket by key (``AM-1``, any case) or numeric id, with its participants, shares and mutes."""
@@ -181,7 +216,8 @@ class TicketRepository:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
             if new - old:  # one statement per set, whatever its size
-                self.session.execute(insert(table), [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
+                self.session.execute(insert(table).inline(),
+                                     [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
@@ -200,7 +236,7 @@ class TicketRepository:
                 ticket_id=ticket.id, author_id=comment.author_id, body=comment.body, public=comment.public,
                 created_at=comment.created_at).returning(comments.c.id)).scalar_one()
         if ticket.new_history:
-            self.session.execute(insert(ticket_history), [
+            self.session.execute(_INSERT_HISTORY, [
                 dict(ticket_id=ticket.id, at=h.at, actor_id=h.actor_id, kind=h.kind, field=h.field,
                      from_value=h.from_value, to_value=h.to_value) for h in ticket.new_history])
         ticket.new_comments.clear()

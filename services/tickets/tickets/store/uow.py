@@ -1,11 +1,13 @@
 """Unit of work: one session, one transaction; state and outbox rows commit together."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.db import pipelined
 from common.events import CloudEvent
 from common.outbox import Outbox
 
@@ -87,6 +89,16 @@ class UnitOfWork:
     def publish(self, events: Iterable[CloudEvent]) -> None:
         """Queue integration events in this transaction's outbox."""
         self.outbox.add(self.session, events)
+
+    @contextmanager
+    def committing(self) -> Iterator[None]:
+        """Run the block, then commit; batch inserts of the block travel with the COMMIT (one round trip)."""
+        if not self.owns_transaction:
+            yield
+            self.session.flush()
+            return
+        with pipelined(self.session, commit=True):
+            yield
 
     def commit(self) -> None:
         if self.owns_transaction:

@@ -1,0 +1,108 @@
+"""CPU time of the stack's processes over a scenario, and py-spy profiles of them (per-core figures)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) used so far by ``pid`` and its live children."""
+    from .system import children
+
+    total = 0.0
+    for one in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+class CpuMeter:
+    """CPU seconds the named stack processes spend between ``start()`` and ``stop()`` (per-core figures)."""
+
+    def __init__(self, system, names: list[str]):
+        self.system, self.names = system, names
+
+    def start(self) -> "CpuMeter":
+        self.pids = {n: self.system.stack.processes[n].pid for n in self.names}
+        self.before = {n: cpu_seconds(p) for n, p in self.pids.items()}
+        self.wall = time.monotonic()
+        return self
+
+    def stop(self) -> dict:
+        used = {n: round(cpu_seconds(p) - self.before[n], 2) for n, p in self.pids.items()}
+        return {"cpu_s": used, "cpu_s_total": round(sum(used.values()), 2),
+                "wall_s": round(time.monotonic() - self.wall, 2)}
+
+
+class StackCpu:
+    """CPU seconds of every stack process and of the PostgreSQL backends serving the bench's databases
+    over one scenario: where a scenario's CPU goes, per process kind (the broker is shared, not counted)."""
+
+    def __init__(self, system):
+        self.system = system
+
+    def _pids(self) -> dict[str, list[int]]:
+        from .system import children
+
+        pids: dict[str, list[int]] = {}
+        for name, proc in self.system.stack.processes.items():
+            kind = name.rstrip("-0123456789") if name.startswith("notifier-worker") else name
+            pids.setdefault(kind, []).extend([proc.pid, *children(proc.pid)])
+        with self.system.engines["tickets"].connect() as conn:
+            rows = conn.execute(text("SELECT datname, pid FROM pg_stat_activity WHERE datname LIKE :p"),
+                                {"p": f"{self.system.db_prefix}%"}).all()
+        for datname, pid in rows:
+            pids.setdefault(f"postgres ({datname[len(self.system.db_prefix):]})", []).append(pid)
+        return pids
+
+    def _read(self, pids: dict[str, list[int]]) -> dict[str, float]:
+        out = {}
+        for kind, group in pids.items():
+            total = 0.0
+            for pid in group:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += (int(fields[11]) + int(fields[12])) / TICK
+            out[kind] = total
+        return out
+
+    def __enter__(self) -> "StackCpu":
+        self.pids = self._pids()
+        self.before = self._read(self.pids)
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._read(self.pids)
+        self.wall = round(time.monotonic() - self.started, 2)
+        self.used = {k: round(after[k] - self.before.get(k, 0.0), 2) for k in after if after[k] - self.before.get(k, 0.0) > 0.005}
+
+    def summary(self, done: int) -> dict:
+        """CPU seconds per process kind, and CPU milliseconds per unit of work (``done``: requests, events)."""
+        return {"wall_s": self.wall, "cpu_s": self.used, "cpu_s_total": round(sum(self.used.values()), 2),
+                "cpu_ms_per_unit": {k: round(1000 * v / done, 2) for k, v in self.used.items()} if done else {}}
+
+
+def profile_process(pid: int, seconds: float, path: Path, idle: bool = False) -> subprocess.Popen | None:
+    """py-spy (when installed) sampling ``pid`` for ``seconds`` into ``path`` (raw format), in the background;
+    ``idle`` keeps the samples of threads waiting on a socket (where a process that waits spends its time)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "-r", "50", "--nonblocking", "--format", "raw",
+                             "-d", str(max(1, round(seconds))), "-o", str(path), *(["--idle"] if idle else [])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

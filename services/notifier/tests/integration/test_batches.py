@@ -1,0 +1,60 @@
+"""Events already waiting are handled in batches (one transaction): each is still mailed once, and one
+event that cannot be handled yet costs the others nothing."""
+import threading
+import uuid
+
+from sqlalchemy import create_engine, text
+
+from common.db import normalise_url
+from notifier.worker import build_worker
+
+from .conftest import Bus, wait_for
+from .test_delivery import account_created, status_changed
+
+
+def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must_wait(settings, mailbox,
+                                                                                    monkeypatch):
+    worker = build_worker(settings)
+    batches = []
+    handle_batch = worker._handle_batch
+
+    def counting(batch):
+        done = handle_batch(batch)
+        batches.append((len(batch), done))
+        return done
+
+    monkeypatch.setattr(worker, "_handle_batch", counting)
+    bus = Bus(settings, worker)
+    customers = [str(uuid.uuid4()) for _ in range(8)]
+    agent = str(uuid.uuid4())
+    stranger = str(uuid.uuid4())  # no account event: its status change must wait and be retried
+    # Everything is queued before the worker starts, so it finds a backlog.
+    for n, customer in enumerate(customers):
+        bus.publish("identity", account_created(customer, f"batch-{n}@example.com"))
+    bus.publish("identity", account_created(agent, "agent@example.com", role="agent"))
+    changes = [status_changed(c, agent) for c in customers for _ in range(3)]
+    for event in changes:
+        bus.publish("tickets", event)
+    bus.publish("tickets", changes[0])  # a redelivered copy of the first: mailed once all the same
+    bus.publish("tickets", status_changed(stranger, agent))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: sum(len(mailbox.to(f"batch-{n}@example.com")) for n in range(8)) >= 24,
+                 what="24 status emails")
+        bus.publish("identity", account_created(stranger, "stranger@example.com"))
+        wait_for(lambda: mailbox.to("stranger@example.com"), what="the status email that waited for its account")
+    finally:
+        worker.should_stop = True
+        thread.join(timeout=10)
+        bus.cleanup()
+        worker.session_factory.kw["bind"].dispose()
+    assert [len(mailbox.to(f"batch-{n}@example.com")) for n in range(8)] == [3] * 8
+    assert len(mailbox.to("stranger@example.com")) == 1
+    assert any(size > 1 and done for size, done in batches), batches
+    engine = create_engine(normalise_url(settings.database_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*), count(DISTINCT event_id) FROM sent_mail")).one()
+        statuses = conn.execute(text("SELECT DISTINCT status FROM sent_mail")).scalars().all()
+    engine.dispose()
+    assert tuple(rows) == (25, 25) and statuses == ["sent"]
