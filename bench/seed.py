@@ -12,8 +12,12 @@ tickets take seconds instead of the hours the API would. What goes in:
   comment, statuses of every kind, a third assigned to the demo agent.
 
 ``add_tickets`` appends (keys go on from each desk's counter), so the 1,000,000 round tops up the
-100,000 already there. Secondary indexes of ``tickets`` are dropped while a large batch loads and built
-again afterwards (``seed_indexes_rebuilt`` in the timings says when).
+100,000 already there. Secondary indexes of ``tickets`` and ``ticket_access`` are dropped while a large
+batch loads and built again afterwards (``seed_indexes_rebuilt`` in the timings says when).
+
+The tickets service keeps its access keys (``ticket_access``) and full-text document
+(``tickets.search_vector``) with row triggers (migration 0008); for a bulk load they are switched off
+inside the seeding transaction and the same rows are written here set-wise, as the triggers would.
 """
 from __future__ import annotations
 
@@ -117,10 +121,28 @@ def seed_people(identity: Engine, tickets: Engine, customers: int, organisations
 
 
 def _secondary_indexes(conn) -> list[tuple[str, str]]:
-    """Indexes of ``tickets`` that back no constraint: (name, definition)."""
+    """Indexes of ``tickets`` and ``ticket_access`` that back no constraint: (name, definition)."""
     return conn.execute(text(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'tickets' AND i.schemaname = 'public' "
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename IN ('tickets', 'ticket_access') "
+        "AND i.schemaname = 'public' "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")).all()
+
+
+# The tables whose row triggers (access keys, full text) the bulk load replaces by set-wise statements.
+TRIGGERED = ("tickets", "ticket_shares", "ticket_participants", "comments")
+COMMENT_BODY = "Any news on this? The station still shows no figures for yesterday."
+
+
+# Ticket j's share (every other ticket) and participant (one in ten).
+SHARED_ORG = "(CAST(:orgs AS int[]))[1 + ((1 + (:first + j) % :c) % cardinality(CAST(:orgs AS int[])))]"
+PARTICIPANT = _sql_id("1 + (:first + j + 17) % :c")
+
+
+def _document(text_expression: str, keys_expression: str) -> str:
+    """The full-text document as migration 0008's triggers compute it: the words (punctuation as spaces,
+    'simple') and the ticket's access keys as lexemes."""
+    return (f"to_tsvector('simple', regexp_replace(left({text_expression}, 300000), '[[:punct:]]+', ' ', 'g')) "
+            f"|| array_to_tsvector({keys_expression})")
 
 
 def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, float]) -> None:
@@ -135,6 +157,8 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
         dropped = _secondary_indexes(conn) if rebuild else []
         for name, _definition in dropped:
             conn.execute(text(f'DROP INDEX "{name}"'))
+        for table in TRIGGERED:
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         bases = [conn.execute(text("SELECT last_ticket_number FROM service_desks WHERE id = :d FOR UPDATE"),
                               {"d": d}).scalar() for d in desk_ids]
         first_id = conn.execute(text("SELECT coalesce(max(id), 0) FROM tickets")).scalar() + 1
@@ -148,36 +172,53 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
         conn.execute(text(f"""
             INSERT INTO tickets (id, desk_id, number, key, request_type_id, reporter_id, assignee_id, summary,
                                  description, field_values, status, created_at, updated_at, status_changed_at,
-                                 last_activity_at)
-            SELECT :first + j, (CAST(:desks AS int[]))[1 + j % 3], (CAST(:bases AS int[]))[1 + j % 3] + j / 3 + 1,
-                   (CAST(:keys AS text[]))[1 + j % 3] || '-' || ((CAST(:bases AS int[]))[1 + j % 3] + j / 3 + 1),
-                   (CAST(:rts AS int[]))[1 + (j % 3) * 3 + (j / 3) % 3],
-                   {_sql_id('1 + (:first + j) % :c')},
-                   CASE WHEN j % 3 = 0 THEN :agent END,
+                                 last_activity_at, search_vector)
+            SELECT id, desk_id, number, key, request_type_id, reporter_id, assignee_id, summary, description,
+                   field_values, status, ts, ts, ts, last_activity_at,
+                   -- the document: summary, description and (one ticket in five, see below) the public comment
+                   {_document("summary || ' ' || description || CASE WHEN j % 5 = 4 THEN ' ' || :body ELSE '' END",
+                              "ARRAY['r:' || reporter_id, 'd:' || desk_id] "
+                              f"|| CASE WHEN j % 2 = 0 THEN ARRAY['o:' || {SHARED_ORG}] ELSE '{{}}' END "
+                              f"|| CASE WHEN j % 10 = 0 THEN ARRAY['p:' || {PARTICIPANT}] ELSE '{{}}' END")}
+            FROM (
+            SELECT j, ts, :first + j AS id, (CAST(:desks AS int[]))[1 + j % 3] AS desk_id,
+                   (CAST(:bases AS int[]))[1 + j % 3] + j / 3 + 1 AS number,
+                   (CAST(:keys AS text[]))[1 + j % 3] || '-' || ((CAST(:bases AS int[]))[1 + j % 3] + j / 3 + 1) AS key,
+                   (CAST(:rts AS int[]))[1 + (j % 3) * 3 + (j / 3) % 3] AS request_type_id,
+                   {_sql_id('1 + (:first + j) % :c')} AS reporter_id,
+                   CASE WHEN j % 3 = 0 THEN :agent END AS assignee_id,
                    'Channel ' || (j % 997) || ' ' || (ARRAY['ratings missing', 'match delayed', 'report empty',
-                       'login fails', 'export slow', 'panel gap'])[1 + j % 6] || ' #' || (:first + j),
+                       'login fails', 'export slow', 'panel gap'])[1 + j % 6] || ' #' || (:first + j) AS summary,
                    'Seeded request ' || (:first + j) || ': audience figures for station ' || (j % 211) ||
-                   ' were not delivered on time; the overnight file had ' || (j % 97) || ' rows missing.',
-                   '{{}}', (CAST(:statuses AS text[]))[1 + (j / 7) % 8],
-                   ts, ts, ts, ts + make_interval(secs => (j % 13) * 60)
+                   ' were not delivered on time; the overnight file had ' || (j % 97) || ' rows missing.'
+                       AS description,
+                   CAST('{{}}' AS json) AS field_values, (CAST(:statuses AS text[]))[1 + (j / 7) % 8] AS status,
+                   ts + make_interval(secs => (j % 13) * 60) AS last_activity_at
             FROM generate_series(0, :n - 1) j,
                  LATERAL (SELECT now() - make_interval(secs => (:n - j) * 2) AS ts) t
-            """), params)
+            ) generated
+            """), {**params, "body": COMMENT_BODY})
         timings["seed_tickets"] = timings.get("seed_tickets", 0) + time.monotonic() - started
         step = time.monotonic()
-        conn.execute(text("""
+        conn.execute(text(f"""
             INSERT INTO ticket_shares (ticket_id, organization_id)
-            SELECT :first + j, (CAST(:orgs AS int[]))[1 + ((1 + (:first + j) % :c) % cardinality(CAST(:orgs AS int[])))]
-            FROM generate_series(0, :n - 1, 2) j"""), params)
+            SELECT :first + j, {SHARED_ORG} FROM generate_series(0, :n - 1, 2) j"""), params)
         conn.execute(text(f"""
             INSERT INTO ticket_participants (ticket_id, account_id)
-            SELECT :first + j, {_sql_id('1 + (:first + j + 17) % :c')} FROM generate_series(0, :n - 1, 10) j"""),
-            params)
+            SELECT :first + j, {PARTICIPANT} FROM generate_series(0, :n - 1, 10) j"""), params)
         conn.execute(text(f"""
             INSERT INTO comments (ticket_id, author_id, body, public, created_at)
             SELECT :first + j, {_sql_id('1 + (:first + j) % :c')},
-                   'Any news on this? The station still shows no figures for yesterday.', true, now()
-            FROM generate_series(4, :n - 1, 5) j"""), params)
+                   :body, true, now()
+            FROM generate_series(4, :n - 1, 5) j"""), {**params, "body": COMMENT_BODY})
+        # The access keys, as the triggers write them: reporter, desk, participants, shares.
+        for key, source in (("'r:' || t.reporter_id", "tickets t"), ("'d:' || t.desk_id", "tickets t"),
+                            ("'p:' || p.account_id", "ticket_participants p JOIN tickets t ON t.id = p.ticket_id"),
+                            ("'o:' || s.organization_id", "ticket_shares s JOIN tickets t ON t.id = s.ticket_id")):
+            conn.execute(text(f"INSERT INTO ticket_access (ticket_id, key, last_activity_at) "
+                              f"SELECT t.id, {key}, t.last_activity_at FROM {source} WHERE t.id >= :first"), params)
+        for table in TRIGGERED:
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         for d, base in zip(desk_ids, bases):
             added = conn.execute(text("SELECT count(*) FROM tickets WHERE desk_id = :d AND number > :b"),
                                  {"d": d, "b": base}).scalar()
@@ -194,7 +235,7 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
             timings["seed_indexes_rebuilt"] = timings.get("seed_indexes_rebuilt", 0) + time.monotonic() - step
     step = time.monotonic()
     with tickets.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("tickets", "ticket_shares", "ticket_participants", "comments"):
+        for table in ("tickets", "ticket_shares", "ticket_participants", "comments", "ticket_access"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     timings["seed_analyze"] = timings.get("seed_analyze", 0) + time.monotonic() - step
     world.tickets += count

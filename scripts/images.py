@@ -10,6 +10,12 @@ machines reach no image registry, they are built locally from Debian packages (t
 mmdebstrap, the others from ``deploy/images/<name>/Dockerfile`` on top of it) and tagged under
 the public names, so the files users run stay unchanged.
 
+The service images' build stages start from one builder image, ``servicedesk-local/wheels``
+(deploy/images/wheels): the wheels of all services' dependencies, resolved and fetched once, so
+each service installs offline. Builds that do not depend on each other run side by side
+(``--jobs``, default 3): the stand-ins and the wheels once the base is there, each service once the
+wheels are.
+
 Each image carries the hash of its inputs (files, recipe, the image it starts from) as the label
 ``io.servicedesk.inputs``; an image whose label matches is not built again. Every image's size is
 printed and checked against its bound in IMAGES; one over its bound fails the build.
@@ -17,6 +23,7 @@ printed and checked against its bound in IMAGES; one over its bound fails the bu
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import fnmatch
 import hashlib
 import json
@@ -32,6 +39,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+WHEELS_TAG = "servicedesk-local/wheels:dev"
+PACKAGES = ("libs/common", "services/identity", "services/tickets", "services/notifier", "services/inbound",
+            "services/gateway")
+# What each kind of image is built on (the base is built from nothing).
+NEEDS = {"base": (), "standin": ("base",), "wheels": ("base",), "service": ("wheels",)}
 LABEL = "io.servicedesk.inputs"
 CACHE = ROOT / "var" / "images"
 MiB = 1024 * 1024
@@ -59,7 +71,7 @@ class Image:
     name: str            # short name used on the command line
     tag: str             # what the compose file and the manifests call it
     max_mib: int         # the size bound checked after each build
-    kind: str            # "base" (mmdebstrap), "standin" (deploy/images/<name>), "service"
+    kind: str            # "base" (mmdebstrap), "standin" (deploy/images/<name>), "wheels", "service"
     inputs: tuple[str, ...] = field(default=())  # paths whose contents key the build
 
 
@@ -70,9 +82,13 @@ def compose_images() -> dict[str, str]:
 
 
 def images() -> list[Image]:
-    """Every image in build order: the base first, then the stand-ins, then the services."""
+    """Every image in build order: the base, the wheels, the stand-ins, then the services."""
     named = compose_images()
     result = [Image("python", "python:3.11-slim", 160, "base")]
+    # The builder of the services' dependency wheels, first after the base since every service
+    # waits for it; never deployed, bounded all the same.
+    result.append(Image("wheels", WHEELS_TAG, 330, "wheels",
+                        ("deploy/images/wheels", *(f"{p}/pyproject.toml" for p in PACKAGES))))
     for name, service in (("postgres", "postgres"), ("rabbitmq", "rabbitmq"), ("redis", "redis"),
                           ("mailpit", "mailpit")):
         # Debian's PostgreSQL brings LLVM (its JIT) and perl, as the official image does.
@@ -115,6 +131,16 @@ def ensure_engine(timeout: float = 30) -> None:
 def docker(*args: str, capture: bool = True, check: bool = True, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
     return subprocess.run(["docker", *args], capture_output=capture, text=True, check=check, env=env, **kw)
+
+
+def docker_build(*args: str) -> None:
+    """``docker build``, quiet unless it fails: then the end of its output says why (builds run side
+    by side, so their progress is not interleaved on the terminal)."""
+    out = docker("build", "--network", "host", "--pull=false", *args, check=False)
+    if out.returncode:
+        tail = "\n".join((out.stdout + out.stderr).splitlines()[-40:])
+        print(f"docker build {' '.join(args)} failed:\n{tail}", file=sys.stderr, flush=True)
+        raise subprocess.CalledProcessError(out.returncode, ["docker", "build", *args])
 
 
 def image_label(tag: str) -> str | None:
@@ -186,38 +212,77 @@ def build_base(image: Image) -> None:
         (context / "ca").mkdir()
         for crt in CA_DIR.glob("*.crt"):
             shutil.copy(crt, context / "ca" / crt.name)
-        docker("build", "--network", "host", "--pull=false", "--build-arg", f"ROOTFS={rootfs_tag}",
-               "--label", f"{LABEL}={recipe}", "-t", image.tag, str(context), capture=False,
-               stdout=subprocess.DEVNULL)
+        docker_build("--build-arg", f"ROOTFS={rootfs_tag}", "--label", f"{LABEL}={recipe}", "-t", image.tag,
+                     str(context))
 
 
-def build_from_dockerfile(image: Image, dockerfile: Path, context: Path) -> None:
-    key = hash_inputs(image.inputs, dockerfile.read_text(), image_id("python:3.11-slim"))
+def build_from_dockerfile(image: Image, dockerfile: Path, context: Path, *build_args: str) -> None:
+    """Build unless the image's label matches its inputs: files, recipe, the images it starts from."""
+    starts_from = [image_id("python:3.11-slim")] + ([image_id(WHEELS_TAG)] if build_args else [])
+    key = hash_inputs(image.inputs, dockerfile.read_text(), *starts_from)
     if image_label(image.tag) == key:
         return
-    docker("build", "--network", "host", "--pull=false", "--label", f"{LABEL}={key}", "-f", str(dockerfile),
-           "-t", image.tag, str(context), capture=False, stdout=subprocess.DEVNULL)
+    args = [arg for build_arg in build_args for arg in ("--build-arg", build_arg)]
+    docker_build("--label", f"{LABEL}={key}", *args, "-f", str(dockerfile), "-t", image.tag, str(context))
 
 
 def build(image: Image, pull: bool) -> None:
-    if pull and image.kind != "service":
+    if pull and image.kind in ("base", "standin"):
         docker("pull", "--quiet", image.tag, capture=False)
     elif image.kind == "base":
         build_base(image)
     elif image.kind == "standin":
         folder = ROOT / "deploy" / "images" / image.name
         build_from_dockerfile(image, folder / "Dockerfile", folder)
+    elif image.kind == "wheels":
+        build_from_dockerfile(image, ROOT / "deploy" / "images" / "wheels" / "Dockerfile", ROOT)
     else:
-        build_from_dockerfile(image, ROOT / "services" / image.name / "Dockerfile", ROOT)
+        build_from_dockerfile(image, ROOT / "services" / image.name / "Dockerfile", ROOT,
+                              f"WHEELS={WHEELS_TAG}")
 
 
-def build_all(names: list[str], pull: bool = False):
-    """Build the named images (all when empty); yield (image, size in bytes, seconds) as each is done."""
+def build_all(names: list[str], pull: bool = False, jobs: int = 3):
+    """Build the named images (all when empty) and the wheels the named services need.
+
+    Yields (image, size in bytes, seconds) as each is done. Up to ``jobs`` builds run at once, each
+    started as soon as the images it is built on are ready; the first failure stops the rest.
+    """
     ensure_engine()
-    for image in [i for i in images() if not names or i.name in names]:
+    every = images()
+    wanted = [i for i in every if not names or i.name in names]
+    if any(i.kind == "service" for i in wanted) and not any(i.kind == "wheels" for i in wanted):
+        wanted.insert(0, next(i for i in every if i.kind == "wheels"))
+    kinds = {i.kind for i in wanted}
+    pending = list(wanted)
+    done_kinds: dict[str, int] = {}  # kind -> images of that kind still to build
+    for image in wanted:
+        done_kinds[image.kind] = done_kinds.get(image.kind, 0) + 1
+
+    def ready(image: Image) -> bool:
+        return all(need not in kinds or done_kinds[need] == 0 for need in NEEDS[image.kind])
+
+    def timed(image: Image) -> tuple[Image, int, float]:
         started = time.monotonic()
         build(image, pull)
-        yield image, image_size(image.tag), time.monotonic() - started
+        return image, image_size(image.tag), time.monotonic() - started
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        running: set[concurrent.futures.Future] = set()
+        while pending or running:
+            for image in [i for i in pending if ready(i)]:
+                pending.remove(image)
+                running.add(pool.submit(timed, image))
+            finished, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    result = future.result()
+                except BaseException:
+                    pending.clear()
+                    for other in running:
+                        other.cancel()
+                    raise
+                done_kinds[result[0].kind] -= 1
+                yield result
 
 
 def main(argv: list[str]) -> int:
@@ -225,6 +290,7 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--pull", action="store_true", help="pull the public images instead of building stand-ins")
+    b.add_argument("--jobs", type=int, default=3, help="builds run at once (default 3)")
     b.add_argument("names", nargs="*")
     sub.add_parser("list")
     args = parser.parse_args(argv)
@@ -233,12 +299,14 @@ def main(argv: list[str]) -> int:
             print(f"{image.name:10} {image.tag:36} <= {image.max_mib} MiB  ({image.kind})")
         return 0
     over = []
-    for image, size, seconds in build_all(args.names, args.pull):
+    started = time.monotonic()
+    for image, size, seconds in build_all(args.names, args.pull, args.jobs):
         verdict = "ok" if size <= image.max_mib * MiB else "OVER"
         print(f"{image.tag:36} {size / MiB:7.1f} MiB (bound {image.max_mib} MiB) {verdict}  {seconds:5.1f}s",
               flush=True)
         if verdict != "ok":
             over.append(image.tag)
+    print(f"built in {time.monotonic() - started:.1f}s", flush=True)
     if over:
         print("images over their size bound: " + ", ".join(over), file=sys.stderr)
         return 1

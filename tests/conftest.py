@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import sys
 import threading
 from email import message_from_bytes, policy
@@ -21,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from common.bus.topology import ConsumerTopology, events_exchange  # noqa: E402
 from common.db import drop_database  # noqa: E402
 from common.faultproxy import FaultProxy  # noqa: E402
 from common.testing import (  # noqa: E402
@@ -63,6 +66,77 @@ class Mailbox:
         return match.group(1)
 
 
+# The services that consume from the bus and the ones that publish (each declares its exchange).
+CONSUMERS = ("identity", "tickets", "notifier")
+PUBLISHERS = ("identity", "tickets", "notifier", "inbound")
+
+
+def bus_names(prefix: str) -> tuple[list[str], list[str]]:
+    """The queues and exchanges a stack with ``prefix`` declares, named as common.bus.topology names them."""
+    consumers = [ConsumerTopology(name, (), prefix=prefix) for name in CONSUMERS]
+    exchanges = [events_exchange(name, prefix).name for name in PUBLISHERS]
+    queues = [name for c in consumers for name in (c.queue_name, c.dead_letter_name,
+                                                   *(c.retry_name(i + 1) for i in range(len(c.retry_delays))))]
+    unrouted = [f"{x}.unrouted" for x in exchanges]
+    return queues + unrouted, exchanges + unrouted
+
+
+def delete_bus_names(amqp: str, prefix: str) -> None:
+    """Delete a run's queues and exchanges from the shared broker, as its databases are dropped."""
+    from kombu import Connection
+
+    queues, exchanges = bus_names(prefix)
+    with Connection(amqp, connect_timeout=5) as conn:
+        channel = conn.channel()
+        for kind, name in [*(("queue", q) for q in queues), *(("exchange", x) for x in exchanges)]:
+            try:
+                getattr(channel, f"{kind}_delete")(name)
+            except Exception:  # noqa: BLE001 - a name never declared closes the channel; go on
+                channel = conn.channel()
+
+
+def leftover_bus_names(amqp: str, prefix: str) -> list[str]:
+    """Queues and exchanges named with ``prefix`` still on the broker.
+
+    The broker's own list (rabbitmqctl) when the broker runs on this machine, so names no topology
+    knows are counted too; otherwise a passive declare of every name the topology gives.
+    """
+    host = urlparse(amqp).hostname
+    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmqctl"):
+        names, listed = [], True
+        for kind in ("queues", "exchanges"):
+            out = subprocess.run(["rabbitmqctl", "-q", f"list_{kind}", "name"], capture_output=True, text=True,
+                                 timeout=60)
+            listed = listed and out.returncode == 0
+            names += [f"{kind[:-1]} {line.strip()}" for line in out.stdout.splitlines()
+                      if line.strip().startswith(prefix)]
+        if listed:
+            return names
+    from kombu import Connection
+
+    queues, exchanges = bus_names(prefix)
+    left = []
+    with Connection(amqp, connect_timeout=5) as conn:
+        channel = conn.channel()
+        for kind, name in [*(("queue", q) for q in queues), *(("exchange", x) for x in exchanges)]:
+            try:
+                if kind == "queue":
+                    channel.queue_declare(queue=name, passive=True)
+                else:
+                    channel.exchange_declare(exchange=name, type="topic", passive=True)
+                left.append(f"{kind} {name}")
+            except Exception:  # noqa: BLE001 - not found closes the channel: the name is gone
+                channel = conn.channel()
+    return left
+
+
+def clean_bus(amqp: str, prefix: str) -> None:
+    """Delete what a run declared and fail the teardown if anything with its prefix is left."""
+    delete_bus_names(amqp, prefix)
+    left = leftover_bus_names(amqp, prefix)
+    assert not left, f"{len(left)} queues/exchanges left on the broker after teardown: {left}"
+
+
 @pytest.fixture(scope="session")
 def mailbox():
     from aiosmtpd.controller import Controller
@@ -103,9 +177,10 @@ def stack(mailbox, broker_proxy, imap_server, tmp_path_factory):
     ports = {"gateway": free_port(), "identity": free_port(), "tickets": free_port(), "notifier": free_port(),
              "lmtp": free_port()}
     db_prefix = unique_name("e2e") + "_"
+    bus_prefix = unique_name("e2e") + "."
     work = tmp_path_factory.mktemp("stack")
     env = stack_env(
-        dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=unique_name("e2e") + ".",
+        dict(os.environ), pg_server=pg, amqp_url=amqp, bus_prefix=bus_prefix,
         smtp_url=f"smtp://127.0.0.1:{mailbox.port}", ports=ports, key_dir=work / "keys",
         db_prefix=db_prefix, redis_url=redis_server_url(),
     )
@@ -124,6 +199,8 @@ def stack(mailbox, broker_proxy, imap_server, tmp_path_factory):
         stack.stop()
         for url in database_urls(pg, db_prefix).values():
             drop_database(url)
+        # Straight to the broker, not through the fault proxy a test may have left cut.
+        clean_bus(amqp_server_url(), bus_prefix)
 
 
 def dump_logs(stack: Stack) -> None:

@@ -230,7 +230,7 @@ def test_attachments_in_a_browser(portal, browser, tmp_path):
         time.sleep(0.5)
     mails = _emails_to("alice@example.com") + _emails_to("bob@example.com")
     reply = next(t for t in mails if "fix-report.txt" in t)
-    assert re.search(rf"fix-report\.txt \(\d+ byte\): http://\S+/portal/requests/{key}/attachments/\d+", reply)
+    assert re.search(rf"fix-report\.txt \(\d+ bytes\): http://\S+/portal/requests/{key}/attachments/\d+", reply)
     assert not any("internal-diagram" in t for t in mails)
     internal_events = [e for e in _outbox("ticket.attachment_added.v1")
                        if e["key"] == key and not e["public"]]

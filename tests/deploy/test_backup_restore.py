@@ -22,12 +22,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from common.bus.topology import ConsumerTopology, events_exchange
 from common.db import drop_database, normalise_url
 from common.testing import (
     amqp_server_url, check_reachable, free_port, postgres_server_url, redis_server_url, unique_name, wait_for,
 )
-from conftest import Mailbox, dump_logs, login
+from conftest import Mailbox, clean_bus, dump_logs, login
 from stack import Stack, database_urls, stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,24 +143,6 @@ def snapshot(api: httpx.Client, data: dict) -> dict:
     }
 
 
-def delete_bus_names(amqp: str, prefix: str) -> None:
-    """The run's queues and exchanges on the shared broker, named as common.bus.topology names them."""
-    from kombu import Connection
-
-    consumers = [ConsumerTopology(name, (), prefix=prefix) for name in ("identity", "tickets", "notifier")]
-    exchanges = [events_exchange(name, prefix).name for name in ("identity", "tickets", "notifier", "inbound")]
-    queues = [name for c in consumers for name in (c.queue_name, c.dead_letter_name,
-                                                   *(c.retry_name(i + 1) for i in range(len(c.retry_delays))))]
-    with Connection(amqp, connect_timeout=5) as conn:
-        channel = conn.channel()
-        for kind, name in [*(("queue", q) for q in queues + [f"{x}.unrouted" for x in exchanges]),
-                           *(("exchange", x) for x in exchanges + [f"{x}.unrouted" for x in exchanges])]:
-            try:
-                getattr(channel, f"{kind}_delete")(name)
-            except Exception:  # noqa: BLE001 - a name never declared closes the channel; go on
-                channel = conn.channel()
-
-
 @pytest.fixture
 def drill_env(mailbox, tmp_path):
     pg, amqp = postgres_server_url(), amqp_server_url()
@@ -184,7 +165,7 @@ def drill_env(mailbox, tmp_path):
         for group in urls.values():
             for url in group.values():
                 drop_database(url)
-        delete_bus_names(amqp, bus_prefix)
+        clean_bus(amqp, bus_prefix)
 
 
 def run_stack(env: dict, ports: dict, logs: Path) -> Stack:

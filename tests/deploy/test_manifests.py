@@ -383,7 +383,10 @@ def test_compose_validates_with_docker_compose_when_installed():
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfiles_build_one_non_root_image_from_the_repository_root(service):
     text = (ROOT / "services" / service / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim AS build$", text, re.M), "multi-stage: a build stage"
+    # The build stage starts from the shared wheels image, itself built on the same base.
+    assert re.search(r"^ARG WHEELS=servicedesk-local/wheels:dev$", text, re.M)
+    assert re.search(r"^FROM \$\{WHEELS\} AS build$", text, re.M), "multi-stage: a build stage"
+    assert "PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels" in text.split("\nFROM python:3.11-slim\n", 1)[0]
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M), "and a clean final stage"
     final = text.split("\nFROM python:3.11-slim\n", 1)[1]
     assert "COPY --from=build /opt/app /opt/app" in final
@@ -393,6 +396,13 @@ def test_dockerfiles_build_one_non_root_image_from_the_repository_root(service):
     assert re.search(r"^USER 10001:10001$", text, re.M)
     assert re.search(r'^CMD \["', text, re.M), "exec form, so the server is PID 1 and gets SIGTERM"
     assert not re.search(r"(SECRET|PASSWORD|PRIVATE_KEY)", text.split("COPY", 1)[1])
+
+
+def test_the_wheels_builder_starts_from_the_base_and_reads_every_pyproject():
+    text = (ROOT / "deploy" / "images" / "wheels" / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
+    for package in ["libs/common", *(f"services/{s}" for s in SERVICES)]:
+        assert f"COPY {package}/pyproject.toml /build/{package}/pyproject.toml" in text
 
 
 @pytest.mark.parametrize("service", HTTP_SERVICES)

@@ -66,11 +66,13 @@ def negotiate(accept_language: str | None, supported: tuple[str, ...] = SUPPORTE
 
 
 def format_size(size: int, language: str) -> str:
-    """A file size in ``language``: ``2.5 MB``, ``2,5 Mo``, ``900 byte`` (units of 1024 bytes)."""
+    """A file size in ``language``: ``2.5 MB``, ``2,5 Mo``, ``900 bytes`` (units of 1024 bytes).
+
+    Bytes take CLDR's long name: its short English name is the singular ("50 byte")."""
     from babel.units import format_unit
 
     size = int(size or 0)
     for unit, factor in (("digital-gigabyte", 1024**3), ("digital-megabyte", 1024**2), ("digital-kilobyte", 1024)):
         if size >= factor:
             return format_unit(size / factor, unit, length="short", locale=language, format="#,##0.#")
-    return format_unit(size, "digital-byte", length="short", locale=language)
+    return format_unit(size, "digital-byte", length="long", locale=language)

@@ -23,15 +23,17 @@ FIELD_ID = 100  # a request type field's id
 ISSUE_TYPE = 50
 
 # The longest text a JSON string (or each string of a list) may hold, by the name of its field.
-# Fields not listed (such as a request type's own field ids) may hold LONG_TEXT.
+# Fields not listed may hold LONG_TEXT. A request's own fields (summary, description and the rest)
+# are not listed: their limits are the request type's field specs alone, checked in tickets' domain
+# with an error keyed by the field (the summary spec reads SHORT_TEXT).
 FIELD_LIMITS: dict[str, int] = {
-    "summary": SHORT_TEXT, "displayName": SHORT_TEXT, "fullName": SHORT_TEXT, "name": SHORT_TEXT,
+    "displayName": SHORT_TEXT, "fullName": SHORT_TEXT, "name": SHORT_TEXT,
     "label": 100, "key": 10, "language": 10, "timeZone": 64, "issueTypeId": ISSUE_TYPE,
     "email": EMAIL, "emails": EMAIL, "usernames": EMAIL, "requestParticipants": EMAIL,
     "raiseOnBehalfOf": EMAIL, "accountId": EMAIL, "accountIds": EMAIL,
     "password": SECRET, "currentPassword": SECRET, "newPassword": SECRET, "token": SECRET,
     "refresh_token": SECRET,
-    "body": LONG_TEXT, "description": LONG_TEXT, "helpText": LONG_TEXT,
+    "body": LONG_TEXT, "helpText": LONG_TEXT,
     # query string
     "query": 200, "searchTerm": 200, "searchQuery": 200,
 }

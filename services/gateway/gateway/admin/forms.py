@@ -1,8 +1,9 @@
 """Pure parsing of the desk administration forms (no Flask here)."""
 from __future__ import annotations
 
-import re
 from typing import Mapping
+
+from common.rules import desk_key
 
 from ..portal.presenters import field_kind
 
@@ -10,13 +11,29 @@ SETTINGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "e
 # Whom customers may add to the desk's requests by name (tickets' domain.sharing).
 SHARING = ("organizations", "desk")
 FIELD_TYPES = ("text", "textarea", "select")
-KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 BLANK_ROWS = 3
 
 
 def setting_value(raw: str | None) -> bool | None:
     """A yes/no select as a boolean; None means "leave as it is"."""
     return {"true": True, "false": False}.get(raw or "")
+
+
+def new_desk(form: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
+    """The POST body of the new-desk form and what is wrong with it ("key", "name"), by field.
+
+    The key follows ``common.rules.desk_key``, the rule tickets applies too; a refused key is shown
+    back as typed (upper-cased).
+    """
+    values = {k: str(form.get(k) or "").strip() for k in ("key", "name", "description")}
+    key = desk_key(values["key"])
+    values["key"] = key or values["key"].upper()
+    errors = {}
+    if key is None:
+        errors["key"] = "key"
+    if not values["name"]:
+        errors["name"] = "name"
+    return values, errors
 
 
 def desk_changes(form: Mapping[str, str]) -> dict:

@@ -10,6 +10,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from common.errors import ApiError
+from common.rules import DESK_KEY_MAX, DESK_KEY_MIN
 
 from .. import confirm
 from ..agent.access import admin_required, form_error
@@ -72,12 +73,12 @@ def desks():
 @admin_required
 def create_desk():
     """Create a desk (key, name, description)."""
-    values = {k: (request.form.get(k) or "").strip() for k in ("key", "name", "description")}
-    values["key"] = values["key"].upper()
+    values, problems = forms.new_desk(request.form)
     errors = {}
-    if not forms.KEY.match(values["key"]):
-        errors["key"] = _("The key is 2 to 10 capital letters or digits, starting with a letter (e.g. AM).")
-    if not values["name"]:
+    if "key" in problems:
+        errors["key"] = _("The key is %(min)s to %(max)s capital letters or digits, starting with a letter (e.g. AM).",
+                          min=DESK_KEY_MIN, max=DESK_KEY_MAX)
+    if "name" in problems:
         errors["name"] = _("Enter the desk's name.")
     if errors:
         return _render_desks(errors, values, 400)

@@ -139,6 +139,15 @@ def test_add_request_type_goes_to_its_fields(client, desk_data):
         "name": "Billing", "description": "Invoices", "helpText": "Give the invoice number"}
 
 
+def test_the_fields_page_is_one_table_row_per_field(client, desk_data):
+    log_in(client, "admin@example.com")
+    html = client.get("/admin/desks/1/requesttypes/10").get_data(as_text=True)
+    body = html.split('<table class="fields-table">', 1)[1].split("</tbody>", 1)[0].split("<tbody>", 1)[1]
+    # summary, description and Product, then the blank rows for new fields; "Share with" is no row
+    assert body.count("<tr") == 3 + forms.BLANK_ROWS
+    assert body.count('name="fieldId-') == body.count('name="type-') == body.count("<tr")
+
+
 def test_fields_page_lists_fields_and_saves_them(client, desk_data):
     _, tickets = desk_data
     tickets.on("PUT", "/api/tickets/requesttypes/10/fields", None, status=204)

@@ -1,4 +1,7 @@
 """Parsing of the desk administration forms (pure)."""
+import pytest
+
+from common.rules import DESK_KEY_TABLE
 from gateway.admin import forms
 
 
@@ -30,6 +33,14 @@ def test_parse_fields_keeps_order_and_reports_by_kept_row():
     assert errors == {"row-1": "duplicate", "row-2": "id_and_name", "row-3": "type"}
 
 
-def test_desk_keys():
-    assert forms.KEY.match("AM") and forms.KEY.match("TV2")
-    assert not forms.KEY.match("A") and not forms.KEY.match("2A") and not forms.KEY.match("am")
+@pytest.mark.parametrize(("raw", "key"), DESK_KEY_TABLE, ids=[repr(r[0]) for r in DESK_KEY_TABLE])
+def test_the_new_desk_form_follows_the_desk_key_table(raw, key):
+    values, errors = forms.new_desk({"key": raw, "name": "Desk"})
+    assert ("key" in errors) == (key is None) and "name" not in errors
+    if key is not None:
+        assert values["key"] == key
+
+
+def test_a_new_desk_needs_a_name():
+    values, errors = forms.new_desk({"key": " am ", "name": "  ", "description": " d "})
+    assert errors == {"name": "name"} and values == {"key": "AM", "name": "", "description": "d"}

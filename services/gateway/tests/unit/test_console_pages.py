@@ -176,6 +176,21 @@ def test_close_request_and_participant_removal_are_confirmed_first(client, desk_
     assert json.loads(tickets.last("/participant").content) == {"accountIds": ["u-bob"]}
 
 
+def test_a_closed_request_page_offers_a_new_request_naming_it_instead_of_a_comment_box(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/api/tickets/requests/AM-1", {
+        "request": request_dto(status="Closed"), "status": "Closed", "organizations": [], "participants": [],
+        "assignee": None, "transitions": [{"id": "3", "name": "Reopen request"}], "subscribed": True,
+        "canEdit": False})
+    log_in(client)
+    html = client.get("/portal/requests/AM-1").get_data(as_text=True)
+    assert 'id="closed-notice">This request is closed and takes no more comments.' in html
+    assert 'action="/portal/requests/AM-1/comment"' not in html
+    assert 'href="/portal/desks/1/create/10?related=AM-1">Raise a new request</a>' in html
+    form = client.get("/portal/desks/1/create/10?related=AM-1").get_data(as_text=True)
+    assert "Follow-up of AM-1: " in form
+
+
 def test_portal_request_page_shows_the_status_history_and_no_internal_changes(client, desk_data):
     _, tickets = desk_data
     history(tickets)
@@ -210,6 +225,21 @@ def test_the_create_form_limits_and_reports_fields_next_to_them(client, desk_dat
     page = client.post("/portal/desks/1/create/10", data={"summary": "ok",
                                                          "csrf_token": csrf_of(client, "/portal/desks/1/create/10")})
     assert 'id="error-summary">&#39;Summary&#39; is not allowed.' in page.get_data(as_text=True)
+
+
+def test_a_field_error_is_next_to_its_field_in_the_readers_language(client, desk_data):
+    _, tickets = desk_data
+    tickets.on("GET", "/rest/servicedeskapi/servicedesk/1/requesttype/10/field", {"requestTypeFields": [
+        {"fieldId": "summary", "name": "Résumé", "required": True, "validValues": [],
+         "jiraSchema": {"type": "string", "system": "summary", "configuration": {"maxLength": 255}}}]})
+    log_in(client, "francine@example.com")
+    page = client.post("/portal/desks/1/create/10", data={"summary": "x" * 10_000,
+                                                         "csrf_token": csrf_of(client, "/portal/desks/1/create/10")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and '<html lang="fr">' in html
+    assert 'id="error-summary">« Résumé » peut compter au plus 255 caractères (10000 actuellement).' in html
+    assert 'maxlength="255" aria-invalid="true" aria-describedby="error-summary"' in html
+    assert not any(r.method == "POST" and r.url.path == "/rest/servicedeskapi/request" for r in tickets.requests)
 
 
 def test_a_dead_invitation_or_reset_link_says_so_when_the_page_opens(client, identity):

@@ -18,10 +18,13 @@ def test_changing_the_language_switches_the_pages(client, desk_data):
     identity.on("PATCH", "/api/identity/me", {"displayName": "Alice", "language": "fr"})
     log_in(client)
 
-    client.post("/portal/profile/details", data={"display_name": "Alice", "language": "fr",
-                                                 "csrf_token": csrf_of(client, "/portal/profile")})
+    answer = client.post("/portal/profile/details", data={"display_name": "Alice", "language": "fr",
+                                                          "csrf_token": csrf_of(client, "/portal/profile")})
 
     assert json.loads(identity.last("/me").content) == {"displayName": "Alice", "language": "fr"}
+    # The confirmation speaks the language just chosen (issue 12, point 11).
+    saved = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Votre profil a été enregistré." in saved and "Your profile has been saved." not in saved
     assert '<html lang="fr">' in client.get("/portal/profile").get_data(as_text=True)
 
 

@@ -13,7 +13,7 @@ def test_a_public_comment_lists_its_files_with_links_in_the_readers_language(wor
     by_to = {rcpts[0]: msg for msg, rcpts in world.channel.sent}
     english, french = text_of(by_to["al@example.com"]), text_of(by_to["zoe@example.com"])
     assert "Attached files:" in english and "- screen.png (2.5 MB): http://desk.test/portal/requests/AM-1/attachments/7" \
-        in english and "log.txt (900 byte" in english
+        in english and "log.txt (900 bytes" in english
     assert "Fichiers joints :" in french and "screen.png (2,5\u202fMo)" in french
     html = by_to["al@example.com"].get_body(("html",)).get_content()
     assert '<a href="http://desk.test/portal/requests/AM-1/attachments/8"' in html

@@ -162,6 +162,18 @@ def test_participants_changed_mails_only_the_added_customers(world):
     assert "Vous avez été ajouté" in world.channel.sent[0][0]["Subject"]
 
 
+def test_a_participant_added_by_someone_else_is_told_who_and_to_which_request(world):
+    world.deliver(account("agent-1", "sam@example.com", role="agent", name="Sam Agent"))
+    world.deliver(account("cust-2", "new@example.com"))
+    world.deliver(ticket("ticket.participants_changed", customers=["cust-2"], agents=[], added=["cust-2"],
+                         removed=[], participantIds=["cust-2"]))
+    message, recipients = world.channel.sent[0]
+    body = text_of(message)
+    assert recipients == ["new@example.com"] and message["Subject"].startswith("[AM-1] You were added to a request")
+    assert "Sam Agent added you as a participant to this request." in body
+    assert "AM-1: Fingerprints missing" in body and "http://desk.test/portal/requests/AM-1" in body
+
+
 def test_unsharing_mails_nobody(world):
     world.deliver(account("cust-1", "a@example.com"))
     world.deliver(ticket("ticket.shared", customers=["cust-1"], agents=[], added=[], removed=["3"],

@@ -218,6 +218,17 @@ def test_a_closed_request_takes_no_more_comments(api, person):
     assert api.get(f"{API}/request/AM-1", alice).json["currentStatus"]["status"] == "Closed"
 
 
+def test_a_new_requests_summary_is_limited_by_its_field_spec_alone(api, person):
+    """The spec's 255, named next to the field; the shared input check holds summaries to no limit of its own."""
+    alice = person()
+    too_long = api.create(alice, summary="x" * 10_000)
+    assert too_long.status_code == 400, too_long.json
+    assert set(too_long.json) == {"errorMessage", "i18nErrorMessage"}  # JSM's body; the field is named in it
+    assert "requestFieldValues.summary: 'What do you need?' is longer than 255 characters" in \
+        too_long.json["errorMessage"]
+    assert api.create(alice, summary="x" * 255).status_code == 201
+
+
 def test_editing_follows_the_request_types_field_specs(api, person):
     alice, agent = person(), person(role="agent")
     api.create(alice)

@@ -1,3 +1,6 @@
+import pytest
+
+from common.rules import DESK_KEY_TABLE
 from tickets.domain import admin
 
 
@@ -9,6 +12,14 @@ def test_a_new_desk_names_every_bad_field():
     _, errors = admin.new_desk(None)
     assert set(errors) == {"key", "name"}
     assert set(admin.new_desk({"key": "TOOLONGKEY1", "name": "x"})[1]) == {"key"}
+
+
+@pytest.mark.parametrize(("raw", "key"), DESK_KEY_TABLE, ids=[repr(r[0]) for r in DESK_KEY_TABLE])
+def test_a_new_desks_key_follows_the_desk_key_table(raw, key):
+    clean, errors = admin.new_desk({"key": raw, "name": "Desk"})
+    assert ("key" in errors) == (key is None), errors
+    if key is not None:
+        assert clean["key"] == key
 
 
 def test_desk_changes_accept_only_known_settings_with_the_right_types():

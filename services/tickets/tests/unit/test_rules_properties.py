@@ -31,9 +31,14 @@ CASE = st.fixed_dictionaries({
 
 
 @pytest.fixture(scope="module")
-def engine():
-    engine = create_engine("sqlite://")
-    tables.metadata.create_all(engine)
+def engine(tmp_path_factory):
+    # The migrations' schema, triggers included: they keep the access keys the SQL reads.
+    from tickets.cli import migrate
+    from tickets.settings import Settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('visibility') / 'tickets.db'}"
+    migrate(Settings(database_url=url))
+    engine = create_engine(url)
     with engine.begin() as conn:
         for desk in (1, 2):
             conn.execute(insert(tables.service_desks).values(id=desk, key=f"D{desk}", name="d", description="",

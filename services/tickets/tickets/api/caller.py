@@ -32,14 +32,16 @@ def check_caller(uow: UnitOfWork) -> None:
     principal: Principal | None = g.get("principal") if has_request_context() else None
     if principal is None:
         return
-    account, orgs = uow.accounts.with_organizations(principal.id)
+    is_agent = principal.role == AGENT
+    account, orgs, desks = uow.accounts.with_organizations(principal.id, desks=is_agent)
     g.tickets_caller_checked = True
     if account is None:
         remember_caller(uow.session, principal, uow.outbox)
         uow.keep_on_exit = True  # a read-only use case still keeps the new replica row
     elif not account.active:
         raise Unauthorized(DEACTIVATED)
-    desks = uow.desks.agent_desk_ids(principal.id) if principal.role == AGENT else frozenset()
+    if account is None and is_agent:
+        desks = uow.desks.agent_desk_ids(principal.id)
     uow.viewer = Viewer(principal.id, principal.role, frozenset(orgs), desks)
     uow.caller_account = account
     uow.caller_organizations = {k: v for k, v in orgs.items() if v is not None}

@@ -78,8 +78,7 @@ def queues():
     principal = caller()
     start, limit = paging()
     filter_ = console_filter(principal.id)
-    found, last = requests_svc.queue(uow(), principal, filter_, start, limit)
-    total = svc.count(uow(), principal, filter_)
+    found, last, total = requests_svc.queue(uow(), principal, filter_, start, limit)
     return jsonify({**paged([dto.customer_request(v) for v in found], start, limit, last), "total": total})
 
 

@@ -9,14 +9,13 @@ import re
 from typing import Any
 
 from common.emails import is_email, normalise_email
-from common.limits import CATALOGUE_NAME, CATALOGUE_TEXT, FIELD_ID as FIELD_ID_LENGTH, ISSUE_TYPE, LONG_TEXT, text_limit
+from common.limits import CATALOGUE_NAME, CATALOGUE_TEXT, FIELD_ID as FIELD_ID_LENGTH, ISSUE_TYPE, LONG_TEXT
+from common.rules import DESK_KEY_MAX, DESK_KEY_MIN, desk_key
 
 from .defaults import SUMMARY
 from .fields import RESERVED, SELECT, TEXT, TEXTAREA, FieldSpec, Option
 from .sharing import SHARING
 
-KEY_LENGTH = text_limit("key")
-KEY = re.compile(rf"^[A-Z][A-Z0-9]{{1,{KEY_LENGTH - 1}}}$")
 FIELD_ID = re.compile(rf"^[A-Za-z][A-Za-z0-9_]{{0,{FIELD_ID_LENGTH - 1}}}$")
 FLAGS = ("active", "restricted", "allowParticipantInvites", "emailSignup", "emailRequireDmarc")
 Errors = dict[str, list[str]]
@@ -42,11 +41,12 @@ def new_desk(values: Any) -> tuple[dict, Errors]:
     """Validate ``{"key", "name", "description"}`` of a new desk (the key is upper-cased)."""
     values = values if isinstance(values, dict) else {}
     errors: Errors = {}
-    key = _text(values, "key", errors, True, KEY_LENGTH)
+    key = _text(values, "key", errors, True, DESK_KEY_MAX)
     if key and "key" not in errors:
-        key = key.upper()
-        if not KEY.match(key):
-            errors["key"] = ["'key' must be 2 to 10 letters or digits, starting with a letter (e.g. AM)."]
+        key = desk_key(key)
+        if key is None:
+            errors["key"] = [f"'key' must be {DESK_KEY_MIN} to {DESK_KEY_MAX} letters or digits, "
+                             "starting with a letter (e.g. AM)."]
     clean = {"key": key, "name": _text(values, "name", errors, True, CATALOGUE_NAME),
              "description": _text(values, "description", errors, False, CATALOGUE_TEXT) or ""}
     return clean, errors

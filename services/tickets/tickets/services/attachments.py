@@ -17,7 +17,7 @@ from ..domain.attachments import Attachment
 from ..domain.ids import as_id
 from ..domain.visibility import can_view
 from ..store.uow import UnitOfWork
-from .common import EXPAND_PAGE, RequestView, access, load_visible, viewer_for
+from .common import access, load_visible, viewer_for
 
 logger = logging.getLogger(__name__)
 
@@ -80,24 +80,3 @@ def open_attachment(uow: UnitOfWork, files: Files, principal: Principal, ref: st
         logger.error("attachment %s of %s has no content in the %s store", attachment.id, ticket.key,
                      files.storage.name)
         raise NotFound(f"The content of attachment '{attachment_id}' is missing; tell the support team.") from None
-
-
-def expand(uow: UnitOfWork, viewer, found: list[RequestView], wanted: frozenset[str]) -> None:
-    """Fill ``expand=attachment`` and ``comment.attachment`` for a page of requests, in one query each."""
-    internal_for = {v.ticket.id for v in found if _sees_internal(viewer, v.ticket)}
-    authors: set[str] = set()
-    if "attachment" in wanted:
-        by_ticket = uow.attachments.of_tickets([v.ticket.id for v in found], internal_for, EXPAND_PAGE)
-        for view in found:
-            view.attachments = by_ticket[view.ticket.id]
-            authors |= {a.author_id for a in view.attachments}
-    if "comment.attachment" in wanted:
-        for view in found:
-            view.comment_attachments = uow.attachments.of_comments(
-                view.ticket.id, [c.id for c in view.comments], view.ticket.id in internal_for)
-            authors |= {a.author_id for items in view.comment_attachments.values() for a in items}
-    if authors and found:
-        found[0].accounts.update(uow.accounts.many(authors))
-        for view in found[1:]:
-            if view.accounts is not found[0].accounts:
-                view.accounts.update(found[0].accounts)

@@ -105,7 +105,7 @@ class RequestView:
     statuses: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     actions: dict[str, bool] = field(default_factory=dict)
-    # ``expand=attachment`` and ``comment.attachment`` (services.attachments.expand fills them).
+    # ``expand=attachment`` and ``comment.attachment``.
     attachments: list = field(default_factory=list)
     comment_attachments: dict = field(default_factory=dict)
     # Whether the caller gets this request's notifications (``get_request`` fills it).
@@ -118,50 +118,56 @@ EXPAND_PAGE = 50
 
 
 def expand(uow: UnitOfWork, viewer: Viewer, found: list[RequestView], wanted: frozenset[str]) -> None:
-    """Load what ``expand=status,comment,action`` asks for, in the caller's transaction: one statement
-    per expansion for the whole page (never one per request)."""
-    ids = [v.ticket.id for v in found]
-    if "status" in wanted:
-        statuses = uow.tickets.status_histories(ids, EXPAND_PAGE)
-        for view in found:
-            view.statuses = statuses[view.ticket.id]
-    if "comment" in wanted:
-        # Customers never see internal notes, in an expansion as anywhere else.
+    """Load what ``expand=status,comment,action,attachment,comment.attachment`` asks for, in the caller's
+    transaction: one statement for the whole page, whatever it asks (never one per request)."""
+    kinds = {k for k in ("status", "comment") if k in wanted}
+    if wanted & {"attachment", "comment.attachment"}:
+        kinds.add("attachment")
+    if kinds and found:
+        # Customers never see internal notes or what was attached with them, in an expansion as anywhere else.
         internal_for = {v.ticket.id for v in found if viewer.is_agent_for(v.ticket.desk_id)}
-        by_ticket = uow.tickets.comments_of(ids, internal_for, EXPAND_PAGE)
-        authors = {c.author_id for items in by_ticket.values() for c in items}
-        known = found[0].accounts if found else {}
-        fetched = uow.accounts.many(authors - set(known)) if authors - set(known) else {}
+        loaded = uow.tickets.expansions([v.ticket.id for v in found], kinds, internal_for, EXPAND_PAGE)
         for view in found:
-            view.comments = by_ticket[view.ticket.id]
-            view.accounts.update(fetched)
+            tid = view.ticket.id
+            view.statuses = loaded.statuses[tid] if "status" in wanted else []
+            view.comments = loaded.comments[tid] if "comment" in wanted else []
+            if "attachment" in wanted:
+                view.attachments = loaded.attachments[tid][:EXPAND_PAGE]
+            if "comment.attachment" in wanted:
+                view.comment_attachments = {c.id: [a for a in loaded.attachments[tid] if a.comment_id == c.id]
+                                            for c in view.comments}
+            view.accounts.update(loaded.authors)
     if "action" in wanted:
         for view in found:
             t = view.ticket
             manager = viewer.is_agent_for(t.desk_id) or t.is_involved_customer(viewer.account_id)
             view.actions = {"addAttachment": True, "addComment": True, "addParticipant": manager,
                             "removeParticipant": manager}
-    if wanted & {"attachment", "comment.attachment"}:
-        from . import attachments  # imports this module
-
-        attachments.expand(uow, viewer, found, wanted)
 
 
 def views(uow: UnitOfWork, tickets: list[Ticket], desks: dict[int, Desk] | None = None,
           types: dict[int, RequestType] | None = None, accounts: dict[str, Account] | None = None,
-          organizations: dict[int, str] | None = None) -> list[RequestView]:
+          organizations: dict[int, str] | None = None, complete: bool = False) -> list[RequestView]:
     """Read models for a page of tickets: desks, request types, people and organisations in one
-    statement each, whatever the page's size (those the caller already holds are not read again)."""
+    statement each, whatever the page's size (those the caller already holds are not read again;
+    with ``complete`` the given desks, people and organisations are all there are)."""
     desks, types = dict(desks or {}), dict(types or {})
     accounts, orgs = dict(accounts or {}), dict(organizations or {})
-    if missing := {t.desk_id for t in tickets} - set(desks):
+    if (missing := {t.desk_id for t in tickets} - set(desks)):
         desks.update(uow.desks.many(missing))
     if missing := {t.request_type_id for t in tickets} - set(types):
         types.update(uow.desks.request_types_by_ids(missing))
     people = {t.reporter_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
     people |= {p for t in tickets for p in t.participant_ids}
-    if missing := people - set(accounts):
+    if (missing := people - set(accounts)) and not complete:
         accounts.update(uow.accounts.many(missing))
-    if missing := {o for t in tickets for o in t.organization_ids} - set(orgs):
+    if (missing := {o for t in tickets for o in t.organization_ids} - set(orgs)) and not complete:
         orgs.update(uow.accounts.organizations(missing))
     return [RequestView(t, desks[t.desk_id], types[t.request_type_id], accounts, orgs) for t in tickets]
+
+
+def page_views(uow: UnitOfWork, tickets: list[Ticket], known) -> list[RequestView]:
+    """``views`` of tickets read with their context (``TicketRepository.page``): only request types are
+    read (one statement)."""
+    return views(uow, tickets, known.desks, None, known.accounts, {**uow.caller_organizations, **known.organizations},
+                 complete=True)

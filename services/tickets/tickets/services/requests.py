@@ -11,12 +11,12 @@ from ..domain.fields import validate_values
 from ..domain.ids import as_id
 from ..domain.model import Ticket
 from ..domain.status import Transition
-from ..domain.visibility import can_use_desk
+from ..domain.visibility import can_use_desk, can_view
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, actor_for, domain_errors, expand, involved, load_visible, now, publish, save_and_publish,
-    viewer_for, views,
+    RequestView, access, actor_for, domain_errors, expand, involved, load_visible, not_found, now, page_views, publish,
+    save_and_publish, viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
 from .people import resolve_participant
@@ -132,23 +132,26 @@ def list_requests(uow: UnitOfWork, principal: Principal, filter_: RequestFilter,
     """One page of the requests the caller may see that match the filter, latest activity first."""
     with uow:
         viewer = viewer_for(uow, principal)
-        found, last = uow.tickets.search(viewer, filter_, start, limit)
-        out = views(uow, found)
+        found, last, known = uow.tickets.page(viewer, filter_, start, limit)
+        out = page_views(uow, found, known)
         expand(uow, viewer, out, expands)
         return out, last
 
 
 def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: int, limit: int
-          ) -> tuple[list[RequestView], bool]:
-    """One page of an agent queue."""
+          ) -> tuple[list[RequestView], bool, int]:
+    """One page of an agent queue, whether it is the last, and how many requests the queue holds."""
     if not principal.is_agent:
         raise Forbidden("Queues are for agents.")
     with uow:
-        desk = uow.desks.get(filter_.desk_id)
-        # A desk the agent does not work on is answered like one that does not exist.
-        if desk is None or not viewer_for(uow, principal).is_agent_for(desk.id):
+        viewer = viewer_for(uow, principal)
+        # A desk the agent does not work on is answered like one that does not exist. An agent's desks
+        # exist (desk_agents refers to them); only an admin's desk is looked up.
+        if not viewer.is_agent_for(filter_.desk_id) or (viewer.is_admin and uow.desks.get(filter_.desk_id) is None):
             raise NotFound(f"Service desk '{filter_.desk_id}' does not exist or you are not one of its agents.")
-    return list_requests(uow, principal, filter_, start, limit)
+        found, last, known = uow.tickets.page(viewer, filter_, start, limit, count=True)
+        total = known.total if known.total is not None else uow.tickets.count(viewer, {"total": filter_})["total"]
+        return page_views(uow, found, known), last, total
 
 
 def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozenset[str] = frozenset()
@@ -156,8 +159,10 @@ def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozen
     """One request the caller may see (404 otherwise)."""
     with uow:
         viewer = viewer_for(uow, principal)
-        ticket = load_visible(uow, viewer, ref)
-        out = views(uow, [ticket])
+        ticket, known = uow.tickets.get_with_context(ref)
+        if ticket is None or not can_view(viewer, access(ticket)):
+            raise not_found(ref)
+        out = page_views(uow, [ticket], known)
         expand(uow, viewer, out, expands)
         out[0].subscribed = ticket.hears(viewer.account_id, involved(viewer, ticket))
         return out[0]

@@ -10,7 +10,7 @@ from common.emails import InvalidEmail, normalise_email
 from common.events import utc_now
 
 from ..domain.catalog import Account
-from .tables import accounts, organization_members, organizations
+from .tables import accounts, desk_agents, organization_members, organizations
 
 
 # The first statement of every web request (``api.caller.check_caller``), built once: building it
@@ -20,6 +20,9 @@ _WITH_ORGANIZATIONS = (
     .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
     .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
     .where(accounts.c.id == bindparam("account")))
+# The same for agents, with the desks they work on (the caller's Viewer needs both).
+_WITH_ORGANIZATIONS_AND_DESKS = _WITH_ORGANIZATIONS.add_columns(desk_agents.c.desk_id.label("agent_desk_id")).outerjoin(
+    desk_agents, desk_agents.c.account_id == accounts.c.id)
 
 
 def _account(row) -> Account:
@@ -105,12 +108,17 @@ class AccountRepository:
         return set(self.session.execute(select(organization_members.c.account_id)
                                         .where(organization_members.c.organization_id.in_(ids))).scalars())
 
-    def with_organizations(self, account_id: str) -> tuple[Account | None, dict[int, str | None]]:
-        """The account and its organisations (id -> name) in one statement (None when the replica lacks it)."""
-        rows = self.session.execute(_WITH_ORGANIZATIONS, {"account": account_id}).all()
+    def with_organizations(self, account_id: str, desks: bool = False
+                           ) -> tuple[Account | None, dict[int, str | None], frozenset[int]]:
+        """The account, its organisations (id -> name) and, with ``desks``, the desks it is an agent of, in
+        one statement (None when the replica lacks the account)."""
+        query = _WITH_ORGANIZATIONS_AND_DESKS if desks else _WITH_ORGANIZATIONS
+        rows = self.session.execute(query, {"account": account_id}).all()
         if not rows:
-            return None, {}
-        return _account(rows[0]), {r.organization_id: r.org_name for r in rows if r.organization_id is not None}
+            return None, {}, frozenset()
+        agent_desks = frozenset(r.agent_desk_id for r in rows if r.agent_desk_id is not None) if desks else frozenset()
+        return (_account(rows[0]), {r.organization_id: r.org_name for r in rows if r.organization_id is not None},
+                agent_desks)
 
     def is_active(self, account_id: str) -> bool | None:
         """The replica's active flag (None when the account is not known yet)."""

@@ -1,20 +1,30 @@
-"""SQL for ticket lists: the visibility rule as a WHERE clause, ownership, status and text filters.
+"""SQL for ticket lists: the visibility rule as access keys, ownership, status and text filters.
 
 ``visible_to`` must agree with ``tickets.domain.visibility.can_view`` on every row of its truth
-table; the integration tests check both against the same table.
+table; the integration tests check both against the same table, on PostgreSQL and SQLite.
+
+Every way of seeing a ticket is an access key (``access_keys``) with a row in ``ticket_access``
+(kept by triggers, migration 0008) carrying the ticket's latest activity, so a list walks the
+(key, last_activity_at, ticket_id) index of each of the caller's keys, newest first, and stops after
+one page instead of walking every ticket by activity.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, cast, exists, false, func, or_, select, true, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.types import Boolean
 
 from common.auth import AGENT
 
 from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
-from .tables import ticket_participants, ticket_shares, tickets
+from .tables import ticket_access, tickets
 
 # APPROVER: requests awaiting the caller's approval; there are no approvals here, so it matches none.
 OWNERSHIPS = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "APPROVER", "ORGANIZATION", "ALL_ORGANIZATIONS",
@@ -24,27 +34,46 @@ STATUSES = ("OPEN_REQUESTS", "CLOSED_REQUESTS", "ALL_REQUESTS")
 QUEUES = ("unassigned", "mine", "waiting", "open", "all")
 
 
-def _is_participant(account_id: str) -> ColumnElement:
-    return exists().where(ticket_participants.c.ticket_id == tickets.c.id,
-                          ticket_participants.c.account_id == account_id)
+# The access keys; the triggers of migration 0008 write the same forms.
+def reporter_key(account_id: str) -> str:
+    return f"r:{account_id}"
 
 
-def _shared_with_any(org_ids) -> ColumnElement:
-    org_ids = sorted(org_ids)
-    if not org_ids:
+def participant_key(account_id: str) -> str:
+    return f"p:{account_id}"
+
+
+def organization_key(org_id: int) -> str:
+    return f"o:{org_id}"
+
+
+def desk_key(desk_id: int) -> str:
+    return f"d:{desk_id}"
+
+
+def access_keys(viewer: Viewer) -> list[str] | None:
+    """Every key through which ``viewer`` sees tickets (``can_view`` as keys); None: every ticket (admins)."""
+    if viewer.is_admin:
+        return None
+    keys = [reporter_key(viewer.account_id), participant_key(viewer.account_id)]
+    keys += [organization_key(o) for o in sorted(viewer.organization_ids)]
+    if viewer.role == AGENT:
+        keys += [desk_key(d) for d in sorted(viewer.desk_ids)]
+    return keys
+
+
+def _has_key(keys: list[str]) -> ColumnElement:
+    if not keys:
         return false()
-    return exists().where(ticket_shares.c.ticket_id == tickets.c.id, ticket_shares.c.organization_id.in_(org_ids))
+    # An alias: the list's index walk reads ticket_access too, and this must correlate with tickets only.
+    seen = ticket_access.alias("seen")
+    return exists().where(seen.c.ticket_id == tickets.c.id, seen.c.key.in_(keys)).correlate(tickets)
 
 
 def visible_to(viewer: Viewer) -> ColumnElement:
     """The visibility rule as SQL over ``tickets``."""
-    if viewer.is_admin:
-        return true()
-    parts = [tickets.c.reporter_id == viewer.account_id, _is_participant(viewer.account_id),
-             _shared_with_any(viewer.organization_ids)]
-    if viewer.role == AGENT and viewer.desk_ids:
-        parts.append(tickets.c.desk_id.in_(sorted(viewer.desk_ids)))
-    return or_(*parts)
+    keys = access_keys(viewer)
+    return true() if keys is None else _has_key(keys)
 
 
 @dataclass(frozen=True)
@@ -63,48 +92,123 @@ class RequestFilter:
     sort: str = "-updated"
 
 
-def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
-    parts = []
+def _ownership_keys(viewer: Viewer, f: RequestFilter) -> list[str] | None:
+    """The keys of the tickets ``f.ownership`` names; None: every visible ticket (``ALL_REQUESTS``)."""
+    keys: list[str] = []
     for kind in f.ownership:
         if kind == "OWNED_REQUESTS":
-            parts.append(tickets.c.reporter_id == viewer.account_id)
+            keys.append(reporter_key(viewer.account_id))
         elif kind == "PARTICIPATED_REQUESTS":
-            parts.append(_is_participant(viewer.account_id))
+            keys.append(participant_key(viewer.account_id))
         elif kind == "ALL_ORGANIZATIONS":
-            parts.append(_shared_with_any(viewer.organization_ids))
+            keys += [organization_key(o) for o in sorted(viewer.organization_ids)]
         elif kind == "ORGANIZATION" and f.organization_id is not None:
-            allowed = viewer.is_agent or f.organization_id in viewer.organization_ids
-            parts.append(_shared_with_any({f.organization_id}) if allowed else false())
+            if viewer.is_agent or f.organization_id in viewer.organization_ids:
+                keys.append(organization_key(f.organization_id))
         elif kind == "ALL_REQUESTS":
-            parts.append(true())
+            return None
         # APPROVER adds nothing: no request awaits an approval.
-    return or_(*parts) if parts else false()
+    return list(dict.fromkeys(keys))
 
 
-def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-    return "%" + escaped.replace("*", "%") + "%"
+def _ownership(viewer: Viewer, f: RequestFilter) -> ColumnElement:
+    keys = _ownership_keys(viewer, f)
+    return true() if keys is None else _has_key(keys)
 
 
-def search_condition(term: str) -> ColumnElement:
-    """JSM's ``searchTerm``: every word of it in the summary, in any order and not necessarily adjacent
-    (``printer fire`` finds "Printer on fire"); ``*`` is a wildcard (``print*``); case does not matter.
-    A request key (``AM-12``) finds that request. The one place this rule is written."""
-    words = [w for w in (w.strip("*") for w in term.split()) if w]
+# -- full text ----------------------------------------------------------------------------------
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(term: str) -> list[tuple[str, bool]]:
+    """The words of a ``searchTerm`` as (word, is_prefix): ``print*`` is the prefix ``print``.
+
+    Words are split as the full-text parsers split them (letters and digits), lower-cased; a word
+    that ends with ``*`` makes its last part a prefix."""
+    out: list[tuple[str, bool]] = []
+    for raw in term.split():
+        parts = _WORD.findall(raw.lower().replace("_", " "))
+        for n, part in enumerate(parts):
+            out.append((part, raw.endswith("*") and n == len(parts) - 1))
+    return list(dict.fromkeys(out))
+
+
+class TextMatch(ColumnClause):
+    """Tickets whose full text (summary, description, public comments) holds every word: PostgreSQL's
+    ``search_vector @@ tsquery`` (GIN index), SQLite's FTS5 table ``tickets_fts``.
+
+    On PostgreSQL the document also holds the ticket's access keys as lexemes, so with ``keys`` one GIN
+    lookup returns only the matches seen through them (the visibility rule is still applied beside it)."""
+
+    inherit_cache = False
+
+    def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None):
+        super().__init__("text_match", type_=Boolean())
+        self.words, self.keys = words, keys
+
+
+def _lexeme(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@compiles(TextMatch, "postgresql")
+def _pg_match(element, compiler, **kw):
+    query = " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in element.words)
+    if element.keys:
+        query += " & (" + " | ".join(_lexeme(k) for k in element.keys) + ")"
+    return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ CAST("
+            f"{compiler.process(bindparam('tsquery', query, unique=True), **kw)} AS tsquery)")
+
+
+@compiles(TextMatch)
+def _fts5_match(element, compiler, **kw):
+    query = " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in element.words)
+    return (f"{compiler.process(tickets.c.id, **kw)} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "
+            f"{compiler.process(bindparam('fts', query, unique=True), **kw)})")
+
+
+def search_condition(term: str, keys: list[str] | None = None) -> ColumnElement:
+    """JSM's ``searchTerm``: every word of it in the summary, the description or a public comment (never an
+    internal note), in any order and not necessarily adjacent (``printer fire`` finds "Printer on fire");
+    ``print*`` finds words that start with "print"; case does not matter. A request key (``AM-12``) finds
+    that request. The one place this rule is written. ``keys`` narrows the full-text lookup to tickets
+    seen through them (an index shortcut; visibility is checked beside it all the same)."""
+    words = search_words(term)
     if not words:
         return true()
-    every_word = and_(*(tickets.c.summary.ilike(_like(w), escape="\\") for w in words))
-    return or_(every_word, tickets.c.key == term.strip().upper())
+    return or_(TextMatch(words, keys), tickets.c.key == term.strip().upper())
 
+
+# The search rule's table, run on PostgreSQL and SQLite: (searchTerm, whether it finds the request
+# SEARCH_DOCUMENT describes). The request's key is "AM-7".
+SEARCH_DOCUMENT = {"summary": "Printer on fire", "description": "The office printer caught fire; see export.csv",
+                   "public comment": "Any news on the toner?", "internal note": "Confidential budget figures"}
+SEARCH_TABLE: tuple[tuple[str, bool], ...] = (
+    ("printer fire", True),          # every word, not adjacent
+    ("FIRE Printer", True),          # any order, any case
+    ("print*", True),                # a wildcard is a prefix
+    ("off* caught", True),
+    ("print", False),                # a word is a whole word, not a substring
+    ("printer water", False),        # every word must be there
+    ("toner", True),                 # public comments are searched
+    ("fire toner", True),            # words may come from different parts
+    ("confidential", False),         # internal notes never are
+    ("budget*", False),
+    ("csv", True),                   # punctuation separates words
+    ("export.csv", True),
+    ("am-7", True),                  # the request's key
+    ("AM-8", False),
+    ("*", True),                     # no word at all: no condition
+)
 
 # Sortable columns (``sort=created`` ascending, ``sort=-created`` descending); ties go to the newest id.
 SORTS = {"key": tickets.c.number, "summary": tickets.c.summary, "status": tickets.c.status,
          "created": tickets.c.created_at, "updated": tickets.c.last_activity_at}
 
 
-def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
-    """The WHERE clause of the tickets ``viewer`` may see that match ``f``."""
-    conds = [visible_to(viewer), _ownership(viewer, f)]
+def _filters(f: RequestFilter, keys: list[str] | None = None) -> list[ColumnElement]:
+    """What ``f`` asks beyond visibility and ownership (``keys``: see ``search_condition``)."""
+    conds = []
     if f.status == "OPEN_REQUESTS":
         conds.append(tickets.c.status.in_([s.value for s in OPEN]))
     elif f.status == "CLOSED_REQUESTS":
@@ -112,7 +216,7 @@ def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
     if f.statuses:
         conds.append(tickets.c.status.in_([s.value for s in f.statuses]))
     if f.search:
-        conds.append(search_condition(f.search))
+        conds.append(search_condition(f.search, keys))
     if f.desk_id is not None:
         conds.append(tickets.c.desk_id == f.desk_id)
     if f.request_type_id is not None:
@@ -120,25 +224,98 @@ def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
     if f.assignee is not None:
         conds.append(tickets.c.assignee_id.is_(None) if f.assignee == "" else tickets.c.assignee_id == f.assignee)
     if f.shared_with is not None:
-        conds.append(_shared_with_any({f.shared_with}))
+        conds.append(_has_key([organization_key(f.shared_with)]))
     if f.reporter is not None:
         conds.append(tickets.c.reporter_id == f.reporter)
-    return and_(*conds)
+    return conds
 
 
-def _order(sort: str):
+def conditions(viewer: Viewer, f: RequestFilter) -> ColumnElement:
+    """The WHERE clause of the tickets ``viewer`` may see that match ``f``."""
+    return and_(visible_to(viewer), _ownership(viewer, f), *_filters(f))
+
+
+def _walk(viewer: Viewer, f: RequestFilter) -> tuple[list[str] | None, bool]:
+    """The keys whose index a list walks (None: no walk, every ticket) and whether every ticket found
+    under them is visible to ``viewer`` (otherwise the visibility rule is checked as well)."""
+    owned, visible = _ownership_keys(viewer, f), access_keys(viewer)
+    if owned is None:
+        if f.desk_id is not None and viewer.is_agent_for(f.desk_id):
+            return [desk_key(f.desk_id)], True
+        return visible, True
+    return owned, visible is None or set(owned) <= set(visible)
+
+
+def order(sort: str):
     column = SORTS.get(sort.lstrip("-"), tickets.c.last_activity_at)
     descending = sort.startswith("-") or sort.lstrip("-") not in SORTS
     return (column.desc() if descending else column.asc()), tickets.c.id.desc()
 
 
-def request_query(viewer: Viewer, f: RequestFilter) -> Select:
-    """Ids of the tickets ``viewer`` may see that match ``f``, latest activity first unless sorted."""
-    return select(tickets.c.id).where(conditions(viewer, f)).order_by(*_order(f.sort))
+def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> Select:
+    """Ids of the tickets ``viewer`` may see that match ``f`` (``limit`` from ``start``), latest activity
+    first unless sorted otherwise.
+
+    Latest activity first, it is a UNION of one index walk per access key, each stopping after
+    ``start + limit`` matches; the page is the newest of those."""
+    keys, implied = _walk(viewer, f)
+    if f.search and search_words(f.search):
+        # The full-text index finds the matches (with the caller's keys on PostgreSQL); they are few
+        # enough to sort, where walking each key's activity would read every ticket under it.
+        where = [_has_key(keys)] if keys is not None else []
+        where += [] if implied else [visible_to(viewer)]
+        return (select(tickets.c.id).where(*where, *_filters(f, keys)).order_by(*order(f.sort))
+                .offset(start).limit(limit))
+    if f.sort.lstrip("-") != "updated" or not f.sort.startswith("-") or keys is None:
+        return (select(tickets.c.id).where(conditions(viewer, f)).order_by(*order(f.sort))
+                .offset(start).limit(limit))
+    if not keys:
+        return select(tickets.c.id).where(false())
+    a = ticket_access
+    where = [*_filters(f)] + ([] if implied else [visible_to(viewer)])
+    branches = [select(a.c.ticket_id, a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
+                .where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
+                .limit(start + limit) for key in keys]
+    if len(branches) == 1:
+        return select(branches[0].subquery().c.ticket_id).offset(start).limit(limit)
+    # The same ticket under two keys has one latest activity, so UNION keeps it once.
+    found = union(*(select(b.subquery()) for b in branches)).subquery()
+    return (select(found.c.ticket_id).order_by(found.c.last_activity_at.desc(), found.c.ticket_id.desc())
+            .offset(start).limit(limit))
+
+
+# What a desk's queue filters look at: counted from one row per (status, assignee) of the desk.
+_GROUPED = ("desk_id", "status", "assignee_id")
+
+
+def _only_grouped(f: RequestFilter) -> bool:
+    return not (f.search or f.request_type_id is not None or f.shared_with is not None or f.reporter is not None)
 
 
 def count_query(viewer: Viewer, filters: dict[str, RequestFilter]) -> Select:
-    """One row: how many tickets match each named filter (one statement for every queue)."""
+    """One row: how many tickets match each named filter (one statement for every queue).
+
+    A desk's queues, counted by one of its agents, read only that desk's entries of
+    ``ix_tickets_desk_queue`` (index-only): one queue's conditions as ranges of the index, several
+    queues from the desk's entries grouped by status and assignee first, so that each queue's
+    condition is checked once per group instead of once per ticket."""
+    desks = {f.desk_id for f in filters.values()}
+    desk = desks.pop() if len(desks) == 1 else None
+    own_desk = (desk is not None and viewer.is_agent_for(desk)
+                and all(_ownership_keys(viewer, f) is None for f in filters.values()))
+    if own_desk and len(filters) == 1:
+        # One filter: its conditions go in the WHERE clause, where they are ranges of the desk's index.
+        (name, f), = filters.items()
+        return select(func.count().label(name)).select_from(tickets).where(tickets.c.desk_id == desk, *_filters(f))
+    if own_desk and all(_only_grouped(f) for f in filters.values()):
+        grouped = (select(*(tickets.c[c] for c in _GROUPED), func.count().label("n")).where(tickets.c.desk_id == desk)
+                   .group_by(*(tickets.c[c] for c in _GROUPED)).subquery("grouped"))
+        adapt = ClauseAdapter(grouped).traverse
+        return select(*[cast(func.coalesce(func.sum(grouped.c.n).filter(adapt(and_(true(), *_filters(f)))), 0),
+                             Integer).label(name) for name, f in filters.items()])
+    if own_desk:
+        counts = [func.count().filter(and_(true(), *_filters(f))).label(name) for name, f in filters.items()]
+        return select(*counts).select_from(tickets).where(tickets.c.desk_id == desk)
     return select(*[func.count().filter(conditions(viewer, f)).label(name) for name, f in filters.items()]
                   ).select_from(tickets)
 

@@ -6,6 +6,8 @@ from sqlalchemy import (
     UniqueConstraint, false,
 )
 
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
 from common.auth import CUSTOMER
 from common.db import new_metadata
 from common.inbox import inbox_table
@@ -112,8 +114,25 @@ tickets = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("status_changed_at", DateTime(timezone=True), nullable=False),
     Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    # Full text of the summary, description and public comments ('simple' configuration), kept by
+    # triggers (migration 0008). SQLite keeps the same text in the FTS5 table ``tickets_fts`` instead.
+    Column("search_vector", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
     UniqueConstraint("desk_id", "number", name="uq_tickets_desk_id_number"),
     Index("ix_tickets_last_activity", "last_activity_at", "id"),
+    Index("ix_tickets_desk_queue", "desk_id", "status", "assignee_id"),
+    Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
+)
+
+# One row per way of seeing a ticket (``queries.access_keys``): 'r:<account>' its reporter,
+# 'p:<account>' a participant, 'o:<organisation>' a share, 'd:<desk>' the desk's agents, with the
+# ticket's latest activity, so a list walks the index of each of the caller's keys in order.
+# Written only by triggers (migration 0008), in the transaction of the change they follow.
+ticket_access = Table(
+    "ticket_access", metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(80), primary_key=True),
+    Column("last_activity_at", DateTime(timezone=True), nullable=False),
+    Index("ix_ticket_access_walk", "key", "last_activity_at", "ticket_id"),
 )
 
 ticket_participants = Table(

@@ -1,18 +1,55 @@
 """Loads and saves Ticket aggregates; never commits (the unit of work does)."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, bindparam, cast, delete, insert, literal, null, select, union_all, update
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from sqlalchemy import (
+    BigInteger, Boolean, Integer, String, Text, bindparam, cast, delete, insert, literal, null, select, union_all, update,
+)
 from sqlalchemy.orm import Session
 
+from ..domain.catalog import Account, Desk
 from ..domain.ids import as_id
 from ..domain.model import Comment, HistoryEntry, Ticket
 from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
 from .tables import (
-    comments, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes, ticket_participants,
-    ticket_shares, ticket_watchers, tickets,
+    accounts, comments, organizations, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes,
+    ticket_participants, ticket_shares, ticket_watchers, tickets,
 )
+
+# Every column but the full-text document, which only the search reads (inside PostgreSQL).
+COLUMNS = tuple(c for c in tickets.c if c.name != "search_vector")
+
+PERSON = ("id", "email", "display_name", "language", "role", "active")
+DESK_COLUMNS = tuple(c.label(f"desk__{c.name}") for c in service_desks.c)
+
+
+@dataclass
+class Known:
+    """What a page's statements read besides its tickets: desks, people and organisation names
+    (every one that exists: absent ones are unknown to the replica), and the filter's total if asked."""
+    desks: dict[int, Desk] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    organizations: dict[int, str] = field(default_factory=dict)
+    total: int | None = None
+
+
+@dataclass
+class Expansions:
+    """A page's ``expand=`` data by ticket id, and the authors of its comments and attachments."""
+    statuses: dict[int, list]
+    comments: dict[int, list[Comment]]
+    attachments: dict[int, list]
+    authors: dict[str, Account] = field(default_factory=dict)
+
+
+def _prefixed(row, prefix: str, names: tuple[str, ...]) -> SimpleNamespace | None:
+    values = dict(zip(names, (getattr(row, f"{prefix}{n}") for n in names)))
+    return SimpleNamespace(**values) if values.get("id") is not None else None
+
 
 SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, "organization_id", "organization_ids"),
         (ticket_mutes, "account_id", "muted_ids"), (ticket_watchers, "account_id", "watcher_ids"))
@@ -73,7 +110,7 @@ class TicketRepository:
         ref = str(key_or_id).strip()
         ident = as_id(ref)
         cond = tickets.c.id == ident if ident is not None else tickets.c.key == ref.upper()
-        query = select(tickets).where(cond)
+        query = select(*COLUMNS).where(cond)
         if for_update:
             # Serialise concurrent writers of one ticket so a status move is never lost.
             query = query.with_for_update()
@@ -84,7 +121,7 @@ class TicketRepository:
         """Tickets by id, in the order of ``ids``."""
         if not ids:
             return []
-        rows = {r.id: r for r in self.session.execute(select(tickets).where(tickets.c.id.in_(ids))).all()}
+        rows = {r.id: r for r in self.session.execute(select(*COLUMNS).where(tickets.c.id.in_(ids))).all()}
         sets, invited = self._related(list(rows))
         return [self._load(rows[i], sets, invited) for i in ids if i in rows]
 
@@ -97,9 +134,68 @@ class TicketRepository:
 
     def search(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int) -> tuple[list[Ticket], bool]:
         """One page of visible tickets and whether it is the last (look-ahead, no totals)."""
-        ids = list(self.session.execute(
-            queries.request_query(viewer, filter_).offset(start).limit(limit + 1)).scalars())
-        return self.many(ids[:limit]), len(ids) <= limit
+        found, last, _known = self.page(viewer, filter_, start, limit)
+        return found, last
+
+    def page(self, viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int,
+             count: bool = False) -> tuple[list[Ticket], bool, Known]:
+        """One page of visible tickets, whether it is the last, and what showing it needs, in two
+        statements: the rows with their desks, reporters, assignees (and with ``count`` the filter's
+        total), then their participants with their accounts and shares with their organisations' names."""
+        page = queries.request_query(viewer, filter_, start, limit + 1).subquery()
+        reporter, assignee = accounts.alias("reporter"), accounts.alias("assignee")
+        columns = [*COLUMNS, *DESK_COLUMNS, *self._person(reporter), *self._person(assignee)]
+        if count:
+            columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery().label("total"))
+        rows = self.session.execute(
+            select(*columns).join(page, page.c[0] == tickets.c.id)
+            .join(service_desks, service_desks.c.id == tickets.c.desk_id)
+            .outerjoin(reporter, reporter.c.id == tickets.c.reporter_id)
+            .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
+            .order_by(*queries.order(filter_.sort))).all()
+        known = self._known(rows[:limit])
+        if count:
+            known.total = rows[0].total if rows else None
+        sets, invited = self._related([r.id for r in rows[:limit]], known)
+        return [self._load(r, sets, invited) for r in rows[:limit]], len(rows) <= limit, known
+
+    def get_with_context(self, key_or_id: str) -> tuple[Ticket | None, Known]:
+        """``get`` with the desk and the people and organisations it names, in two statements."""
+        ref = str(key_or_id).strip()
+        ident = as_id(ref)
+        reporter, assignee = accounts.alias("reporter"), accounts.alias("assignee")
+        row = self.session.execute(
+            select(*COLUMNS, *DESK_COLUMNS, *self._person(reporter), *self._person(assignee))
+            .join(service_desks, service_desks.c.id == tickets.c.desk_id)
+            .outerjoin(reporter, reporter.c.id == tickets.c.reporter_id)
+            .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
+            .where(tickets.c.id == ident if ident is not None else tickets.c.key == ref.upper())).first()
+        if row is None:
+            return None, Known()
+        known = self._known([row])
+        sets, invited = self._related([row.id], known)
+        return self._load(row, sets, invited), known
+
+    @staticmethod
+    def _person(table) -> list:
+        return [table.c[n].label(f"{table.name}__{n}") for n in PERSON]
+
+    @staticmethod
+    def _known(rows) -> Known:
+        from .accounts import _account
+        from .desks import _desk
+
+        known = Known()
+        desk_names = tuple(c.name for c in service_desks.c)
+        for r in rows:
+            if r.desk_id not in known.desks:
+                known.desks[r.desk_id] = _desk(_prefixed(r, "desk__", desk_names))
+            for prefix, account_id in (("reporter__", r.reporter_id), ("assignee__", r.assignee_id)):
+                if account_id is not None and account_id not in known.accounts:
+                    person = _prefixed(r, prefix, PERSON)
+                    if person is not None:
+                        known.accounts[person.id] = _account(person)
+        return known
 
     def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
         """How many visible tickets match each named filter, in one statement."""
@@ -145,6 +241,70 @@ class TicketRepository:
                 out[r.ticket_id].append((r.to_value, r.at))
         return out
 
+    def expansions(self, ticket_ids: list[int], wanted: set[str], internal_for: set[int], limit: int) -> Expansions:
+        """What ``expand=`` asks for a page, in one statement (a UNION ALL of one branch per kind): the
+        latest ``limit`` statuses of each ticket ("status"), its first ``limit`` comments ("comment"), its
+        attachments ("attachment"), with the authors of both. Internal notes and internal attachments
+        only for the tickets in ``internal_for``."""
+        from .accounts import _account
+        from .attachments import _attachment
+
+        out = Expansions({i: [] for i in ticket_ids}, {i: [] for i in ticket_ids}, {i: [] for i in ticket_ids})
+        parts = [branch for kind, branch in self._expansion_branches(ticket_ids, internal_for) if kind in wanted]
+        if not ticket_ids or not parts:
+            return out
+        rows = self.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+        for r in sorted(rows, key=lambda r: (r.at, r.id)):
+            if r.kind == "c" and len(out.comments[r.ticket_id]) < limit:
+                out.comments[r.ticket_id].append(Comment(id=r.id, author_id=r.author_id, body=r.text, public=r.public,
+                                                         created_at=r.at))
+            elif r.kind == "a":
+                out.attachments[r.ticket_id].append(_attachment(SimpleNamespace(
+                    id=r.id, ticket_id=r.ticket_id, comment_id=r.comment_id, author_id=r.author_id, filename=r.text,
+                    size=r.size, mime_type=r.mime_type, blob_id=r.blob_id, thumbnail_blob_id=r.thumbnail_blob_id,
+                    public=r.public, created_at=r.at)))
+            if r.kind != "s" and r.email is not None:
+                out.authors[r.author_id] = _account(SimpleNamespace(id=r.author_id, **{n: getattr(r, n) for n in PERSON[1:]}))
+        for r in sorted((r for r in rows if r.kind == "s"), key=lambda r: (r.at, r.id), reverse=True):
+            if len(out.statuses[r.ticket_id]) < limit:
+                out.statuses[r.ticket_id].append((r.text, r.at))
+        return out
+
+    @staticmethod
+    def _expansion_branches(ticket_ids: list[int], internal_for: set[int]):
+        """(kind, SELECT) for each expansion, all with the same columns."""
+        from .tables import attachments
+
+        h, author = ticket_history, accounts.alias("author")
+        ticket_ids = bindparam("expanded_ids", value=list(ticket_ids), expanding=True)  # sent once for every branch
+
+        def none(kind, name):
+            return cast(null(), kind).label(name)
+
+        file_none = [none(Integer, "comment_id"), none(BigInteger, "size"), none(String, "mime_type"),
+                     none(String, "blob_id"), none(String, "thumbnail_blob_id")]
+        people = [author.c[n] for n in PERSON[1:]]
+        people_none = [none(String, n) for n in PERSON[1:-1]] + [none(Boolean, "active")]
+
+        def readable(table):
+            visible = table.c.public.is_(True)
+            return visible | table.c.ticket_id.in_(sorted(internal_for)) if internal_for else visible
+
+        yield "status", (select(h.c.ticket_id, literal("s").label("kind"), h.c.id, h.c.at, cast(h.c.to_value, Text).label("text"),
+                                none(Boolean, "public"), none(String, "author_id"), *file_none, *people_none)
+                         .where(h.c.ticket_id.in_(ticket_ids), h.c.kind == "status"))
+        yield "comment", (select(comments.c.ticket_id, literal("c").label("kind"), comments.c.id,
+                                 comments.c.created_at.label("at"), cast(comments.c.body, Text).label("text"),
+                                 comments.c.public, comments.c.author_id, *file_none, *people)
+                          .outerjoin(author, author.c.id == comments.c.author_id)
+                          .where(comments.c.ticket_id.in_(ticket_ids), readable(comments)))
+        a = attachments
+        yield "attachment", (select(a.c.ticket_id, literal("a").label("kind"), a.c.id, a.c.created_at.label("at"),
+                                    cast(a.c.filename, Text).label("text"), a.c.public, a.c.author_id, a.c.comment_id,
+                                    a.c.size, a.c.mime_type, a.c.blob_id, a.c.thumbnail_blob_id, *people)
+                             .outerjoin(author, author.c.id == a.c.author_id)
+                             .where(a.c.ticket_id.in_(ticket_ids), readable(a)))
+
     def comment(self, ticket_id: int, comment_id: int) -> Comment | None:
         row = self.session.execute(select(comments).where(
             comments.c.ticket_id == ticket_id, comments.c.id == comment_id)).first()
@@ -187,23 +347,47 @@ class TicketRepository:
         return list(self.session.execute(select(ticket_invitations.c.ticket_id).where(
             ticket_invitations.c.email == email.strip().lower()).order_by(ticket_invitations.c.ticket_id)).scalars())
 
-    def _related(self, ids: list[int]) -> tuple[dict[int, tuple[set, ...]], dict[int, dict[str, str]]]:
-        """Participants, shares, mutes, watchers and pending invitations of the tickets, in one statement."""
+    def _related(self, ids: list[int], known: Known | None = None
+                 ) -> tuple[dict[int, tuple[set, ...]], dict[int, dict[str, str]]]:
+        """Participants, shares, mutes, watchers and pending invitations of the tickets, in one statement;
+        with ``known``, the participants' accounts and the shares' organisation names go into it."""
         sets = {i: tuple(set() for _ in SETS) for i in ids}
         invited: dict[int, dict[str, str]] = {i: {} for i in ids}
         if not ids:
             return sets, invited
-        parts = [select(table.c.ticket_id, literal(index).label("kind"), cast(table.c[column], String).label("value"),
-                        null().label("extra")).where(table.c.ticket_id.in_(ids))
-                 for index, (table, column, _) in enumerate(SETS)]
+        person = accounts.alias("person")
+        # One expanding parameter for every branch: the ids are sent once, not once per branch.
+        ids_param = bindparam("related_ids", value=list(ids), expanding=True)
+        nothing = [null().label("extra"), cast(null(), String).label("email"), cast(null(), String).label("display_name"),
+                   cast(null(), String).label("language"), cast(null(), String).label("role"),
+                   cast(null(), Boolean).label("active")]
+        parts = []
+        for index, (table, column, _) in enumerate(SETS):
+            part = select(table.c.ticket_id, literal(index).label("kind"), cast(table.c[column], String).label("value"))
+            if known is not None and column == "account_id" and index == 0:
+                part = part.add_columns(null().label("extra"), *[person.c[n] for n in PERSON[1:]]).outerjoin(
+                    person, person.c.id == table.c.account_id)
+            elif known is not None and column == "organization_id":
+                part = part.add_columns(organizations.c.name.label("extra"), *nothing[1:]).outerjoin(
+                    organizations, organizations.c.id == table.c.organization_id)
+            else:
+                part = part.add_columns(*nothing)
+            parts.append(part.where(table.c.ticket_id.in_(ids_param)))
         inv = ticket_invitations
         parts.append(select(inv.c.ticket_id, literal(len(SETS)).label("kind"), inv.c.email.label("value"),
-                            inv.c.invited_by.label("extra")).where(inv.c.ticket_id.in_(ids)))
-        for tid, kind, value, extra in self.session.execute(union_all(*parts)).all():
+                            inv.c.invited_by.label("extra"), *nothing[1:]).where(inv.c.ticket_id.in_(ids_param)))
+        from .accounts import _account
+
+        for r in self.session.execute(union_all(*parts)).all():
+            tid, kind, value, extra = r.ticket_id, r.kind, r.value, r.extra
             if kind == len(SETS):
                 invited[tid][value] = extra
-            else:
-                sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
+                continue
+            sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
+            if known is not None and kind == 0 and r.email is not None:
+                known.accounts[value] = _account(SimpleNamespace(id=value, **{n: getattr(r, n) for n in PERSON[1:]}))
+            elif known is not None and kind == 1 and extra is not None:
+                known.organizations[int(value)] = extra
         return sets, invited
 
     def _sets(self, ids: list[int]) -> dict[int, tuple[set, ...]]:

@@ -1,0 +1,48 @@
+"""The search rule's table (``tickets.store.queries.SEARCH_TABLE``) through the API on PostgreSQL: full text
+over the summary, the description and public comments, never internal notes."""
+import pytest
+
+from tickets.store.queries import SEARCH_DOCUMENT, SEARCH_TABLE
+
+API = "/rest/servicedeskapi"
+
+
+@pytest.mark.parametrize("term,found", SEARCH_TABLE)
+def test_search_follows_its_table_on_postgresql(api, person, term, found):
+    alice, agent = person(), person(role="agent")
+    doc = SEARCH_DOCUMENT
+    for n in range(6):
+        api.create(alice, summary=f"Unrelated {n}")
+    key = api.create(alice, summary=doc["summary"], values={"description": doc["description"]}).json["issueKey"]
+    assert key == "AM-7"
+    assert api.post(f"{API}/request/{key}/comment", alice, {"body": doc["public comment"]}).status_code == 201
+    assert api.post(f"{API}/request/{key}/comment", agent, {"body": doc["internal note"], "public": False}
+                    ).status_code == 201
+    for reader in (alice, agent):  # agents do not find internal notes either: search is on the public text
+        answer = api.get(f"{API}/request", reader, query_string={"searchTerm": term,
+                                                                  "requestOwnership": "ALL_REQUESTS"})
+        assert answer.status_code == 200, answer.json
+        assert (key in [r["issueKey"] for r in answer.json["values"]]) is found
+
+
+def test_an_edited_summary_is_found_by_its_new_words(api, person):
+    alice, agent = person(), person(role="agent")
+    key = api.create(alice, summary="Old words").json["issueKey"]
+    assert api.patch(f"/api/tickets/requests/{key}", agent, {"summary": "Fresh vocabulary"}).status_code == 200
+    assert [r["issueKey"] for r in api.get(f"{API}/request?searchTerm=vocab*", alice).json["values"]] == [key]
+    assert api.get(f"{API}/request?searchTerm=old", alice).json["values"] == []
+
+
+def test_search_follows_participants_added_and_removed(api, person):
+    """The full-text index holds the ticket's access keys: they follow every change of the participants."""
+    alice, bob, agent = person(), person(), person(role="agent")
+    key = api.create(alice, summary="Jukebox skips").json["issueKey"]
+
+    def bob_finds():
+        return [r["issueKey"] for r in api.get(f"{API}/request?searchTerm=jukebox", bob).json["values"]]
+
+    assert bob_finds() == []
+    assert api.post(f"{API}/request/{key}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert bob_finds() == [key]
+    assert api.delete(f"{API}/request/{key}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert bob_finds() == []
