@@ -1,9 +1,9 @@
 """The list SQL on SQLite (the database of ``make run``): the visibility truth table and the search table,
 on the migrated schema with its triggers (access keys, FTS5)."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tickets.domain.visibility import REQUEST_CASES, Viewer
@@ -11,25 +11,14 @@ from tickets.store import tables
 from tickets.store.queries import SEARCH_DOCUMENT, SEARCH_TABLE, RequestFilter, queue_filter, visible_to
 from tickets.store.tickets import TicketRepository
 
+from .sqlite_schema import NOW, migrated_engine
+
 ORG_IDS = {"org1": 1, "org2": 2, "org12": 12}
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    from tickets.cli import migrate
-    from tickets.settings import Settings
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('lists') / 'tickets.db'}"
-    migrate(Settings(database_url=url))
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for desk in (1, 2):
-            conn.execute(insert(tables.service_desks).values(id=desk, key=f"D{desk}", name="d", description="",
-                                                             active=True, invite_unknown_participants=False,
-                                                             restricted=False, last_ticket_number=0, created_at=NOW))
-            conn.execute(insert(tables.request_types).values(id=desk, desk_id=desk, name="t", description="",
-                                                             help_text="", issue_type="x", position=0))
+    engine = migrated_engine(tmp_path_factory.mktemp("lists"))
     yield engine
     engine.dispose()
 

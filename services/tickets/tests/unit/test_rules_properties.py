@@ -3,13 +3,15 @@ from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import create_engine, delete, insert, select
+from sqlalchemy import delete, insert, select
 
 from common.testing import count_cases, fuzz_budget, fuzz_derandomized
 from tickets.domain.fields import SELECT, TEXT, TEXTAREA, FieldSpec, Option, validate_values
 from tickets.domain.visibility import TicketAccess, Viewer, can_view
 from tickets.store import tables
 from tickets.store.queries import visible_to
+
+from .sqlite_schema import migrated_engine
 
 ORGS = st.frozensets(st.sampled_from([1, 2, 12]))
 DESKS = st.frozensets(st.sampled_from([1, 2]))
@@ -32,21 +34,7 @@ CASE = st.fixed_dictionaries({
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    # The migrations' schema, triggers included: they keep the access keys the SQL reads.
-    from tickets.cli import migrate
-    from tickets.settings import Settings
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('visibility') / 'tickets.db'}"
-    migrate(Settings(database_url=url))
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for desk in (1, 2):
-            conn.execute(insert(tables.service_desks).values(id=desk, key=f"D{desk}", name="d", description="",
-                                                             active=True, invite_unknown_participants=False,
-                                                             restricted=False, last_ticket_number=0, created_at=NOW))
-            conn.execute(insert(tables.request_types).values(id=desk, desk_id=desk, name="t", description="",
-                                                             help_text="", issue_type="x", position=0))
-    return engine
+    return migrated_engine(tmp_path_factory.mktemp("visibility"))
 
 
 @settings(max_examples=fuzz_budget(200), derandomize=fuzz_derandomized(), database=None, deadline=None,
