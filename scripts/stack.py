@@ -43,6 +43,7 @@ class Stack:
     ports: dict[str, int]
     log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -51,6 +52,7 @@ class Stack:
     def _spawn(self, name: str, args: list[str], extra: dict[str, str] | None = None) -> None:
         env = {**self.env, **(extra or {})}
         log = open(self.log_dir / f"{name}.log", "ab")
+        self.commands[name] = args
         self.processes[name] = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=ROOT, start_new_session=True)
 
@@ -60,6 +62,28 @@ class Stack:
         config = ["-c", str(conf)] if conf.exists() else ["--access-logfile", "-", "--worker-tmp-dir", "/dev/shm"]
         self._spawn(name, [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}",
                            "--workers", self.env.get("WEB_CONCURRENCY", "2"), f"{svc}.app:create_app()"])
+
+    def add_api(self, name: str, svc: str, port: int) -> None:
+        """One more gunicorn of ``svc`` with the same settings, on ``port``; returns once it is ready."""
+        self._gunicorn(name, svc, port)
+        self.ports[name] = port
+        self.wait_ready()
+
+    def add_process(self, name: str, like: str, extra: dict[str, str] | None = None) -> None:
+        """Start ``name`` running the command of ``like`` (a relay or worker) with ``extra`` environment."""
+        self._spawn(name, self.commands[like], extra)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process of the stack (SIGTERM, then SIGKILL) and forget it."""
+        proc = self.processes.pop(name)
+        self.ports.pop(name, None)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
     def migrate(self) -> None:
         for svc in ("identity", "tickets", "notifier", "inbound"):
