@@ -15,7 +15,7 @@ from common.testing import free_port
 from . import load
 from .load import Request
 from .scenarios import DESCRIPTION, login
-from .system import ROOT, children, rss_mb
+from .system import ROOT, children, rss_mb, terminate  # terminate: scripts/stack.py's
 
 
 def run(work: Path, seconds: float, intake_connections: int, read_connections: int) -> dict:
@@ -54,13 +54,7 @@ def run(work: Path, seconds: float, intake_connections: int, read_connections: i
         rss = sum(filter(None, (rss_mb(p) for p in [proc.pid, *children(proc.pid)])))
         return {"intake": intake, "my_requests": reads, "rss_mb": round(rss, 1)}
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        terminate(proc, signal.SIGINT)
 
 
 def _body(desk_id, request_type_id, n: int) -> str:

@@ -7,7 +7,6 @@ Databases are ``bench_<run>_<service>`` on the machine's PostgreSQL and the bus 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from common.db import drop_database, ensure_database, normalise_url  # noqa: E402
 from common.testing import free_port, unique_name  # noqa: E402
-from stack import AMQP_DEFAULT, PG_DEFAULT, REDIS_DEFAULT, Stack, database_urls, stack_env  # noqa: E402
+from stack import AMQP_DEFAULT, PG_DEFAULT, REDIS_DEFAULT, Stack, database_urls, stack_env, terminate  # noqa: E402
 
 from .sink import Sink  # noqa: E402
 
@@ -97,9 +96,8 @@ class System:
     def close(self) -> None:
         if self.stack:
             self.stack.stop()
-        if self.reference and self.reference.poll() is None:
-            os.killpg(self.reference.pid, signal.SIGTERM)
-            self.reference.wait(timeout=15)
+        if self.reference:
+            terminate(self.reference)
         for engine in self.engines.values():
             engine.dispose()
         self.sink.stop()
@@ -149,14 +147,7 @@ class System:
         return f"http://127.0.0.1:{self.reference_port}"
 
     def stop_process(self, name: str) -> None:
-        proc = self.stack.processes.pop(name)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        self.stack.stop_process(name)
 
     def start_process(self, name: str, module: str) -> None:
         self.stack._spawn(name, [sys.executable, "-m", module])

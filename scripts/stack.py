@@ -75,15 +75,8 @@ class Stack:
 
     def stop_process(self, name: str) -> None:
         """Stop one process of the stack (SIGTERM, then SIGKILL) and forget it."""
-        proc = self.processes.pop(name)
         self.ports.pop(name, None)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        terminate(self.processes.pop(name))
 
     def migrate(self) -> None:
         for svc in ("identity", "tickets", "notifier", "inbound"):
@@ -166,6 +159,17 @@ class Stack:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def terminate(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    """Stop a process started in a session of its own, with its children: ``sig``, then SIGKILL."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def reply_secret(key_dir: Path) -> str:
