@@ -13,7 +13,7 @@ import platform
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -227,11 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    parser.add_argument("--tickets", default="",
+                        help="comma-separated ticket totals for the read rounds (default: the profile's)")
     args = parser.parse_args(argv)
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
     if not only or set(only) - set(SECTIONS):
         parser.error(f"--only takes some of {', '.join(SECTIONS)}")
-    results = run(PROFILES[args.profile], args.out, only)
+    profile = PROFILES[args.profile]
+    if args.tickets:
+        profile = replace(profile, tickets=tuple(int(x) for x in args.tickets.split(",")))
+    results = run(profile, args.out, only)
     print(json.dumps({"total_s": results["timings"]["total"], "files": results["files"]}))
     return 0
 
