@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
-from flask import request
+from flask import g, request
 
 from .errors import BadRequest
 
@@ -50,9 +51,13 @@ def paging(args: Mapping[str, str] | None = None) -> tuple[int, int]:
 
 def base_url() -> str:
     """The public base URL of the API, as the client reached it through the gateway."""
-    proto = request.headers.get("X-Forwarded-Proto", request.scheme)
-    host = request.headers.get("X-Forwarded-Host", request.host)
-    return f"{proto}://{host}"
+    # Read once per request: a page of 50 requests names it in every link of every user and request.
+    found = g.get("jsm_base_url")
+    if found is None:
+        proto = request.headers.get("X-Forwarded-Proto", request.scheme)
+        host = request.headers.get("X-Forwarded-Host", request.host)
+        found = g.jsm_base_url = f"{proto}://{host}"
+    return found
 
 
 def _page_link(base: str, path: str, query: list[tuple[str, str]], start: int, limit: int) -> str:
@@ -88,6 +93,13 @@ def date_dto(moment: datetime | None) -> dict | None:
     """JSM's DateDTO for a moment in time (UTC)."""
     if moment is None:
         return None
+    # A copy of the formatted moment: a page repeats moments (status dates, comments) and formatting
+    # one costs three strftime calls; the copy keeps each answer's dicts its own.
+    return dict(_date_dto(moment))
+
+
+@lru_cache(maxsize=4096)
+def _date_dto(moment: datetime) -> dict:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     moment = moment.astimezone(timezone.utc)
