@@ -10,13 +10,14 @@ one page instead of walking every ticket by activity.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, bindparam, cast, exists, false, func, or_, select, true, union
+from sqlalchemy import Integer, String, and_, bindparam, cast, exists, false, func, or_, select, true, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.types import Boolean
 
@@ -133,18 +134,30 @@ def search_words(term: str) -> list[tuple[str, bool]]:
     return list(dict.fromkeys(out))
 
 
-class TextMatch(ColumnClause):
+class TextMatch(ColumnElement):
     """Tickets whose full text (summary, description, public comments) holds every word: PostgreSQL's
     ``search_vector @@ tsquery`` (GIN index), SQLite's FTS5 table ``tickets_fts``.
 
     On PostgreSQL the document also holds the ticket's access keys as lexemes, so with ``keys`` one GIN
-    lookup returns only the matches seen through them (the visibility rule is still applied beside it)."""
+    lookup returns only the matches seen through them (the visibility rule is still applied beside it).
 
-    inherit_cache = False
+    The words travel as bound parameters (one per dialect, only the dialect's own is rendered), so a
+    search's SQL is the same for every term and SQLAlchemy compiles it once, not on every search."""
+
+    __visit_name__ = "text_match"
+    inherit_cache = True
+    _traverse_internals = [("tsquery", InternalTraversal.dp_clauseelement),
+                           ("fts", InternalTraversal.dp_clauseelement)]
+    type = Boolean()
 
     def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None):
-        super().__init__("text_match", type_=Boolean())
         self.words, self.keys = words, keys
+        query = " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in words)
+        if keys:
+            query += " & (" + " | ".join(_lexeme(k) for k in keys) + ")"
+        self.tsquery = bindparam("tsquery", query, type_=String, unique=True)
+        self.fts = bindparam("fts", " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in words),
+                             type_=String, unique=True)
 
 
 def _lexeme(value: str) -> str:
@@ -153,18 +166,14 @@ def _lexeme(value: str) -> str:
 
 @compiles(TextMatch, "postgresql")
 def _pg_match(element, compiler, **kw):
-    query = " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in element.words)
-    if element.keys:
-        query += " & (" + " | ".join(_lexeme(k) for k in element.keys) + ")"
     return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ CAST("
-            f"{compiler.process(bindparam('tsquery', query, unique=True), **kw)} AS tsquery)")
+            f"{compiler.process(element.tsquery, **kw)} AS tsquery)")
 
 
 @compiles(TextMatch)
 def _fts5_match(element, compiler, **kw):
-    query = " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in element.words)
     return (f"{compiler.process(tickets.c.id, **kw)} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "
-            f"{compiler.process(bindparam('fts', query, unique=True), **kw)})")
+            f"{compiler.process(element.fts, **kw)})")
 
 
 def search_condition(term: str, keys: list[str] | None = None) -> ColumnElement:
@@ -271,17 +280,45 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
                 .offset(start).limit(limit))
     if not keys:
         return select(tickets.c.id).where(false())
-    a = ticket_access
     where = [*_filters(f)] + ([] if implied else [visible_to(viewer)])
+    return _key_union(keys, where, start + limit, start, limit)
+
+
+def _key_union(keys: list, where: list, depth, start, limit) -> Select:
+    """One index walk per key, newest first, each stopping after ``depth`` rows; the page is the newest of those."""
+    a = ticket_access
     branches = [select(a.c.ticket_id, a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
                 .where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
-                .limit(start + limit) for key in keys]
+                .limit(depth) for key in keys]
     if len(branches) == 1:
         return select(branches[0].subquery().c.ticket_id).offset(start).limit(limit)
     # The same ticket under two keys has one latest activity, so UNION keeps it once.
     found = union(*(select(b.subquery()) for b in branches)).subquery()
     return (select(found.c.ticket_id).order_by(found.c.last_activity_at.desc(), found.c.ticket_id.desc())
             .offset(start).limit(limit))
+
+
+def plain_walk(viewer: Viewer, f: RequestFilter) -> list[str] | None:
+    """The keys of a list that is nothing but the walk of its keys (latest activity first, no filter, every
+    ticket found under them visible): ``request_query`` for it is ``key_walk(len(keys))``."""
+    if f.search or f.sort != "-updated" or _filters(f):
+        return None
+    keys, implied = _walk(viewer, f)
+    return keys if keys and implied else None
+
+
+def key_walk_params(keys: list[str], start: int, limit: int) -> dict:
+    return {**{f"walk_key_{n}": k for n, k in enumerate(keys)}, "walk_depth": start + limit, "page_start": start,
+            "page_limit": limit}
+
+
+@functools.cache
+def key_walk(count: int) -> Select:
+    """``request_query`` of a ``plain_walk`` of ``count`` keys, built once: building it cost more CPU than
+    PostgreSQL spends running it. Its parameters are ``key_walk_params``."""
+    keys = [bindparam(f"walk_key_{n}", type_=String) for n in range(count)]
+    return _key_union(keys, [], bindparam("walk_depth", type_=Integer), bindparam("page_start", type_=Integer),
+                      bindparam("page_limit", type_=Integer))
 
 
 # What a desk's queue filters look at: counted from one row per (status, assignee) of the desk.

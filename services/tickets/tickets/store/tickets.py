@@ -120,6 +120,28 @@ def _related_statement(with_known: bool, dialect: str):
     return union_all(*parts)
 
 
+def _with_context(query, page=None):
+    """``query`` over tickets joined to their desk, reporter and assignee (and to ``page``'s ids)."""
+    if page is not None:
+        query = query.join(page, page.c[0] == tickets.c.id)
+    return (query.join(service_desks, service_desks.c.id == tickets.c.desk_id)
+            .outerjoin(REPORTER, REPORTER.c.id == tickets.c.reporter_id)
+            .outerjoin(ASSIGNEE, ASSIGNEE.c.id == tickets.c.assignee_id))
+
+
+@functools.cache
+def _walk_page(keys: int):
+    """A plain list's page (``queries.plain_walk``) with its context, built once per number of keys."""
+    return _with_context(select(*WITH_CONTEXT), queries.key_walk(keys).subquery()).order_by(*queries.order("-updated"))
+
+
+@functools.cache
+def _one_with_context(by_id: bool):
+    """One ticket by id (``by_id``) or key with its context, built once; its parameter is ``ref``."""
+    column = tickets.c.id if by_id else tickets.c.key
+    return _with_context(select(*WITH_CONTEXT)).where(column == bindparam("ref", type_=column.type))
+
+
 class TicketRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -186,17 +208,17 @@ class TicketRepository:
         """One page of visible tickets, whether it is the last, and what showing it needs, in two
         statements: the rows with their desks, reporters, assignees (and with ``count`` the filter's
         total), then their participants with their accounts and shares with their organisations' names."""
-        page = queries.request_query(viewer, filter_, start, limit + 1).subquery()
-        reporter, assignee = REPORTER, ASSIGNEE
-        columns = list(WITH_CONTEXT)
-        if count:
-            columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery().label("total"))
-        rows = self.session.execute(
-            select(*columns).join(page, page.c[0] == tickets.c.id)
-            .join(service_desks, service_desks.c.id == tickets.c.desk_id)
-            .outerjoin(reporter, reporter.c.id == tickets.c.reporter_id)
-            .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
-            .order_by(*queries.order(filter_.sort))).all()
+        keys = None if count else queries.plain_walk(viewer, filter_)
+        if keys is not None:
+            rows = self.session.execute(_walk_page(len(keys)),
+                                        queries.key_walk_params(keys, start, limit + 1)).all()
+        else:
+            columns = list(WITH_CONTEXT)
+            if count:
+                columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery()
+                               .label("total"))
+            rows = self.session.execute(_with_context(select(*columns), queries.request_query(
+                viewer, filter_, start, limit + 1).subquery()).order_by(*queries.order(filter_.sort))).all()
         known = self._known(rows[:limit])
         if count:
             known.total = rows[0].total if rows else None
@@ -207,13 +229,8 @@ class TicketRepository:
         """``get`` with the desk and the people and organisations it names, in two statements."""
         ref = str(key_or_id).strip()
         ident = as_id(ref)
-        reporter, assignee = REPORTER, ASSIGNEE
-        row = self.session.execute(
-            select(*WITH_CONTEXT)
-            .join(service_desks, service_desks.c.id == tickets.c.desk_id)
-            .outerjoin(reporter, reporter.c.id == tickets.c.reporter_id)
-            .outerjoin(assignee, assignee.c.id == tickets.c.assignee_id)
-            .where(tickets.c.id == ident if ident is not None else tickets.c.key == ref.upper())).first()
+        row = self.session.execute(_one_with_context(ident is not None),
+                                   {"ref": ident if ident is not None else ref.upper()}).first()
         if row is None:
             return None, Known()
         known = self._known([row])
