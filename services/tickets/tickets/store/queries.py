@@ -300,13 +300,19 @@ def _queue_statuses(f: RequestFilter) -> list[str] | None:
 
 def _queue_walk(f: RequestFilter, statuses: list[str], start: int, limit: int) -> Select:
     """A desk's tickets in some statuses (a queue, seen by the desk's agent), latest activity first: one
-    ordered range of ``ix_tickets_desk_status_activity`` (or, with an assignee, ``ix_tickets_desk_queue``)
-    per status, merged, so that the walk stops after the page however few of the desk's tickets match."""
+    ordered range of ``ix_tickets_desk_status_activity`` (with an assignee ``ix_tickets_desk_queue``,
+    unassigned ``ix_tickets_desk_unassigned``) per status, merged, so that the walk stops after the page however few of the desk's tickets match."""
     if not statuses:
         return select(tickets.c.id).where(false())
     rest = _filters(replace(f, status="ALL_REQUESTS", statuses=()))
-    branches = [select(tickets.c.id, tickets.c.last_activity_at).where(tickets.c.status == s, *rest) for s in statuses]
-    found = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery()
+    # Each branch stops after the page (PostgreSQL does not merge the ordered ranges of a UNION ALL under
+    # a LIMIT by itself: it reads them all and sorts), so at most (start + limit) x statuses entries are read.
+    branches = [select(tickets.c.id, tickets.c.last_activity_at).where(tickets.c.status == s, *rest)
+                .order_by(tickets.c.last_activity_at.desc(), tickets.c.id.desc()).limit(start + limit)
+                for s in statuses]
+    if len(branches) == 1:
+        return select(branches[0].subquery().c.id).offset(start).limit(limit)
+    found = union_all(*(select(b.subquery()) for b in branches)).subquery()
     return (select(found.c.id).order_by(found.c.last_activity_at.desc(), found.c.id.desc())
             .offset(start).limit(limit))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table, Text,
-    UniqueConstraint, false,
+    UniqueConstraint, false, text,
 )
 
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -122,6 +122,8 @@ tickets = Table(
     # An agent queue reads one ordered range per status (and assignee) it holds (migration 0009).
     Index("ix_tickets_desk_queue", "desk_id", "status", "assignee_id", "last_activity_at", "id"),
     Index("ix_tickets_desk_status_activity", "desk_id", "status", "last_activity_at", "id"),
+    Index("ix_tickets_desk_unassigned", "desk_id", "status", "last_activity_at", "id",
+          postgresql_where=text("assignee_id IS NULL"), sqlite_where=text("assignee_id IS NULL")),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
 )
 

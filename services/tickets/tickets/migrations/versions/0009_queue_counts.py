@@ -16,8 +16,9 @@ the old row to the new one in one statement that locks the two rows in key order
 in opposite directions cannot deadlock.
 
 ``ix_tickets_desk_status_activity`` (desk, status, latest activity) and ``ix_tickets_desk_queue``,
-now (desk, status, assignee, latest activity), let a queue read one ordered index range per status
-it holds (``open``: three, merged) and stop after the page, whatever share of the desk it is.
+now (desk, status, assignee, latest activity), and ``ix_tickets_desk_unassigned`` (the unassigned
+ones) let a queue read one ordered index range per status it holds (``open``: three, merged) and stop
+after the page, whatever share of the desk it is.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -120,10 +121,15 @@ def upgrade() -> None:
                     unique=False)
     op.create_index('ix_tickets_desk_status_activity', 'tickets', ['desk_id', 'status', 'last_activity_at', 'id'],
                     unique=False)
+    # ``assignee_id IS NULL`` is no equality, so (desk, status, assignee, ...) gives no activity order for it.
+    op.create_index('ix_tickets_desk_unassigned', 'tickets', ['desk_id', 'status', 'last_activity_at', 'id'],
+                    unique=False, postgresql_where=sa.text('assignee_id IS NULL'),
+                    sqlite_where=sa.text('assignee_id IS NULL'))
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index('ix_tickets_desk_unassigned', table_name='tickets')
     op.drop_index('ix_tickets_desk_status_activity', table_name='tickets')
     op.drop_index('ix_tickets_desk_queue', table_name='tickets')
     op.create_index('ix_tickets_desk_queue', 'tickets', ['desk_id', 'status', 'assignee_id'], unique=False)
