@@ -27,6 +27,11 @@ FORWARDED_REQUEST_HEADERS = (
     "Authorization", "Accept", "Accept-Language", "Accept-Encoding", "Content-Type", "Content-Length",
     "Content-Encoding", "If-Match", "If-None-Match", "User-Agent", "X-ExperimentalApi", "X-Atlassian-Token",
 )
+# Where WSGI keeps each of them: read straight from the environ, once per request.
+_FORWARDED_ENVIRON = tuple(
+    (name.upper().replace("-", "_") if name in ("Content-Type", "Content-Length")
+     else "HTTP_" + name.upper().replace("-", "_"), name)
+    for name in FORWARDED_REQUEST_HEADERS)
 # Werkzeug writes its own; duplicates confuse clients.
 DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"server", "date"}
 
@@ -50,10 +55,11 @@ def _connection_listed(value: str | None) -> set[str]:
 
 def upstream_request_headers() -> dict[str, str]:
     """The headers sent upstream: the allowed client headers plus our forwarding headers."""
-    hop = HOP_BY_HOP | _connection_listed(request.headers.get("Connection"))
+    environ = request.environ
+    hop = HOP_BY_HOP | _connection_listed(environ.get("HTTP_CONNECTION"))
     headers = {}
-    for name in FORWARDED_REQUEST_HEADERS:
-        value = request.headers.get(name)
+    for key, name in _FORWARDED_ENVIRON:
+        value = environ.get(key)
         if value is not None and name.lower() not in hop:
             headers[name] = value
     headers.update(forwarding_headers())
