@@ -4,6 +4,9 @@ in the same rounds.
 
 ``.venv/bin/python bench/profiles/gwfast_loop.py [--rounds 2] [--seconds 6] [--spy DIR] [--keep]``
 
+``--before DIR`` also starts a second gateway from another copy of the gateway package (``DIR/gateway``,
+e.g. ``git archive main services/gateway/gateway | tar -x -C DIR --strip-components=2``) with the same
+settings, and runs every gateway scenario through it too, in the same rounds.
 ``--spy DIR`` records a py-spy raw profile (GIL-holding samples) of the first gateway worker during
 each gateway scenario of the first round. ``--keep`` waits for Enter before stopping the stack.
 """
@@ -21,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import cpu, load, scenarios, seed  # noqa: E402
 from bench.system import System, children  # noqa: E402
+from common.testing import free_port  # noqa: E402
 
 READS = ("my_requests_sees_little", "my_requests_org_member", "list_expanded", "agent_queue_open")
 
@@ -32,11 +36,12 @@ def spy(pid: int, seconds: float, path: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(system: System, base: str, reqs, connections: int, seconds: float, spy_to: Path | None) -> dict:
+def measure(system: System, base: str, reqs, connections: int, seconds: float, spy_to: Path | None,
+            gateway: str = "gateway") -> dict:
     scenarios.warm_up(base, reqs)
     profiler = None
     if spy_to is not None:
-        profiler = spy(children(system.stack.processes["gateway"].pid)[0], seconds, spy_to)
+        profiler = spy(children(system.stack.processes[gateway].pid)[0], seconds, spy_to)
     with cpu.StackCpu(system) as used:
         got = load.run(base, reqs, connections, seconds)
     if profiler is not None:
@@ -44,7 +49,7 @@ def measure(system: System, base: str, reqs, connections: int, seconds: float, s
     ok = got["requests"] - got["status_errors"]
     per = used.summary(ok)["cpu_ms_per_unit"]
     return {"rps": got["ok_rps"], "p50": got["p50_ms"], "p99": got["p99_ms"], "errors": got["status_errors"],
-            "gateway_ms": per.get("gateway", 0.0), "tickets_ms": per.get("tickets", 0.0),
+            "gateway_ms": per.get(gateway, 0.0), "tickets_ms": per.get("tickets", 0.0),
             "identity_ms": per.get("identity", 0.0)}
 
 
@@ -54,6 +59,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--spy", type=Path)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--before", type=Path)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gwfast-") as tmp:
         system = System(Path(tmp))
@@ -63,6 +69,16 @@ def main() -> None:
                                                               "agent@example.com"])
             world = seed.seed_people(system.engines["identity"], system.engines["tickets"], 200, 50)
             seed.add_tickets(system.engines["tickets"], world, 2000, {})
+            gateways = {"gateway": system.gateway}
+            if args.before:
+                port = free_port()
+                system.stack._spawn("gateway-before", [
+                    sys.executable, "-m", "gunicorn", "-c", str(ROOT / "services/gateway/gunicorn.conf.py"), "--bind",
+                    f"127.0.0.1:{port}", "--workers", "2", "gateway.app:create_app()"],
+                    extra={"PYTHONPATH": str(args.before), "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(dir=tmp)})
+                gateways["gateway-before"] = f"http://127.0.0.1:{port}"
+                system.stack.ports["gateway-before"] = port
+                system.stack.wait_ready()
             callers = scenarios.Callers(system.gateway).log_in()
             key = scenarios.expandable_key(system.engines["tickets"], world)
             reads = scenarios.reads(world, callers, key)
@@ -80,7 +96,9 @@ def main() -> None:
                     if args.spy and rnd == 0:
                         args.spy.mkdir(parents=True, exist_ok=True)
                         spy_to = args.spy / (name.replace(" ", "-") + ".raw")
-                    out[f"{name} via gateway"] = measure(system, system.gateway, reqs, conns, args.seconds, spy_to)
+                    for gw, base in gateways.items():
+                        out[f"{name} via {gw}"] = measure(system, base, reqs, conns, args.seconds,
+                                                          spy_to and spy_to.with_name(f"{gw}-{spy_to.name}"), gw)
                     if "basic" not in name:
                         out[f"{name} straight"] = measure(system, system.tickets_api, reqs, conns, args.seconds, None)
                 for name, got in out.items():

@@ -77,11 +77,11 @@ def _exchange_basic(headers: dict[str, str]) -> None:
 def _request_body() -> bytes | Iterator[bytes] | None:
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.content_length:
         return None
-    stream = request.stream
     length = request.content_length
     if length is not None and length <= CHUNK:
-        # A JSON body of a few kilobytes (intake): one read, sent with the headers.
-        return stream.read(length)
+        # A JSON body of a few kilobytes (intake): read whole, sent with the headers.
+        return request.get_data(cache=False)
+    stream = request.stream
 
     def chunks():
         while True:
