@@ -176,7 +176,25 @@ def markdown(r: dict) -> str:
         lines.append(f"| {row['what']} | {_fmt(row['value'])} {row['unit']} | {_fmt(row.get('p50_ms'))} | "
                      f"{_fmt(row.get('p99_ms'))} | {_fmt(row.get('sql'))} | {ref} | "
                      f"{_fmt(row['ratio'])}{'×' if row['ratio'] is not None else ''} | {row['target']} | {result} |")
+    lines += cpu_table(r)
     return "\n".join(lines) + "\n"
+
+
+def cpu_table(r: dict) -> list[str]:
+    """CPU milliseconds per request (or ticket) of each process kind, PostgreSQL backends included, for
+    the scenarios measured with ``cpu.StackCpu``: what one core of each kind carries (docs/scaling.md)."""
+    measured = {k: v["cpu"] for k, v in r["scenarios"].items() if v.get("cpu", {}).get("cpu_ms_per_unit")}
+    if not measured:
+        return []
+    kinds = sorted({kind for c in measured.values() for kind in c["cpu_ms_per_unit"]})
+    lines = ["", "CPU milliseconds per request, by process kind (user + system, every thread; the broker is "
+             "shared and not counted):", "",
+             "| scenario | " + " | ".join(kinds) + " | all |", "|---|" + "---|" * (len(kinds) + 1)]
+    for name, c in measured.items():
+        per = c["cpu_ms_per_unit"]
+        cells = [_fmt(per.get(k)) for k in kinds]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(round(sum(per.values()), 2))} |")
+    return lines
 
 
 def chart(r: dict, path: Path) -> None:

@@ -104,7 +104,10 @@ def run(profile: Profile, out_dir: Path, only: tuple[str, ...] = SECTIONS) -> di
                                                         profile.read_seconds)
                 for name, reqs in scenarios.reads(world, callers, key).items():
                     scenarios.warm_up(system.gateway, reqs)
-                    sc[f"{name}@{size}"] = load.run(system.gateway, reqs, READ_CONNECTIONS, profile.read_seconds)
+                    with cpu.StackCpu(system) as used:
+                        sc[f"{name}@{size}"] = load.run(system.gateway, reqs, READ_CONNECTIONS, profile.read_seconds)
+                    done = sc[f"{name}@{size}"]["requests"] - sc[f"{name}@{size}"]["status_errors"]
+                    sc[f"{name}@{size}"]["cpu"] = used.summary(done)
                     results["sql"][f"{name}@{size}"] = scenarios.statements(system.gateway, reqs)
                     log(f"{name}@{size}: {sc[f'{name}@{size}']['ok_rps']} req/s, p99 "
                         f"{sc[f'{name}@{size}']['p99_ms']} ms, {results['sql'][f'{name}@{size}']} statements")
