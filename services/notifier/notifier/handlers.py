@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from common.contracts import validate_payload
 from common.events import CloudEvent
 
 from .domain.batching import COMMENT_KIND, folds_into_comment
@@ -22,7 +23,6 @@ from .domain.replies import ReplyAddresses
 from .domain.sharing import shared_with_names
 from .languages import email_language
 from .mailer import Mailer
-from .payloads import validate_payload
 from .store import accounts as account_store
 
 logger = logging.getLogger(__name__)
