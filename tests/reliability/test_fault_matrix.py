@@ -167,7 +167,7 @@ POISON = [
 def _publish_poison(system):
     with Connection(system.rabbit.url) as conn:
         producer = Producer(conn.channel())
-        for queue in ("notifier", "tickets"):
+        for queue in ("notifier", "tickets", "identity"):
             for body, content_type in POISON:
                 producer.publish(body, exchange="", routing_key=f"{system.prefix}{queue}", content_type=content_type,
                                  content_encoding="binary", delivery_mode=2)
@@ -176,7 +176,7 @@ def _publish_poison(system):
 def _poison_dead_lettered(system):
     with Connection(system.rabbit.url) as conn:
         channel = conn.channel()
-        for queue in ("notifier", "tickets"):
+        for queue in ("notifier", "tickets", "identity"):
             deadline = time.monotonic() + 30
             while (count := channel.queue_declare(f"{system.prefix}{queue}.dead", passive=True).message_count) \
                     < len(POISON) and time.monotonic() < deadline:

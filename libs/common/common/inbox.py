@@ -42,3 +42,16 @@ class Inbox:
                 consumer=self.consumer, event_id=event_id, event_type=event_type, processed_at=utc_now()
             )
         )
+
+    def seen_among(self, session: Session, event_ids: list[str]) -> set[str]:
+        """Those of ``event_ids`` this consumer already committed (one statement for a batch)."""
+        t = self.table
+        return set(session.scalars(
+            select(t.c.event_id).where(t.c.consumer == self.consumer, t.c.event_id.in_(event_ids))))
+
+    def record_all(self, session: Session, events: list[tuple[str, str]]) -> None:
+        """Mark every ``(event_id, event_type)`` processed inside the caller's transaction (one statement)."""
+        now = utc_now()
+        session.execute(self.table.insert(), [
+            {"consumer": self.consumer, "event_id": event_id, "event_type": event_type, "processed_at": now}
+            for event_id, event_type in events])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from marshmallow import ValidationError
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from common.contracts import validate_payload
@@ -82,17 +83,50 @@ def desk_customers_changed(session: Session, event: CloudEvent) -> None:
     repo.desk_customers_listed(_desk_id(data), list(data["removed"]), False)
 
 
-def ticket_touched(session: Session, event: CloudEvent) -> None:
-    """A request's reporter, participants and organisations are now touched by its desk (for good)."""
-    data = validate_payload(event)
-    repo, desk = Repository(session), _desk_id(data)
-    people = [data["reporterId"], *data.get("participantIds", [])]
-    repo.desk_customers_involved(desk, [p for p in people if p])
-    repo.desk_shared_with(desk, _ints(data.get("organizationIds", [])))
+class TicketTouched:
+    """Handler of a request's events: its reporter, participants and organisations are now touched by
+    its desk, for good (``involved`` and ``shared`` are never cleared).
+
+    So once the transaction that set one has committed, an event naming the same desk and account
+    or organisation again changes nothing: the pairs committed are remembered (the latest
+    ``remember`` of them) and skipped; the others are upserted, one statement per table.
+    """
+
+    def __init__(self, remember: int = 100_000):
+        self.remember = remember
+        self.known: dict[tuple, None] = {}  # insertion-ordered: the oldest go first
+
+    def __call__(self, session: Session, event: CloudEvent) -> None:
+        data = validate_payload(event)
+        desk = _desk_id(data)
+        people = [p for p in {data["reporterId"], *data.get("participantIds", [])}
+                  if p and ("account", desk, p) not in self.known]
+        orgs = [o for o in set(_ints(data.get("organizationIds", []))) if ("organisation", desk, o) not in self.known]
+        if not people and not orgs:
+            return
+        repo = Repository(session)
+        repo.desk_customers_involved(desk, people)
+        repo.desk_shared_with(desk, orgs)
+        self._after_commit(session, [("account", desk, p) for p in people] + [("organisation", desk, o) for o in orgs])
+
+    def _after_commit(self, session: Session, pairs: list[tuple]) -> None:
+        pending = session.info.get(self)
+        if pending is None:
+            pending = session.info[self] = []
+            sa_event.listen(session, "after_commit", lambda s: self._known(s.info.pop(self, ())))
+            sa_event.listen(session, "after_rollback", lambda s: s.info.pop(self, None))
+        pending.extend(pairs)
+
+    def _known(self, pairs) -> None:
+        for pair in pairs:
+            self.known[pair] = None
+        while len(self.known) > self.remember:
+            del self.known[next(iter(self.known))]
 
 
 def handlers(deps: Deps) -> dict[str, Callable[[Session, CloudEvent], None]]:
     """Routing key -> handler, as ``common.bus.consumer.Worker`` takes them."""
+    ticket_touched = TicketTouched()
     return {
         PARTICIPANT_INVITED: participant_invited(deps),
         SENDER_INVITED: sender_invited(deps),

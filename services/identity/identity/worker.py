@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from common.bus.consumer import Worker
+from common.bus.batch import BatchWorker
 from common.bus.topology import ConsumerTopology, Subscription
 from common.db import make_engine, make_session_factory
 from common.inbox import Inbox
@@ -24,11 +24,12 @@ def topology(settings: Settings, routing_keys: tuple[str, ...]) -> ConsumerTopol
                             subscriptions=(Subscription("tickets", routing_keys),))
 
 
-def build_worker(settings: Settings) -> Worker:
-    """A worker that runs identity's handlers, one transaction (state, outbox and inbox rows) per event."""
+def build_worker(settings: Settings) -> BatchWorker:
+    """A worker that runs identity's handlers, the events waiting together in one transaction (state,
+    outbox and inbox rows): every handler's effects are in the database, so a batch can be replayed."""
     session_factory = make_session_factory(make_engine(settings.database_url))
     table = handlers(build_deps(settings, session_factory))
-    return Worker(settings.amqp_url, topology(settings, tuple(table)), table, session_factory,
+    return BatchWorker(settings.amqp_url, topology(settings, tuple(table)), table, session_factory,
                   Inbox(tables.inbox, CONSUMER))
 
 

@@ -107,18 +107,29 @@ class Worker(ConsumerMixin):
         self._dead_letter(message)
 
     def on_message(self, body, message) -> None:
+        decoded = self.decode(body, message)
+        if decoded is not None:
+            self.process(*decoded, message)
+
+    def decode(self, body, message) -> tuple[CloudEvent, Handler] | None:
+        """The event and its handler; None once a message that is no event of ours is dead-lettered."""
         try:
             event = CloudEvent.from_dict(body if isinstance(body, dict) else json.loads(body))
         except (InvalidEvent, ValueError, TypeError) as exc:
             logger.error("dead-lettering a message that is not a valid event: %s", exc)
             self._dead_letter(message)
-            return
+            return None
         handler = self.handlers.get(event.routing_key)
-        with correlation_scope(event.correlationid):
-            if handler is None:
+        if handler is None:
+            with correlation_scope(event.correlationid):
                 logger.error("dead-lettering %s: no handler for %s", event.id, event.routing_key)
-                self._dead_letter(message)
-                return
+            self._dead_letter(message)
+            return None
+        return event, handler
+
+    def process(self, event: CloudEvent, handler: Handler, message) -> None:
+        """Handle one event in its own transaction, then ack, retry or dead-letter its message."""
+        with correlation_scope(event.correlationid):
             started = time.perf_counter()
             try:
                 processed = self.handle(event, handler)

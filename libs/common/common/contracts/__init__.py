@@ -5,6 +5,8 @@ walks the registry so every published type has a schema and its v1 samples still
 """
 from __future__ import annotations
 
+import functools
+
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from ..emails import InvalidEmail, normalise_email
@@ -47,7 +49,14 @@ def validate_payload(event: CloudEvent) -> dict:
     schema_cls = REGISTRY.get(event.type)
     if schema_cls is None:
         raise ValidationError(f"no contract registered for {event.type}")
-    return schema_cls().load(event.data)
+    return _schema(schema_cls).load(event.data)
+
+
+@functools.cache
+def _schema(schema_cls: type[Schema]) -> Schema:
+    # Building a schema deep-copies its declared fields (most of the cost of a small load); an
+    # instance holds no state between loads, so one per class serves every event.
+    return schema_cls()
 
 
 def _load_all() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -14,6 +15,9 @@ from ..domain.tokens import ApiToken, OneTimeToken, RefreshToken
 from ..domain.tokens import INVITE
 from .tables import accounts, desk_agents, desk_customers, desk_organisations, one_time_tokens, organisation_members
 from .tables import organisations as organisations_table
+
+# INSERT ... ON CONFLICT, in the two databases identity runs on.
+_UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Repository:
@@ -88,27 +92,29 @@ class Repository:
     def set_desk_links(self, desk_id: int, org_ids: list[int]) -> None:
         t = desk_organisations
         self.session.execute(update(t).where(t.c.desk_id == desk_id).values(linked=False))
-        for org_id in set(org_ids):
-            self._touch(t, {"desk_id": desk_id, "organisation_id": org_id}, linked=True)
+        self._set_flag(t, desk_id, org_ids, "linked", True)
 
     def desk_shared_with(self, desk_id: int, org_ids: list[int]) -> None:
-        for org_id in set(org_ids):
-            self._touch(desk_organisations, {"desk_id": desk_id, "organisation_id": org_id}, shared=True)
+        self._set_flag(desk_organisations, desk_id, org_ids, "shared", True)
 
     def desk_customers_listed(self, desk_id: int, account_ids: list[str], listed: bool) -> None:
-        for account_id in set(account_ids):
-            self._touch(desk_customers, {"desk_id": desk_id, "account_id": account_id}, listed=listed)
+        self._set_flag(desk_customers, desk_id, account_ids, "listed", listed)
 
     def desk_customers_involved(self, desk_id: int, account_ids: list[str]) -> None:
-        for account_id in set(account_ids):
-            self._touch(desk_customers, {"desk_id": desk_id, "account_id": account_id}, involved=True)
+        self._set_flag(desk_customers, desk_id, account_ids, "involved", True)
 
-    def _touch(self, table, key: dict, **flags: bool) -> None:
-        """Set ``flags`` on the row of ``key``, inserting it (other flags false) when missing."""
-        cond = and_(*(table.c[k] == v for k, v in key.items()))
-        if self.session.execute(update(table).where(cond).values(**flags)).rowcount == 0:
-            defaults = {c.name: False for c in table.columns if c.name not in key}
-            self.session.execute(insert(table).values(**key, **{**defaults, **flags}))
+    def _set_flag(self, table, desk_id: int, ids, flag: str, value: bool) -> None:
+        """Set ``flag`` on the desk's row of each id, inserting missing rows (other flags false): one
+        upsert, which leaves a row that already has the value untouched (no new row version)."""
+        ids = sorted(set(ids))
+        if not ids:
+            return
+        key = next(c for c in table.primary_key.columns if c.name != "desk_id")
+        defaults = {c.name: False for c in table.columns if not c.primary_key}
+        stmt = _UPSERT[self.session.get_bind().dialect.name](table).values(
+            [{"desk_id": desk_id, key.name: i, **defaults, flag: value} for i in ids])
+        self.session.execute(stmt.on_conflict_do_update(index_elements=[table.c.desk_id, key],
+                                                        set_={flag: value}, where=table.c[flag] != value))
 
     def search_accounts(self, query: str | None, roles: tuple[str, ...], start: int, limit: int,
                         kind: str | None = None, active: bool | None = None, within: Select | None = None

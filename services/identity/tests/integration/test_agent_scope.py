@@ -97,3 +97,28 @@ def test_inviting_someone_elses_customer_sends_nothing_and_shows_nothing(api, wo
     assert len(outbox("password.reset_requested.v1")) + len(outbox("customer.invited.v1")) == before
     mine = api.call("POST", "/api/identity/invitations", {"emails": ["alice@example.com"]}, world["am"]).get_json()
     assert mine["invitations"][0]["action"] == "reset_link_sent"
+
+
+def test_a_touch_is_remembered_once_committed_and_forgotten_when_rolled_back(deps, app):
+    from sqlalchemy import text
+
+    from identity.consumers import TicketTouched
+
+    touched = TicketTouched()
+    created = CloudEvent(type=event_type("ticket.created", 1), source="/servicedesk/tickets", subject="x",
+                         data=_ticket(3, "someone-1", orgs=[7]))
+    rows = "SELECT (SELECT count(*) FROM desk_customers WHERE desk_id = 3), " \
+           "(SELECT count(*) FROM desk_organisations WHERE desk_id = 3 AND shared)"
+    with Session(app.extensions["db_engine"]) as session:
+        touched(session, created)
+        session.rollback()
+    assert touched.known == {}
+    with Session(app.extensions["db_engine"]) as session:
+        touched(session, created)
+        session.commit()
+        assert session.execute(text(rows)).one() == (1, 1)
+    assert set(touched.known) == {("account", 3, "someone-1"), ("organisation", 3, 7)}
+    with Session(app.extensions["db_engine"]) as session:
+        session.execute(text("DELETE FROM desk_customers WHERE desk_id = 3"))
+        touched(session, created)  # remembered: nothing is written again
+        assert session.execute(text(rows)).one() == (0, 1)
