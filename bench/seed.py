@@ -16,7 +16,8 @@ tickets take seconds instead of the hours the API would. What goes in:
 batch loads and built again afterwards (``seed_indexes_rebuilt`` in the timings says when).
 
 The tickets service keeps its access keys (``ticket_access``) and full-text document
-(``tickets.search_vector``) with row triggers (migration 0008); for a bulk load they are switched off
+(``tickets.search_vector``) with row triggers (migration 0008), and its queue counts (``ticket_counts``)
+likewise (migration 0009); for a bulk load they are switched off
 inside the seeding transaction and the same rows are written here set-wise, as the triggers would.
 """
 from __future__ import annotations
@@ -217,6 +218,11 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
                             ("'o:' || s.organization_id", "ticket_shares s JOIN tickets t ON t.id = s.ticket_id")):
             conn.execute(text(f"INSERT INTO ticket_access (ticket_id, key, last_activity_at) "
                               f"SELECT t.id, {key}, t.last_activity_at FROM {source} WHERE t.id >= :first"), params)
+        # The queue counts (migration 0009), as the triggers keep them: one per (desk, status, assignee).
+        conn.execute(text("INSERT INTO ticket_counts AS c (desk_id, status, assignee_id, n) "
+                          "SELECT desk_id, status, coalesce(assignee_id, ''), count(*) FROM tickets WHERE id >= :first "
+                          "GROUP BY desk_id, status, coalesce(assignee_id, '') "
+                          "ON CONFLICT (desk_id, status, assignee_id) DO UPDATE SET n = c.n + excluded.n"), params)
         for table in TRIGGERED:
             conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         for d, base in zip(desk_ids, bases):
@@ -235,7 +241,7 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
             timings["seed_indexes_rebuilt"] = timings.get("seed_indexes_rebuilt", 0) + time.monotonic() - step
     step = time.monotonic()
     with tickets.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("tickets", "ticket_shares", "ticket_participants", "comments", "ticket_access"):
+        for table in ("tickets", "ticket_shares", "ticket_participants", "comments", "ticket_access", "ticket_counts"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     timings["seed_analyze"] = timings.get("seed_analyze", 0) + time.monotonic() - step
     world.tickets += count

@@ -18,7 +18,7 @@ from tickets.settings import Settings
 from tickets.store.accounts import AccountRepository
 
 EMPTIED = ("attachments", "temporary_attachments", "attachment_blobs", "comments", "ticket_history", "ticket_participants", "ticket_shares", "ticket_mutes", "ticket_watchers",
-           "ticket_invitations", "tickets", "accounts", "organization_members", "organizations", "desk_organizations",
+           "ticket_invitations", "tickets", "ticket_counts", "accounts", "organization_members", "organizations", "desk_organizations",
            "desk_agents", "desk_pending_agents", "desk_customers", "outbox", "inbox")
 DEMO_DESKS = (1, 2, 3)
 

@@ -11,20 +11,20 @@ one page instead of walking every ticket by activity.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Integer, and_, bindparam, cast, exists, false, func, or_, select, true, union
+from sqlalchemy import Integer, and_, bindparam, cast, exists, false, func, or_, select, true, union, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.expression import ColumnClause
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import Boolean
 
 from common.auth import AGENT
 
 from ..domain.status import DONE, OPEN, Status
 from ..domain.visibility import Viewer
-from .tables import ticket_access, tickets
+from .tables import ticket_access, ticket_counts, tickets
 
 # APPROVER: requests awaiting the caller's approval; there are no approvals here, so it matches none.
 OWNERSHIPS = ("OWNED_REQUESTS", "PARTICIPATED_REQUESTS", "APPROVER", "ORGANIZATION", "ALL_ORGANIZATIONS",
@@ -269,6 +269,9 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
     if f.sort.lstrip("-") != "updated" or not f.sort.startswith("-") or keys is None:
         return (select(tickets.c.id).where(conditions(viewer, f)).order_by(*order(f.sort))
                 .offset(start).limit(limit))
+    statuses = _queue_statuses(f)
+    if keys == [desk_key(f.desk_id)] and implied and statuses is not None:
+        return _queue_walk(f, statuses, start, limit)
     if not keys:
         return select(tickets.c.id).where(false())
     a = ticket_access
@@ -284,35 +287,66 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
             .offset(start).limit(limit))
 
 
-# What a desk's queue filters look at: counted from one row per (status, assignee) of the desk.
-_GROUPED = ("desk_id", "status", "assignee_id")
+def _queue_statuses(f: RequestFilter) -> list[str] | None:
+    """The statuses a desk's list is narrowed to (every status when only its assignee is given); None: no
+    narrowing, the desk's own key is walked."""
+    narrowed = {"OPEN_REQUESTS": OPEN, "CLOSED_REQUESTS": DONE}.get(f.status, set(Status))
+    if f.statuses:
+        narrowed = set(narrowed) & set(f.statuses)
+    elif f.status == "ALL_REQUESTS" and f.assignee is None:
+        return None
+    return sorted(s.value for s in narrowed)
+
+
+def _queue_walk(f: RequestFilter, statuses: list[str], start: int, limit: int) -> Select:
+    """A desk's tickets in some statuses (a queue, seen by the desk's agent), latest activity first: one
+    ordered range of ``ix_tickets_desk_status_activity`` (with an assignee ``ix_tickets_desk_queue``,
+    unassigned ``ix_tickets_desk_unassigned``) per status, merged, so that the walk stops after the page however few of the desk's tickets match."""
+    if not statuses:
+        return select(tickets.c.id).where(false())
+    rest = _filters(replace(f, status="ALL_REQUESTS", statuses=()))
+    # Each branch stops after the page (PostgreSQL does not merge the ordered ranges of a UNION ALL under
+    # a LIMIT by itself: it reads them all and sorts), so at most (start + limit) x statuses entries are read.
+    branches = [select(tickets.c.id, tickets.c.last_activity_at).where(tickets.c.status == s, *rest)
+                .order_by(tickets.c.last_activity_at.desc(), tickets.c.id.desc()).limit(start + limit)
+                for s in statuses]
+    if len(branches) == 1:
+        return select(branches[0].subquery().c.id).offset(start).limit(limit)
+    found = union_all(*(select(b.subquery()) for b in branches)).subquery()
+    return (select(found.c.id).order_by(found.c.last_activity_at.desc(), found.c.id.desc())
+            .offset(start).limit(limit))
 
 
 def _only_grouped(f: RequestFilter) -> bool:
+    """Whether ``f`` looks only at what ``ticket_counts`` counts by: desk, status, assignee."""
     return not (f.search or f.request_type_id is not None or f.shared_with is not None or f.reporter is not None)
 
 
 def count_query(viewer: Viewer, filters: dict[str, RequestFilter]) -> Select:
     """One row: how many tickets match each named filter (one statement for every queue).
 
-    A desk's queues, counted by one of its agents, read only that desk's entries of
-    ``ix_tickets_desk_queue`` (index-only): one queue's conditions as ranges of the index, several
-    queues from the desk's entries grouped by status and assignee first, so that each queue's
-    condition is checked once per group instead of once per ticket."""
+    A desk's queues, counted by one of its agents, add up the desk's rows of ``ticket_counts`` (one per
+    status and assignee, kept by triggers): each queue's condition is checked once per row, whatever
+    the number of tickets. A queue narrowed further (search, request type, ...) counts its tickets, on
+    ranges of ``ix_tickets_desk_queue`` when it can."""
     desks = {f.desk_id for f in filters.values()}
     desk = desks.pop() if len(desks) == 1 else None
     own_desk = (desk is not None and viewer.is_agent_for(desk)
                 and all(_ownership_keys(viewer, f) is None for f in filters.values()))
+    if own_desk and all(_only_grouped(f) for f in filters.values()):
+        c = ticket_counts.c
+        grouped = (select(c.desk_id, c.status, func.nullif(c.assignee_id, "").label("assignee_id"), c.n)
+                   .where(c.desk_id == desk).subquery("grouped"))
+        by_name = {tickets.c[name]: grouped.c[name] for name in ("desk_id", "status", "assignee_id")}
+
+        def adapt(clause):
+            return replacement_traverse(clause, {}, lambda element: by_name.get(element))
+        return select(*[cast(func.coalesce(func.sum(grouped.c.n).filter(adapt(and_(true(), *_filters(f)))), 0),
+                             Integer).label(name) for name, f in filters.items()])
     if own_desk and len(filters) == 1:
         # One filter: its conditions go in the WHERE clause, where they are ranges of the desk's index.
         (name, f), = filters.items()
         return select(func.count().label(name)).select_from(tickets).where(tickets.c.desk_id == desk, *_filters(f))
-    if own_desk and all(_only_grouped(f) for f in filters.values()):
-        grouped = (select(*(tickets.c[c] for c in _GROUPED), func.count().label("n")).where(tickets.c.desk_id == desk)
-                   .group_by(*(tickets.c[c] for c in _GROUPED)).subquery("grouped"))
-        adapt = ClauseAdapter(grouped).traverse
-        return select(*[cast(func.coalesce(func.sum(grouped.c.n).filter(adapt(and_(true(), *_filters(f)))), 0),
-                             Integer).label(name) for name, f in filters.items()])
     if own_desk:
         counts = [func.count().filter(and_(true(), *_filters(f))).label(name) for name, f in filters.items()]
         return select(*counts).select_from(tickets).where(tickets.c.desk_id == desk)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table, Text,
-    UniqueConstraint, false,
+    UniqueConstraint, false, text,
 )
 
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -119,7 +119,11 @@ tickets = Table(
     Column("search_vector", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
     UniqueConstraint("desk_id", "number", name="uq_tickets_desk_id_number"),
     Index("ix_tickets_last_activity", "last_activity_at", "id"),
-    Index("ix_tickets_desk_queue", "desk_id", "status", "assignee_id"),
+    # An agent queue reads one ordered range per status (and assignee) it holds (migration 0009).
+    Index("ix_tickets_desk_queue", "desk_id", "status", "assignee_id", "last_activity_at", "id"),
+    Index("ix_tickets_desk_status_activity", "desk_id", "status", "last_activity_at", "id"),
+    Index("ix_tickets_desk_unassigned", "desk_id", "status", "last_activity_at", "id",
+          postgresql_where=text("assignee_id IS NULL"), sqlite_where=text("assignee_id IS NULL")),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
 )
 
@@ -133,6 +137,16 @@ ticket_access = Table(
     Column("key", String(80), primary_key=True),
     Column("last_activity_at", DateTime(timezone=True), nullable=False),
     Index("ix_ticket_access_walk", "key", "last_activity_at", "ticket_id"),
+)
+
+# How many tickets each (desk, status, assignee) holds, '' for unassigned: a desk's queue counts.
+# Written only by triggers (migration 0009), in the transaction of the change they follow.
+ticket_counts = Table(
+    "ticket_counts", metadata,
+    Column("desk_id", Integer, ForeignKey("service_desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(40), primary_key=True),
+    Column("assignee_id", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
 )
 
 ticket_participants = Table(

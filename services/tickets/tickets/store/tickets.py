@@ -161,7 +161,8 @@ class TicketRepository:
             .order_by(*queries.order(filter_.sort))).all()
         known = self._known(rows[:limit])
         if count:
-            known.total = rows[0].total if rows else None
+            # No row on the first page: nothing matches, no need to count (a later page counts apart).
+            known.total = rows[0].total if rows else (0 if start == 0 else None)
         sets, invited = self._related([r.id for r in rows[:limit]], known)
         return [self._load(r, sets, invited) for r in rows[:limit]], len(rows) <= limit, known
 
