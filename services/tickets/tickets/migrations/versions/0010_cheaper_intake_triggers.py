@@ -1,7 +1,7 @@
 """the full-text triggers of 0008 do less per new ticket and per participant or share
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 19:40:00
 
 Measured on the intake path (bench/profiles/intakefast.md): a new ticket shared with its reporter's
@@ -21,7 +21,7 @@ whole document, as before. PostgreSQL only; SQLite's FTS5 triggers are unchanged
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
