@@ -207,3 +207,75 @@ def _sync_pipelined_results(engine: Engine) -> None:
         compiled = context.compiled
         if not (context.isinsert and compiled is not None and not compiled.effective_returning):
             pipeline.sync()
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on the session's psycopg connection.
+
+    For the statements a hot path runs on every request: SQLAlchemy's execution context (cache key,
+    parameter processing, result metadata, the cursor's description) cost more CPU than PostgreSQL's
+    own work on them (bench/profiles/intakefast.md). Parameters go through the columns' bind
+    processors as with ``Session.execute``; rows come back as named tuples. The engine's
+    ``before_cursor_execute`` listeners still see every statement (statement counts stay true).
+    In a ``pipelined`` block a statement that returns nothing stays queued. Other drivers (SQLite)
+    run it through ``Session.execute``.
+    """
+
+    def __init__(self, statement, returns_rows: bool, column_keys: tuple[str, ...] | None = None):
+        self.statement = statement
+        self.returns_rows = returns_rows
+        # An INSERT's columns: every row must give each of them (column defaults are not applied).
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, dialect) -> tuple:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+            if "__[POSTCOMPILE_" in compiled.string:
+                # An IN list or a separator the compiler renders per call: rendered once here, so
+                # every bind parameter of such a statement needs a value (None will do).
+                compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys,
+                                                  compile_kwargs={"render_postcompile": True})
+            processors = {}
+            for name, bind in compiled.binds.items():
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    processors[name] = processor
+            found = self._compiled[dialect.name] = (compiled.string, compiled.construct_params(_check=False),
+                                                    processors)
+        return found
+
+    def run(self, session: Session, params: dict | list[dict]) -> list | None:
+        """Execute with ``params`` (a list: one statement for every row); the rows if it returns any."""
+        connection = session.connection()
+        many = isinstance(params, list)
+        if connection.dialect.driver != "psycopg":
+            result = session.execute(self.statement, params)
+            return result.all() if self.returns_rows else None
+        from psycopg.rows import namedtuple_row
+
+        sql, defaults, processors = self._compile(connection.dialect)
+        rows = [self._bind(defaults, processors, p) for p in (params if many else [params])]
+        values = rows if many else rows[0]
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, None, sql, values, None, many)
+        driver = connection.connection.driver_connection
+        driver_error = connection.dialect.loaded_dbapi.Error
+        try:
+            cursor = driver.cursor(row_factory=namedtuple_row)
+            if many:
+                cursor.executemany(sql, values)
+            else:
+                cursor.execute(sql, values)
+            return cursor.fetchall() if self.returns_rows else None
+        except driver_error as error:
+            raise exc.DBAPIError.instance(sql, values, error, driver_error, dialect=connection.dialect) from error
+
+    @staticmethod
+    def _bind(defaults: dict, processors: dict, given: dict) -> dict:
+        values = {**defaults, **given}
+        for name, processor in processors.items():
+            if values.get(name) is not None:
+                values[name] = processor(values[name])
+        return values

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from . import metrics
+from .db import Prepared
 from .events import CloudEvent, utc_now
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ class Outbox:
         self.exchange = exchange
         # Built once (every write of a web request runs it); inline: no id read back, so in a
         # pipeline (common.db.pipelined) the row travels with the COMMIT.
-        self._insert = table.insert().inline()
+        self._insert = Prepared(table.insert().inline(), returns_rows=False, column_keys=(
+            "event_id", "exchange", "routing_key", "body", "created_at", "attempts"))
 
     def add(self, session: Session, events: Iterable[CloudEvent]) -> None:
         rows = [
@@ -98,7 +100,7 @@ class Outbox:
             for ev in events
         ]
         if rows:
-            session.execute(self._insert, rows)
+            self._insert.run(session, rows)
 
 
 @dataclass(frozen=True)

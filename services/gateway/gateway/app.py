@@ -23,12 +23,19 @@ logger = logging.getLogger(__name__)
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per key set.
 
-    Flask builds it for every request, API calls without a cookie included; it holds no per-request
-    state, so one per (key, fallbacks) serves every thread.
+    Flask builds it for every request; it holds no per-request state, so one per (key, fallbacks)
+    serves every thread. API paths get Flask's null session.
     """
 
     def __init__(self):
         self._serializers: dict = {}
+
+    def open_session(self, app, request):
+        # The API authenticates by token only (the proxy never forwards the cookie): no session to
+        # read there, nor one to save after each call.
+        if web.is_api_path(request.path):
+            return None
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))

@@ -1,7 +1,9 @@
 """One ``httpx.Client`` per upstream service, over the network or an injected transport.
 
 ``make run`` hosts every service in one process and passes ``httpx.WSGITransport`` objects, so the
-gateway takes the same code path there as in production, only without sockets.
+gateway takes the same code path there as in production, only without sockets. The API proxy sends
+through a ``forward`` forwarder of the same upstream: a urllib3 pool over the network, the same
+``httpx.Client`` when a transport is injected.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Mapping
 
 import httpx
 
+from .forward import ClientForwarder, PoolForwarder
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,12 +32,23 @@ class Upstreams:
                                follow_redirects=False)
             for name in UPSTREAMS
         }
+        self._forwarders = {
+            name: ClientForwarder(self._clients[name]) if name in transports
+            else PoolForwarder(urls[name], timeout=settings.upstream_timeout)
+            for name in UPSTREAMS
+        }
 
     def client(self, name: str) -> httpx.Client:
         """The client that talks to upstream ``name``."""
         return self._clients[name]
 
+    def forwarder(self, name: str) -> ClientForwarder | PoolForwarder:
+        """What the API proxy sends requests to upstream ``name`` through."""
+        return self._forwarders[name]
+
     def close(self) -> None:
         """Close every client's connection pool."""
+        for forwarder in self._forwarders.values():
+            forwarder.close()
         for client in self._clients.values():
             client.close()

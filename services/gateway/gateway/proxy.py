@@ -5,7 +5,6 @@ import logging
 from typing import Iterator
 from urllib.parse import quote
 
-import httpx
 from flask import Blueprint, Response, current_app, g, request, stream_with_context
 
 from common import errors
@@ -13,6 +12,7 @@ from common.log import REQUEST_ID_HEADER
 
 from .basic_auth import EXCHANGE_PATH
 from .errors import unavailable
+from .forward import CHUNK, Answer, UpstreamFailed
 from .routing import upstream_for
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,13 @@ FORWARDED_REQUEST_HEADERS = (
     "Authorization", "Accept", "Accept-Language", "Accept-Encoding", "Content-Type", "Content-Length",
     "Content-Encoding", "If-Match", "If-None-Match", "User-Agent", "X-ExperimentalApi", "X-Atlassian-Token",
 )
+# Where WSGI keeps each of them: read straight from the environ, once per request.
+_FORWARDED_ENVIRON = tuple(
+    (name.upper().replace("-", "_") if name in ("Content-Type", "Content-Length")
+     else "HTTP_" + name.upper().replace("-", "_"), name)
+    for name in FORWARDED_REQUEST_HEADERS)
 # Werkzeug writes its own; duplicates confuse clients.
 DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"server", "date"}
-CHUNK = 64 * 1024
 
 
 def forwarding_headers() -> dict[str, str]:
@@ -42,18 +46,20 @@ def forwarding_headers() -> dict[str, str]:
     }
 
 
-def _connection_listed(headers) -> set[str]:
-    """Header names a Connection header declares hop-by-hop (RFC 9110, 7.6.1)."""
-    value = headers.get("Connection") or ""
+def _connection_listed(value: str | None) -> set[str]:
+    """Header names a Connection header's ``value`` declares hop-by-hop (RFC 9110, 7.6.1)."""
+    if not value:
+        return set()
     return {token.strip().lower() for token in value.split(",") if token.strip()}
 
 
 def upstream_request_headers() -> dict[str, str]:
     """The headers sent upstream: the allowed client headers plus our forwarding headers."""
-    hop = HOP_BY_HOP | _connection_listed(request.headers)
+    environ = request.environ
+    hop = HOP_BY_HOP | _connection_listed(environ.get("HTTP_CONNECTION"))
     headers = {}
-    for name in FORWARDED_REQUEST_HEADERS:
-        value = request.headers.get(name)
+    for key, name in _FORWARDED_ENVIRON:
+        value = environ.get(key)
         if value is not None and name.lower() not in hop:
             headers[name] = value
     headers.update(forwarding_headers())
@@ -68,9 +74,13 @@ def _exchange_basic(headers: dict[str, str]) -> None:
         headers["Authorization"] = "Bearer " + exchange.bearer_for(auth, extra)
 
 
-def _request_body() -> Iterator[bytes] | None:
+def _request_body() -> bytes | Iterator[bytes] | None:
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE") and not request.content_length:
         return None
+    length = request.content_length
+    if length is not None and length <= CHUNK:
+        # A JSON body of a few kilobytes (intake): read whole, sent with the headers.
+        return request.get_data(cache=False)
     stream = request.stream
 
     def chunks():
@@ -83,9 +93,9 @@ def _request_body() -> Iterator[bytes] | None:
     return chunks()
 
 
-def _small(answer: httpx.Response) -> bool:
+def _small(answer: Answer) -> bool:
     """Whether the answer declares a body of at most one chunk (still-encoded bytes)."""
-    length = answer.headers.get("Content-Length")
+    length = answer.header("Content-Length")
     return length is not None and length.isdigit() and int(length) <= CHUNK
 
 
@@ -96,39 +106,34 @@ def proxy(path: str = "") -> Response:
         raise errors.NotFound(f"No API lives at {request.path}.")
     headers = upstream_request_headers()
     _exchange_basic(headers)
-    client: httpx.Client = current_app.extensions["gateway.upstreams"].client(upstream)
+    forwarder = current_app.extensions["gateway.upstreams"].forwarder(upstream)
     target = quote(request.path)
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    outgoing = client.build_request(request.method, target, headers=headers, content=_request_body())
     try:
-        answer = client.send(outgoing, stream=True)
-    except httpx.TransportError as exc:
+        answer = forwarder.send(request.method, target, headers, _request_body())
+    except UpstreamFailed as exc:
         logger.warning("%s unreachable for %s %s: %s", upstream, request.method, request.path, exc)
         raise unavailable(upstream) from None
-    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(answer.headers)
-    response_headers = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in hop]
+    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(answer.header("Connection"))
+    response_headers = [(k, v) for k, v in answer.headers if k.lower() not in hop]
     if request.method != "HEAD" and _small(answer):
         # Most API answers are a few kilobytes of JSON: read at once, they skip the streaming
         # generator and its request context (a tenth of the gateway's CPU per request).
         try:
-            content = b"".join(answer.stream)
-        except httpx.TransportError as exc:
+            content = answer.read()
+        except UpstreamFailed as exc:
             logger.warning("%s failed mid-answer for %s %s: %s", upstream, request.method, request.path, exc)
             raise unavailable(upstream) from None
-        finally:
-            answer.close()
-        return Response(content, status=answer.status_code, headers=response_headers)
+        return Response(content, status=answer.status, headers=response_headers)
 
     def body():
         try:
-            # The raw stream, not iter_raw(): still-encoded bytes, and it also works for answers an
-            # in-process transport has already loaded.
-            yield from answer.stream
+            yield from answer.stream()
         finally:
             answer.close()
 
-    response = Response(stream_with_context(body()), status=answer.status_code, headers=response_headers)
+    response = Response(stream_with_context(body()), status=answer.status, headers=response_headers)
     response.call_on_close(answer.close)
     return response
 

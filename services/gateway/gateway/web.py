@@ -37,8 +37,11 @@ def is_api_path(path: str) -> bool:
 
 def refuse_oversized_bodies() -> None:
     """A body larger than MAX_BODY_SIZE is refused before it is read, with the limit in the message."""
+    size = request.content_length
+    if not size:
+        return
     limit = app_limit()
-    if limit and (request.content_length or 0) > limit:
+    if limit and size > limit:
         raise PayloadTooLarge(_("The upload is larger than the %(size)s this server accepts; send fewer or "
                                 "smaller files.", size=human_size(limit)))
 

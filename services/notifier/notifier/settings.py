@@ -54,6 +54,7 @@ class Settings:
     smtp_lease: float = 600.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     prefetch: int = 50  # events handled per transaction at most (see worker.NotifierWorker)
+    smtp_sessions: int = 4  # senders per process, each with its SMTP session (PostgreSQL only; see worker)
     # The email channel: with a secret, ticket emails carry a signed Reply-To on the desk's address
     # (or REPLY_ADDRESS) and replies become comments; without one they say replies are not read.
     reply_token_secret: str | None = None
@@ -79,6 +80,7 @@ class Settings:
             smtp_lease=env("SMTP_LEASE", _seconds, 600.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
             prefetch=env("PREFETCH", int, 50),
+            smtp_sessions=env("SMTP_SESSIONS", int, 4),
             reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
             reply_address=env("REPLY_ADDRESS", default=None) or None,
             log_level=env("LOG_LEVEL", default="INFO"),
@@ -107,6 +109,8 @@ class Settings:
                 parse_mail_from(self.reply_address)
             except ValueError as exc:
                 raise ConfigError(f"setting REPLY_ADDRESS has an invalid value: {exc}") from exc
+        if self.smtp_sessions < 1:
+            raise ConfigError(f"setting SMTP_SESSIONS must be at least 1, got {self.smtp_sessions}")
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"setting PUBLIC_URL must start with http:// or https://, got {self.public_url!r}")
 

@@ -20,7 +20,9 @@ Several notifier processes share the spool: claims use ``FOR UPDATE SKIP LOCKED`
 """
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import smtplib
 import threading
 import time
@@ -72,6 +74,32 @@ def describe(exc: BaseException) -> str:
         msg = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return f"{exc.smtp_code} {msg}"
     return f"{type(exc).__name__}: {exc}"
+
+
+_ORIGIN_LINE = re.compile(rb"^(?:from|sender):", re.IGNORECASE)
+
+
+def envelope_sender(message: bytes) -> str:
+    """The envelope sender of a spooled message (as smtplib's send_message: its Sender, else its From).
+
+    Only the From and Sender lines (with their continuations) are parsed, and each distinct block of
+    them once: every email of a desk has the same From, and parsing the whole header block per email
+    cost more than its SMTP exchange on a local relay.
+    """
+    kept, keep = [], False
+    for line in message.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line[:1] not in (b" ", b"\t"):  # not a continuation: a header of its own starts
+            keep = _ORIGIN_LINE.match(line) is not None
+        if keep:
+            kept.append(line + b"\r\n")
+    return _envelope_sender(b"".join(kept) + b"\r\n")
+
+
+@functools.lru_cache(maxsize=256)
+def _envelope_sender(head: bytes) -> str:
+    headers = BytesHeaderParser().parsebytes(head, headersonly=True)
+    found = getaddresses([str(headers["Sender"] or headers["From"] or "")])
+    return found[0][1] if found else ""
 
 
 class Sender:
@@ -161,9 +189,7 @@ class Sender:
             self.channel.send(message_from_bytes(row.message, policy=policy.default), [row.recipient])
             return
         # The spool holds the message as it goes on the wire: no parse and flatten again per email.
-        headers = BytesHeaderParser().parsebytes(row.message, headersonly=True)
-        found = getaddresses([str(headers["Sender"] or headers["From"] or "")])
-        send_bytes(row.message, found[0][1] if found else "", [row.recipient], row.message_id)
+        send_bytes(row.message, envelope_sender(row.message), [row.recipient], row.message_id)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Send the due rows; return how many were handled. Raises when the database is unavailable."""

@@ -56,15 +56,23 @@ class NotifierWorker(Worker):
     nothing but a second try.
     """
 
-    def __init__(self, *args, sender: Sender, sent_log: SentLog | None = None, **kwargs):
+    def __init__(self, *args, sender: Sender, sent_log: SentLog | None = None, more_senders: tuple[Sender, ...] = (),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.sender = sender
+        # Each sender has an SMTP session of its own: an email's exchange is round trips, so several
+        # sessions keep the relay busy while each waits for its answers (as an MTA's delivery agents).
+        self.senders = (sender, *more_senders)
         self.sent_log = sent_log or SentLog()
         self._pending: list[tuple[object, object]] = []
 
+    def wake_senders(self) -> None:
+        for sender in self.senders:
+            sender.wake()
+
     def handle(self, event, handler) -> bool:
         processed = super().handle(event, handler)
-        self.sender.wake()
+        self.wake_senders()
         return processed
 
     def on_message(self, body, message) -> None:
@@ -156,7 +164,7 @@ class NotifierWorker(Worker):
             logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),
                         type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
             return False
-        self.sender.wake()
+        self.wake_senders()
         queue = self.topology.queue_name
         each = (time.perf_counter() - started) / len(batch)
         for (_body, message), outcome in zip(batch, outcomes):
@@ -168,22 +176,30 @@ class NotifierWorker(Worker):
 
     def run(self, *args, **kwargs):
         stop = threading.Event()
-        thread = threading.Thread(target=self.sender.run_forever, args=(stop,), name="mail-sender", daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=sender.run_forever, args=(stop,), name=f"mail-sender-{n}", daemon=True)
+                   for n, sender in enumerate(self.senders, 1)]
+        for thread in threads:
+            thread.start()
         try:
             return super().run(*args, **kwargs)
         finally:
-            # A stop lets the email in hand be sent and recorded; the rest stay queued.
+            # A stop lets the emails in hand be sent and recorded; the rest stay queued.
             stop.set()
-            self.sender.wake()
-            thread.join(timeout=60)
+            self.wake_senders()
+            deadline = time.monotonic() + 60
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def build_worker(settings: Settings) -> NotifierWorker:
     """A Worker wired to the notifier's database, spool sender and handlers (connects only when run)."""
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    channel = make_channel(settings.smtp_url, timeout=settings.smtp_timeout)
+    # Several senders share the spool only where claims lock rows (PostgreSQL's SKIP LOCKED); on
+    # SQLite (``make run``) two of them could claim the same email, so there is one.
+    sessions = settings.smtp_sessions if engine.dialect.name == "postgresql" else 1
+    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy)
+               for _ in range(sessions)]
     sent_log = SentLog()
     mailer = Mailer(sent_log, settings.sender)
     handlers = Handlers(mailer, settings.public_url, settings.replies).table()
@@ -194,7 +210,8 @@ def build_worker(settings: Settings) -> NotifierWorker:
         session_factory,
         Inbox(inbox, CONSUMER),
         prefetch=settings.prefetch,
-        sender=Sender(engine, channel, settings.spool_policy),
+        sender=senders[0],
+        more_senders=tuple(senders[1:]),
         sent_log=sent_log,
     )
 

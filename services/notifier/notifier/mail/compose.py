@@ -11,7 +11,7 @@ import random
 import re
 import sys
 from email import policy, quoprimime
-from email.headerregistry import Address
+from email.headerregistry import Address, MessageIDHeader, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -78,10 +78,10 @@ def _header_values(rendered: Rendered, sender: Address, recipient: Recipient, ms
                    unsubscribe_url: str | None, reply_to: str | None) -> list[tuple[str, object]]:
     """The top-level headers before the MIME ones, in order."""
     values: list[tuple[str, object]] = [("From", _sender_header(sender)),
-                                        ("To", address(recipient.email, recipient.display_name))]
+                                        ("To", _address(recipient.email, recipient.display_name))]
     if reply_to:
         # The signed address replies go to (common.replytokens); the From stays the desk's sender.
-        values.append(("Reply-To", address(reply_to, sender.display_name)))
+        values.append(("Reply-To", _address(reply_to, sender.display_name)))
     values += [("Subject", clean_text(rendered.subject)), ("Date", formatdate(usegmt=True)), ("Message-ID", msg_id)]
     if thread:
         values += [("In-Reply-To", thread), ("References", thread)]
@@ -91,6 +91,13 @@ def _header_values(rendered: Rendered, sender: Address, recipient: Recipient, ms
     if unsubscribe_url:
         values.append(("List-Unsubscribe", f"<{unsubscribe_url}>"))
     return values
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(email: str, display_name: str | None) -> Address:
+    # The same recipients come back email after email; checking an address is a full validation.
+    # Only accepted addresses are kept (a refusal raises, and lru_cache keeps no exception).
+    return address(email, display_name)
 
 
 def compose_bytes(
@@ -123,12 +130,72 @@ def compose_bytes(
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
         ("Content-Language", rendered.language),
     ]
-    # What ``msg[name] = value`` stores (policy.SMTP's header_store_parse), without the message.
-    stored = [(name, value if hasattr(value, "name") else _header(name, value)) for name, value in headers]
     # The header block as the generator writes it (its _write_headers), then the body as it is.
-    raw = b"".join(policy.SMTP.fold_binary(name, value) for name, value in stored) + b"\r\n" + body
-    _verify_head([name for name, _ in stored], raw)
+    raw = b"".join(_folded(name, value) for name, value in headers) + b"\r\n" + body
+    _verify_head([name for name, _ in headers], raw)
     return raw
+
+
+# Folded header lines already written, by (name, value): the sender, a recipient's address, the
+# date of this second and a ticket's thread ids come back email after email. Bounded: cleared
+# when full, as a cache of a few thousand lines costs less than keeping it ordered.
+_FOLDED: dict[tuple, bytes] = {}
+_FOLDED_MAX = 4096
+# A value ``policy.SMTP`` writes as it is on one line: printable ASCII words, single spaces, no
+# encoded-word opener (its parser would decode one). Only for the header classes whose parse tree
+# reads back as the value (unstructured text, a message id); the fit is checked against the line.
+_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
+_PLAIN_MSG_ID = re.compile(r"<[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>\Z")
+_MULTIPART = 'multipart/alternative; boundary="'
+_BOUNDARY = re.compile(r'={15}(\d{19})=="\Z')
+_ZEROS = "0" * 19
+
+
+def _folded(name: str, value) -> bytes:
+    """The header line(s) ``msg[name] = value`` then ``policy.SMTP``'s generator write, in bytes.
+
+    Same bytes as ``policy.SMTP.fold_binary(name, header_store_parse(name, value))`` (a unit test
+    holds the two equal over many values), without parsing and folding a header object each time
+    the value is a plain one-line value or one seen before.
+    """
+    if isinstance(value, str):
+        plain = _plain(name, value)
+        if plain is not None:
+            return plain
+        key = (name, value)
+    elif isinstance(value, Address):
+        key = (name, "address", value.display_name, value.username, value.domain)
+    else:  # a header object parsed once (``_fixed``, ``_sender_header``)
+        key = (name, "object", id(value))
+    line = _FOLDED.get(key)
+    if line is None:
+        stored = value if hasattr(value, "name") else _header(name, value)
+        line = policy.SMTP.fold_binary(name, stored)
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[key] = line
+    return line
+
+
+def _plain(name: str, value: str) -> bytes | None:
+    """``name: value`` when ``policy.SMTP`` would write exactly that (see ``_folded``), else None."""
+    if name == "Content-Type" and value.startswith(_MULTIPART):
+        # Every email's boundary is new; its line is the one of any boundary of the generator's form
+        # (fifteen "=", nineteen digits, "=="), with the digits put in.
+        match = _BOUNDARY.match(value, len(_MULTIPART))
+        return _content_type_line().replace(_ZEROS.encode(), match.group(1).encode()) if match else None
+    if len(name) + 2 + len(value) > policy.SMTP.max_line_length or "=?" in value or not _PLAIN_VALUE.match(value):
+        return None
+    kind = _header_class(name)
+    if issubclass(kind, UnstructuredHeader) or (issubclass(kind, MessageIDHeader) and _PLAIN_MSG_ID.match(value)):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _content_type_line() -> bytes:
+    value = _MULTIPART + "=" * 15 + _ZEROS + '=="'
+    return policy.SMTP.fold_binary("Content-Type", _header("Content-Type", value))
 
 
 def _boundary(*bodies: bytes) -> str:

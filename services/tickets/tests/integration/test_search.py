@@ -46,3 +46,42 @@ def test_search_follows_participants_added_and_removed(api, person):
     assert bob_finds() == [key]
     assert api.delete(f"{API}/request/{key}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
     assert bob_finds() == []
+
+
+def test_the_document_the_triggers_keep_is_the_whole_document_recomputed(api, app, person, organizations):
+    """Migration 0010's triggers change a new ticket's document and one access key at a time; after
+    every kind of change it is still what 0008's whole-document expression gives."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    import tickets
+
+    path = Path(tickets.__file__).parent / "migrations" / "versions" / "0010_cheaper_intake_triggers.py"
+    spec = importlib.util.spec_from_file_location("cheaper_triggers", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    organizations(1, 2)
+    alice, bob, carol, agent = person(orgs=[1]), person(), person(), person(role="agent")
+
+    def drift():
+        with app.extensions["tickets.engine"].connect() as conn:
+            return conn.execute(text(f"SELECT t.key FROM tickets t WHERE t.search_vector IS DISTINCT FROM "
+                                     f"{migration._FULL} ORDER BY t.id")).scalars().all()
+
+    shared = api.create(alice, summary="Shared: e-mail export.csv", values={"description": "Words, more words"}
+                        ).json["issueKey"]
+    private = api.create(alice, summary="Private one", values={"organizations": []}).json["issueKey"]
+    raised = api.create(agent, summary="For alice", raiseOnBehalfOf=alice.id, requestParticipants=[bob.id])
+    assert raised.status_code == 201, raised.json
+    assert drift() == []
+    assert api.post(f"{API}/request/{shared}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert api.post(f"{API}/request/{shared}/participant", agent, {"accountIds": [carol.id]}).status_code == 200
+    assert api.delete(f"{API}/request/{shared}/participant", agent, {"accountIds": [bob.id]}).status_code == 200
+    assert api.post(f"/api/tickets/requests/{shared}/organizations", agent, {"add": [2], "remove": [1]}
+                    ).status_code == 200
+    assert api.post(f"/api/tickets/requests/{private}/organizations", agent, {"add": [1]}).status_code == 200
+    assert api.post(f"{API}/request/{private}/comment", alice, {"body": "A public word"}).status_code == 201
+    assert api.patch(f"/api/tickets/requests/{private}", agent, {"summary": "Renamed"}).status_code == 200
+    assert drift() == []

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from common.auth import ADMIN, STAFF_ROLES
+from common.db import Prepared
 from common.events import utc_now
 
 from ..domain.catalog import Desk, RequestType
@@ -44,8 +45,8 @@ _NUMBER_TICKET = text(
 @functools.cache
 def _new_request_query(desk_by_id: bool, rt_by_id: bool):
     """``for_new_request``'s statement; the desk is bound as ``:desk`` (id or key), the type as ``:rt``."""
-    desk_cond = (service_desks.c.id if desk_by_id else service_desks.c.key) == bindparam("desk")
-    rt_cond = (request_types.c.id if rt_by_id else request_types.c.name) == bindparam("rt")
+    desk_cond = (service_desks.c.id if desk_by_id else service_desks.c.key) == bindparam("desk", None)
+    rt_cond = (request_types.c.id if rt_by_id else request_types.c.name) == bindparam("rt", None)
     f = request_type_fields
     desk_staff = (select(func.aggregate_strings(desk_agents.c.account_id, ","))
                   .join(accounts, accounts.c.id == desk_agents.c.account_id)
@@ -55,14 +56,14 @@ def _new_request_query(desk_by_id: bool, rt_by_id: bool):
     admins = (select(func.aggregate_strings(accounts.c.id, ","))
               .where(accounts.c.role == ADMIN, accounts.c.active.is_(True)).scalar_subquery())
     agents = func.coalesce(desk_staff, admins)
-    return (select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),
+    return Prepared(select(service_desks, agents.label("agent_list"), request_types.c.id.label("rt_id"),
                    request_types.c.name.label("rt_name"), request_types.c.description.label("rt_description"),
                    request_types.c.help_text, request_types.c.issue_type, f.c.id.label("f_id"), f.c.field_id,
                    f.c.label, f.c.field_type, f.c.required, f.c.description.label("f_description"), f.c.max_length,
                    f.c.options)
             .outerjoin(request_types, (request_types.c.desk_id == service_desks.c.id) & rt_cond)
             .outerjoin(f, f.c.request_type_id == request_types.c.id).where(desk_cond)
-            .order_by(request_types.c.id, f.c.position, f.c.id))
+            .order_by(request_types.c.id, f.c.position, f.c.id), returns_rows=True)
 
 
 class DeskRepository:
@@ -253,10 +254,9 @@ class DeskRepository:
         """The desk, its request type with fields and ``agent_ids``, for a new request, in one statement."""
         desk_ref, rt_ref = str(desk_ref).strip(), str(rt_ref).strip()
         desk_id, rt_id = as_id(desk_ref), as_id(rt_ref)
-        rows = self.session.execute(
-            _new_request_query(desk_id is not None, rt_id is not None),
-            {"desk": desk_id if desk_id is not None else desk_ref.upper(),
-             "rt": rt_id if rt_id is not None else rt_ref}).all()
+        rows = _new_request_query(desk_id is not None, rt_id is not None).run(self.session, {
+            "desk": desk_id if desk_id is not None else desk_ref.upper(),
+            "rt": rt_id if rt_id is not None else rt_ref})
         if not rows:
             return None, None, []
         first = rows[0]

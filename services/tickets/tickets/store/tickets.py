@@ -11,6 +11,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from common.db import Prepared
+
 from ..domain.catalog import Account, Desk
 from ..domain.ids import as_id
 from ..domain.model import Comment, HistoryEntry, Ticket
@@ -62,7 +64,11 @@ SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, 
 
 # Built once: a new ticket's statements run on every intake, and building them cost more than running them.
 _INSERT_TICKET = insert(tickets).returning(tickets.c.id)
-_INSERT_HISTORY = insert(ticket_history).inline()  # no id read back: it can travel with the COMMIT
+# No id read back: these travel with the COMMIT. Run on the driver (common.db.Prepared).
+_INSERT_HISTORY = Prepared(insert(ticket_history).inline(), returns_rows=False, column_keys=(
+    "ticket_id", "at", "actor_id", "kind", "field", "from_value", "to_value"))
+_INSERT_SET = {table: Prepared(insert(table).inline(), returns_rows=False, column_keys=("ticket_id", column))
+               for table, column, _ in SETS}
 
 
 def _numbered_insert():
@@ -79,7 +85,7 @@ def _numbered_insert():
             .returning(tickets.c.id, tickets.c.number))
 
 
-_INSERT_NUMBERED_TICKET = _numbered_insert()
+_INSERT_NUMBERED_TICKET = Prepared(_numbered_insert(), returns_rows=True)
 
 
 @functools.cache
@@ -159,9 +165,9 @@ class TicketRepository:
         values = dict(request_type_id=ticket.request_type_id, **self._columns(ticket), created_at=ticket.created_at)
         numbered = numbering is not None and self.session.get_bind().dialect.name == "postgresql"
         if numbered:
-            row = self.session.execute(_INSERT_NUMBERED_TICKET, {
+            (row,) = _INSERT_NUMBERED_TICKET.run(self.session, {
                 "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-",
-                **{f"p_{k}": v for k, v in values.items()}}).one()
+                **{f"p_{k}": v for k, v in values.items()}})
             ticket.id, ticket.number = row.id, row.number
             ticket.key = f"{numbering}-{row.number}"
         else:
@@ -439,8 +445,7 @@ class TicketRepository:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
             if new - old:  # one statement per set, whatever its size
-                self.session.execute(insert(table).inline(),
-                                     [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
+                _INSERT_SET[table].run(self.session, [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
@@ -459,7 +464,7 @@ class TicketRepository:
                 ticket_id=ticket.id, author_id=comment.author_id, body=comment.body, public=comment.public,
                 created_at=comment.created_at).returning(comments.c.id)).scalar_one()
         if ticket.new_history:
-            self.session.execute(_INSERT_HISTORY, [
+            _INSERT_HISTORY.run(self.session, [
                 dict(ticket_id=ticket.id, at=h.at, actor_id=h.actor_id, kind=h.kind, field=h.field,
                      from_value=h.from_value, to_value=h.to_value) for h in ticket.new_history])
         ticket.new_comments.clear()
