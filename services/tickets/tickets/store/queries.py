@@ -292,11 +292,17 @@ def _key_union(keys: list, where: list, depth, start, limit) -> Select:
     branches = [select(a.c.ticket_id, a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
                 .where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
                 .limit(depth) for key in keys]
-    if len(branches) == 1:
-        return select(branches[0].subquery().c.ticket_id).offset(start).limit(limit)
     # The same ticket under two keys has one latest activity, so UNION keeps it once.
-    found = union(*(select(b.subquery()) for b in branches)).subquery()
-    return (select(found.c.ticket_id).order_by(found.c.last_activity_at.desc(), found.c.ticket_id.desc())
+    return _newest_page(branches, "ticket_id", union, start, limit)
+
+
+def _newest_page(branches: list[Select], id_name: str, combine, start, limit) -> Select:
+    """The page (``start``, ``limit``) of the newest rows of ``branches`` (each ordered newest first and
+    already cut after the page), merged by ``combine`` (``union`` or ``union_all``): the ids only."""
+    if len(branches) == 1:
+        return select(branches[0].subquery().c[id_name]).offset(start).limit(limit)
+    found = combine(*(select(b.subquery()) for b in branches)).subquery()
+    return (select(found.c[id_name]).order_by(found.c.last_activity_at.desc(), found.c[id_name].desc())
             .offset(start).limit(limit))
 
 
@@ -346,11 +352,7 @@ def _queue_walk(f: RequestFilter, statuses: list[str], start: int, limit: int) -
     branches = [select(tickets.c.id, tickets.c.last_activity_at).where(tickets.c.status == s, *rest)
                 .order_by(tickets.c.last_activity_at.desc(), tickets.c.id.desc()).limit(start + limit)
                 for s in statuses]
-    if len(branches) == 1:
-        return select(branches[0].subquery().c.id).offset(start).limit(limit)
-    found = union_all(*(select(b.subquery()) for b in branches)).subquery()
-    return (select(found.c.id).order_by(found.c.last_activity_at.desc(), found.c.id.desc())
-            .offset(start).limit(limit))
+    return _newest_page(branches, "id", union_all, start, limit)
 
 
 def _only_grouped(f: RequestFilter) -> bool:
