@@ -14,10 +14,8 @@ from .conftest import Bus, wait_for
 from .test_delivery import account_created, status_changed
 
 
-def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must_wait(settings, mailbox,
-                                                                                    monkeypatch):
-    # Batches of 10 at most: the 35 events queued make several, one of them beside the failing event.
-    worker = build_worker(dataclasses.replace(settings, prefetch=10))
+def counted_batches(worker, monkeypatch) -> list[tuple[int, int]]:
+    """(size, events handled) of every batch ``worker`` handles from now on."""
     batches = []
     handle_batch = worker._handle_batch
 
@@ -27,6 +25,14 @@ def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must
         return done
 
     monkeypatch.setattr(worker, "_handle_batch", counting)
+    return batches
+
+
+def test_a_backlog_is_mailed_once_per_event_in_batches_beside_an_event_that_must_wait(settings, mailbox,
+                                                                                    monkeypatch):
+    # Batches of 10 at most: the 35 events queued make several, one of them beside the failing event.
+    worker = build_worker(dataclasses.replace(settings, prefetch=10))
+    batches = counted_batches(worker, monkeypatch)
     bus = Bus(settings, worker)
     customers = [str(uuid.uuid4()) for _ in range(8)]
     agent = str(uuid.uuid4())
@@ -72,15 +78,7 @@ def test_in_one_batch_a_reply_that_moves_the_status_is_one_email(settings, mailb
     from .test_delivery import subject
 
     worker = build_worker(settings)
-    batches = []
-    handle_batch = worker._handle_batch
-
-    def counting(batch):
-        done = handle_batch(batch)
-        batches.append((len(batch), done))
-        return done
-
-    monkeypatch.setattr(worker, "_handle_batch", counting)
+    batches = counted_batches(worker, monkeypatch)
     bus = Bus(settings, worker)
     customer, agent = str(uuid.uuid4()), str(uuid.uuid4())
     bus.publish("identity", account_created(customer, "reader@example.com"))
