@@ -33,7 +33,7 @@ from email import message_from_bytes, policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
-from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, tuple_, update
 
 from common.errors import is_database_outage
 from common.events import utc_now
@@ -103,11 +103,15 @@ def _envelope_sender(head: bytes) -> str:
 
 
 class Sender:
-    def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
+    def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None,
+                 share: tuple[int, int] = (0, 1)):
+        """``share`` (n, of): this sender claims only the recipients hashed to n of ``of`` senders of its
+        process (PostgreSQL only), so one recipient's emails leave one sender in the order queued."""
         self.engine = engine
         self.channel = channel
         self.policy = spool_policy or SpoolPolicy()
         self._lock_rows = engine.dialect.name == "postgresql"
+        self._share = share
         self._wake = threading.Event()
         self._unmarked: list[dict] = []  # outcomes the database has not taken yet
         self._recorded = time.monotonic()
@@ -123,6 +127,10 @@ class Sender:
         query = (select(t.c.event_id, t.c.recipient, t.c.message, t.c.status, t.c.attempts, t.c.created_at,
                         t.c.message_id)
                  .where(due).order_by(t.c.next_attempt_at).limit(self.policy.batch))
+        n, of = self._share
+        if of > 1:
+            # Masked, not abs(): hashtext can be -2^31, whose abs() overflows an integer.
+            query = query.where(func.hashtext(t.c.recipient).op("&")(0x7FFFFFFF) % of == n)
         if self._lock_rows:
             query = query.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:

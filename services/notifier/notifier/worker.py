@@ -198,8 +198,8 @@ def build_worker(settings: Settings) -> NotifierWorker:
     # Several senders share the spool only where claims lock rows (PostgreSQL's SKIP LOCKED); on
     # SQLite (``make run``) two of them could claim the same email, so there is one.
     sessions = settings.smtp_sessions if engine.dialect.name == "postgresql" else 1
-    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy)
-               for _ in range(sessions)]
+    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy,
+                      share=(n, sessions)) for n in range(sessions)]
     sent_log = SentLog()
     mailer = Mailer(sent_log, settings.sender)
     handlers = Handlers(mailer, settings.public_url, settings.replies).table()
