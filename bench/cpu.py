@@ -47,48 +47,65 @@ class CpuMeter:
 
 class StackCpu:
     """CPU seconds of every stack process and of the PostgreSQL backends serving the bench's databases
-    over one scenario: where a scenario's CPU goes, per process kind (the broker is shared, not counted)."""
+    over one scenario: where a scenario's CPU goes, per process kind (the broker is shared, not counted).
+
+    Backends are listed again when the scenario ends, keyed by pid *and* start time: a pool opens
+    connections during a round (the 1M rounds follow a reseed), and a pid can be reused by a backend of
+    another database, so a list taken only at the start would miss or misattribute them. A backend
+    that started during the round is counted from zero; one that ended before the round's end is lost
+    (its CPU can no longer be read), which undercounts a little, never overcounts."""
 
     def __init__(self, system):
         self.system = system
 
-    def _pids(self) -> dict[str, list[int]]:
+    def _processes(self) -> dict[str, list[int]]:
         from .system import children
 
         pids: dict[str, list[int]] = {}
         for name, proc in self.system.stack.processes.items():
             kind = name.rstrip("-0123456789") if name.startswith("notifier-worker") else name
             pids.setdefault(kind, []).extend([proc.pid, *children(proc.pid)])
-        with self.system.engines["tickets"].connect() as conn:
-            rows = conn.execute(text("SELECT datname, pid FROM pg_stat_activity WHERE datname LIKE :p"),
-                                {"p": f"{self.system.db_prefix}%"}).all()
-        for datname, pid in rows:
-            pids.setdefault(f"postgres ({datname[len(self.system.db_prefix):]})", []).append(pid)
         return pids
 
-    def _read(self, pids: dict[str, list[int]]) -> dict[str, float]:
-        out = {}
-        for kind, group in pids.items():
-            total = 0.0
-            for pid in group:
-                try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                total += (int(fields[11]) + int(fields[12])) / TICK
-            out[kind] = total
-        return out
+    def _backends(self) -> dict[tuple[int, str], str]:
+        """(pid, backend start) -> process kind, for every backend connected to one of the bench's databases."""
+        with self.system.engines["tickets"].connect() as conn:
+            rows = conn.execute(text("SELECT datname, pid, backend_start::text FROM pg_stat_activity "
+                                     "WHERE datname LIKE :p AND pid <> pg_backend_pid()"),
+                                {"p": f"{self.system.db_prefix}%"}).all()
+        return {(pid, started): f"postgres ({datname[len(self.system.db_prefix):]})" for datname, pid, started in rows}
+
+    @staticmethod
+    def _ticks(pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def _read_processes(self) -> dict[int, float]:
+        return {pid: t for group in self.pids.values() for pid in group if (t := self._ticks(pid)) is not None}
 
     def __enter__(self) -> "StackCpu":
-        self.pids = self._pids()
-        self.before = self._read(self.pids)
+        self.pids = self._processes()
+        self.backends_before = self._backends()
+        self.before = self._read_processes()
+        self.backend_cpu_before = {key: t for key in self.backends_before if (t := self._ticks(key[0])) is not None}
         self.started = time.monotonic()
         return self
 
     def __exit__(self, *exc) -> None:
-        after = self._read(self.pids)
+        after = self._read_processes()
+        backends_after = self._backends()
+        backend_cpu_after = {key: t for key in backends_after if (t := self._ticks(key[0])) is not None}
         self.wall = round(time.monotonic() - self.started, 2)
-        self.used = {k: round(after[k] - self.before.get(k, 0.0), 2) for k in after if after[k] - self.before.get(k, 0.0) > 0.005}
+        used: dict[str, float] = {}
+        for kind, group in self.pids.items():
+            used[kind] = sum(after[p] - self.before.get(p, 0.0) for p in group if p in after)
+        for key, kind in backends_after.items():
+            if key in backend_cpu_after:
+                used[kind] = used.get(kind, 0.0) + backend_cpu_after[key] - self.backend_cpu_before.get(key, 0.0)
+        self.used = {k: round(v, 2) for k, v in used.items() if v > 0.005}
 
     def summary(self, done: int) -> dict:
         """CPU seconds per process kind, and CPU milliseconds per unit of work (``done``: requests, events)."""
