@@ -68,3 +68,15 @@ def drop_outbox_parking(op) -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("parked_at")
         batch_op.drop_column("next_attempt_at")
+
+
+def drop_outbox_published_index(op) -> None:
+    """Drop the outbox's index on ``published_at``: nothing reads by it, every mark wrote to it, and
+    with it the relay's claim was planned as a bitmap scan of every pending row, then a sort, instead
+    of a walk of ``ix_outbox_pending`` in id order that stops after one batch."""
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+
+
+def restore_outbox_published_index(op) -> None:
+    """Undo ``drop_outbox_published_index``."""
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"], unique=False)

@@ -310,3 +310,25 @@ def test_a_pipelined_relay_records_a_failed_row_and_marks_the_others(world):
     # again after the batch claimed ahead, each once.
     good = [e.id for e in events if e.id != bad]
     assert sent[:120] == good[:120] and sorted(sent) == sorted(good)
+
+
+def test_a_claim_walks_the_pending_index_in_id_order_whatever_the_statistics_say(world):
+    """A backlog inserted faster than autovacuum analyses the table: the claim must still stop after one
+    batch instead of reading every pending row by bitmap and sorting them (measured: 30,000 pending rows
+    made each claim read 6,000 heap pages)."""
+    from sqlalchemy import text
+
+    engine, outbox = world["engine"], world["outbox"]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO outbox (event_id, exchange, routing_key, body, created_at, attempts) "
+                          "SELECT md5(n::text), 'x', 'thing.happened.v1', repeat('b', 500), now(), 0 "
+                          "FROM generate_series(1, 20000) n"))
+    relay = Relay(engine, outbox, lambda *a: None, batch_size=500)
+    claim = relay._open_claim()
+    try:
+        assert [r.id for r in claim.rows] == sorted(r.id for r in claim.rows) and len(claim.rows) == 500
+        query = relay._claim_query(func.now()).compile(engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in claim.conn.execute(text(f"EXPLAIN {query}")))
+        assert "Index Scan using ix_outbox_pending" in plan and "Bitmap" not in plan, plan
+    finally:
+        relay._finish(claim)
