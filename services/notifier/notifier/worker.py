@@ -23,6 +23,7 @@ from .channels import make_channel
 from .handlers import IDENTITY_EVENTS, TICKET_EVENTS, Handlers, accounts_named
 from .mailer import Mailer
 from .settings import Settings
+from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
 from .store.sent_log import SentLog
@@ -63,12 +64,12 @@ class NotifierWorker(Worker):
         # Each sender has an SMTP session of its own: an email's exchange is round trips, so several
         # sessions keep the relay busy while each waits for its answers (as an MTA's delivery agents).
         self.senders = (sender, *more_senders)
+        self.pool = SenderPool(list(self.senders))
         self.sent_log = sent_log or SentLog()
         self._pending: list[tuple[object, object]] = []
 
     def wake_senders(self) -> None:
-        for sender in self.senders:
-            sender.wake()
+        self.pool.wake()
 
     def handle(self, event, handler) -> bool:
         processed = super().handle(event, handler)
@@ -176,16 +177,13 @@ class NotifierWorker(Worker):
 
     def run(self, *args, **kwargs):
         stop = threading.Event()
-        threads = [threading.Thread(target=sender.run_forever, args=(stop,), name=f"mail-sender-{n}", daemon=True)
-                   for n, sender in enumerate(self.senders, 1)]
-        for thread in threads:
-            thread.start()
+        threads = self.pool.start(stop)
         try:
             return super().run(*args, **kwargs)
         finally:
-            # A stop lets the emails in hand be sent and recorded; the rest stay queued.
+            # A stop lets the email in hand be sent and recorded; the rest go back to the spool.
             stop.set()
-            self.wake_senders()
+            self.pool.stopping()
             deadline = time.monotonic() + 60
             for thread in threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -195,11 +193,11 @@ def build_worker(settings: Settings) -> NotifierWorker:
     """A Worker wired to the notifier's database, spool sender and handlers (connects only when run)."""
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    # Several senders share the spool only where claims lock rows (PostgreSQL's SKIP LOCKED); on
-    # SQLite (``make run``) two of them could claim the same email, so there is one.
+    # On SQLite (``make run``) one session: its writes (each session records its own outcomes) would
+    # wait on one another's locks.
     sessions = settings.smtp_sessions if engine.dialect.name == "postgresql" else 1
-    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy,
-                      share=(n, sessions)) for n in range(sessions)]
+    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy)
+               for _ in range(sessions)]
     sent_log = SentLog()
     mailer = Mailer(sent_log, settings.sender)
     handlers = Handlers(mailer, settings.public_url, settings.replies).table()

@@ -1,0 +1,110 @@
+"""The notifier in the bench's stack: its CPU per ticket created, idle, and its emails/s with 1 and 2 processes.
+
+Starts ``bench.system.System`` (unique database names, free ports, its own SMTP sink), seeds the bench's
+quick people, then in one run:
+
+1. ``idle``: CPU of the notifier worker over ``--idle`` seconds with nothing to do (its polling);
+2. ``intake``: tickets created straight to the tickets API at 16 connections for ``--seconds``; CPU ms
+   per ticket of the notifier worker and of the notifier database's PostgreSQL backends, beside the
+   tickets API's (the same run's yardstick);
+3. ``emails``: ``bench.pipeline.emails_per_second`` with 1 and 2 notifier processes, on the bench's
+   one status-change event (one recipient) and on events spread over the seeded customers, and the
+   smtplib reference loop to the same sink.
+
+``.venv/bin/python bench/profiles/notifier_stack.py [--seconds 10] [--events 3000] [--spy DIR]``
+(``--spy``: py-spy ``--gil`` raw profiles of the notifier worker during the intake and the emails rounds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench import cpu, load, pipeline, scenarios, seed  # noqa: E402
+from bench.system import System  # noqa: E402
+
+
+def spy(pid: int, seconds: float, path: Path) -> subprocess.Popen:
+    return subprocess.Popen([shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(pid), "-r", "50",
+                             "--nonblocking", "--gil", "--format", "raw", "-d", str(round(seconds)), "-o", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--idle", type=float, default=10)
+    ap.add_argument("--events", type=int, default=3000)
+    ap.add_argument("--window", type=float, default=6)
+    ap.add_argument("--spy", type=Path)
+    args = ap.parse_args()
+    out: dict = {"load_average_at_start": Path("/proc/loadavg").read_text().split()[:3]}
+    with tempfile.TemporaryDirectory(prefix="notifstack-") as tmp:
+        system = System(Path(tmp))
+        try:
+            system.start()
+            seed.wait_for_replica(system.engines["tickets"], ["alice@example.com", "agent@example.com"])
+            world = seed.seed_people(system.engines["identity"], system.engines["tickets"], 200, 10)
+            pipeline.seed_notifier_accounts(system.engines["tickets"], system.engines["notifier"])
+            seed.add_tickets(system.engines["tickets"], world, 2000, {})
+            callers = scenarios.Callers(system.gateway).log_in()
+            pipeline.settle(system, timeout=30)
+            time.sleep(2)
+
+            with cpu.StackCpu(system) as used:
+                time.sleep(args.idle)
+            out["idle_cpu_ms_per_s"] = {k: round(1000 * v / used.wall, 2) for k, v in used.used.items()
+                                        if k.startswith(("notifier", "postgres (notifier"))}
+            print("idle", json.dumps(out["idle_cpu_ms_per_s"]), flush=True)
+
+            reqs = scenarios.intake(world, callers)
+            scenarios.warm_up(system.tickets_api, reqs)
+            pipeline.settle(system, timeout=30)
+            worker_pid = system.stack.processes["notifier-worker"].pid
+            spies = [spy(worker_pid, args.seconds, args.spy / "notifier-intake-gil.raw")] if args.spy else []
+            with cpu.StackCpu(system) as used:
+                result = load.run(system.tickets_api, reqs, 16, args.seconds)
+                pipeline.settle(system, timeout=30)  # the emails of these tickets sent, counted in
+            done = result["requests"] - result["status_errors"]
+            summary = used.summary(done)["cpu_ms_per_unit"]
+            out["intake"] = {"tickets_per_s": result["ok_rps"], "tickets": done,
+                             "cpu_ms_per_ticket": {k: v for k, v in summary.items()
+                                                   if k in ("tickets-api", "notifier-worker", "postgres (notifier)",
+                                                            "postgres (tickets)")}}
+            for s in spies:
+                s.wait(timeout=60)
+            print("intake", json.dumps(out["intake"]), flush=True)
+
+            from bench.run import _demo_customer_keys
+
+            keys = _demo_customer_keys(system, world, 20)
+            pipeline.commit_to_email(system, callers.personas["agent"].bearer, keys, 10, 2)  # status changes to copy
+            one = pipeline.sample_events(system.engines["tickets"], 1, "%status_changed%")
+            if not one:
+                raise RuntimeError("no status change in the outbox to copy")
+            routing_key, body = one[0]
+            for notifiers in (1, 2):
+                for spread in (False, True):
+                    got = pipeline.emails_per_second(system, routing_key, body, args.events, notifiers, args.window,
+                                                     args.spy if (args.spy and spread) else None,
+                                                     **({"spread": True} if spread else {}))
+                    name = f"emails_{notifiers}_{'spread' if spread else 'one_recipient'}"
+                    out[name] = got
+                    print(name, json.dumps(got), flush=True)
+            out["smtplib_reference"] = pipeline.smtplib_reference(system.sink.port, args.events, 3000, 5)
+            print("smtplib_reference", json.dumps(out["smtplib_reference"]), flush=True)
+        finally:
+            system.close()
+    out["load_average_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
