@@ -12,7 +12,9 @@ quick people, then in one run:
    smtplib reference loop to the same sink.
 
 ``.venv/bin/python bench/profiles/notifier_stack.py [--seconds 10] [--events 3000] [--spy DIR]``
-(``--spy``: py-spy ``--gil`` raw profiles of the notifier worker during the intake and the emails rounds).
+(``--spy``: py-spy ``--gil`` raw profiles of the notifier worker during the intake, and py-spy profiles of
+the notifier processes in the spread emails rounds). Another version of the notifier: put its package
+first, ``PYTHONPATH=/path/to/old/services/notifier`` (the stack's processes inherit it).
 """
 from __future__ import annotations
 
@@ -92,6 +94,7 @@ def main() -> None:
             routing_key, body = one[0]
             for notifiers in (1, 2):
                 for spread in (False, True):
+                    pipeline.settle(system, timeout=30)  # the last round's spool rows out of the way
                     got = pipeline.emails_per_second(system, routing_key, body, args.events, notifiers, args.window,
                                                      args.spy if (args.spy and spread) else None,
                                                      **({"spread": True} if spread else {}))
