@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,15 +40,64 @@ def spy(pid: int, seconds: float, path: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def spool_kinds(system) -> dict[str, int]:
+    """Spool rows by kind of email (one row per email)."""
+    from sqlalchemy import text
+
+    with system.engines["notifier"].connect() as conn:
+        return dict(conn.execute(text("SELECT kind, count(*) FROM sent_mail GROUP BY kind")).all())
+
+
+def use(system, version: str) -> None:
+    """The notifier processes started from now on run ``version`` (a path put first on PYTHONPATH, or '')."""
+    if version:
+        system.stack.env["PYTHONPATH"] = version
+    else:
+        system.stack.env.pop("PYTHONPATH", None)
+
+
+def restart_notifier(system, version: str) -> None:
+    use(system, version)
+    for name in [n for n in system.stack.processes if n.startswith("notifier-worker")]:
+        system.stop_process(name)
+    system.start_process("notifier-worker", "notifier.worker")
+    time.sleep(4)  # imports and connections: start-up stays out of the figures
+
+
+def intake_round(system, world, callers, seconds: float, spy_to: Path | None) -> dict:
+    reqs = scenarios.intake(world, callers)
+    pipeline.settle(system, timeout=30)
+    worker_pid = system.stack.processes["notifier-worker"].pid
+    spies = [spy(worker_pid, seconds, spy_to)] if spy_to else []
+    kinds_before = spool_kinds(system)
+    with cpu.StackCpu(system) as used:
+        result = load.run(system.tickets_api, reqs, 16, seconds)
+        pipeline.settle(system, timeout=30)  # the emails of these tickets sent, counted in
+    done = result["requests"] - result["status_errors"]
+    summary = used.summary(done)["cpu_ms_per_unit"]
+    for s in spies:
+        s.wait(timeout=60)
+    kinds = {k: n - kinds_before.get(k, 0) for k, n in spool_kinds(system).items() if n - kinds_before.get(k, 0)}
+    return {"tickets_per_s": result["ok_rps"], "tickets": done, "emails_by_kind": kinds,
+            "cpu_ms_per_ticket": {k: v for k, v in summary.items()
+                                  if k in ("tickets-api", "notifier-worker", "postgres (notifier)", "postgres (tickets)")}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--idle", type=float, default=10)
+    ap.add_argument("--seconds", type=float, default=8)
+    ap.add_argument("--idle", type=float, default=6)
     ap.add_argument("--events", type=int, default=3000)
     ap.add_argument("--window", type=float, default=6)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--version", action="append", default=[],
+                    help="NAME=PATH of a notifier package to put first on PYTHONPATH (PATH empty: this tree); "
+                         "versions alternate within each round")
     ap.add_argument("--spy", type=Path)
     args = ap.parse_args()
-    out: dict = {"load_average_at_start": Path("/proc/loadavg").read_text().split()[:3]}
+    versions = [tuple(v.split("=", 1)) for v in args.version] or [("tree", "")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the stack is closed on a stop too
+    out: dict = {"load_average_at_start": Path("/proc/loadavg").read_text().split()[:3], "rounds": []}
     with tempfile.TemporaryDirectory(prefix="notifstack-") as tmp:
         system = System(Path(tmp))
         try:
@@ -57,33 +107,6 @@ def main() -> None:
             pipeline.seed_notifier_accounts(system.engines["tickets"], system.engines["notifier"])
             seed.add_tickets(system.engines["tickets"], world, 2000, {})
             callers = scenarios.Callers(system.gateway).log_in()
-            pipeline.settle(system, timeout=30)
-            time.sleep(2)
-
-            with cpu.StackCpu(system) as used:
-                time.sleep(args.idle)
-            out["idle_cpu_ms_per_s"] = {k: round(1000 * v / used.wall, 2) for k, v in used.used.items()
-                                        if k.startswith(("notifier", "postgres (notifier"))}
-            print("idle", json.dumps(out["idle_cpu_ms_per_s"]), flush=True)
-
-            reqs = scenarios.intake(world, callers)
-            scenarios.warm_up(system.tickets_api, reqs)
-            pipeline.settle(system, timeout=30)
-            worker_pid = system.stack.processes["notifier-worker"].pid
-            spies = [spy(worker_pid, args.seconds, args.spy / "notifier-intake-gil.raw")] if args.spy else []
-            with cpu.StackCpu(system) as used:
-                result = load.run(system.tickets_api, reqs, 16, args.seconds)
-                pipeline.settle(system, timeout=30)  # the emails of these tickets sent, counted in
-            done = result["requests"] - result["status_errors"]
-            summary = used.summary(done)["cpu_ms_per_unit"]
-            out["intake"] = {"tickets_per_s": result["ok_rps"], "tickets": done,
-                             "cpu_ms_per_ticket": {k: v for k, v in summary.items()
-                                                   if k in ("tickets-api", "notifier-worker", "postgres (notifier)",
-                                                            "postgres (tickets)")}}
-            for s in spies:
-                s.wait(timeout=60)
-            print("intake", json.dumps(out["intake"]), flush=True)
-
             from bench.run import _demo_customer_keys
 
             keys = _demo_customer_keys(system, world, 20)
@@ -92,21 +115,34 @@ def main() -> None:
             if not one:
                 raise RuntimeError("no status change in the outbox to copy")
             routing_key, body = one[0]
-            for notifiers in (1, 2):
-                for spread in (False, True):
-                    pipeline.settle(system, timeout=30)  # the last round's spool rows out of the way
-                    got = pipeline.emails_per_second(system, routing_key, body, args.events, notifiers, args.window,
-                                                     args.spy if (args.spy and spread) else None,
-                                                     **({"spread": True} if spread else {}))
-                    name = f"emails_{notifiers}_{'spread' if spread else 'one_recipient'}"
-                    out[name] = got
-                    print(name, json.dumps(got), flush=True)
-            out["smtplib_reference"] = pipeline.smtplib_reference(system.sink.port, args.events, 3000, 5)
-            print("smtplib_reference", json.dumps(out["smtplib_reference"]), flush=True)
+            for n in range(args.rounds):
+                for name, path in versions:
+                    got: dict = {"round": n + 1, "version": name}
+                    restart_notifier(system, path)
+                    pipeline.settle(system, timeout=30)
+                    with cpu.StackCpu(system) as used:
+                        time.sleep(args.idle)
+                    got["idle_cpu_ms_per_s"] = {k: round(1000 * v / used.wall, 2) for k, v in used.used.items()
+                                                if k.startswith(("notifier-worker", "postgres (notifier"))}
+                    spy_dir = args.spy / name if args.spy and n == 0 else None
+                    if spy_dir:
+                        spy_dir.mkdir(parents=True, exist_ok=True)
+                    got["intake"] = intake_round(system, world, callers, args.seconds,
+                                                 spy_dir / "notifier-intake-gil.raw" if spy_dir else None)
+                    got["smtplib_reference"] = pipeline.smtplib_reference(system.sink.port, args.events, 3000, 3)
+                    for notifiers, spread in ((1, True), (2, True), (1, False), (2, False)):
+                        pipeline.settle(system, timeout=30)  # the last round's spool rows out of the way
+                        use(system, path)
+                        got[f"emails_{notifiers}_{'spread' if spread else 'one_recipient'}"] = \
+                            pipeline.emails_per_second(system, routing_key, body, args.events, notifiers, args.window,
+                                                       spy_dir if spread else None, spread=spread)
+                    got["smtplib_reference_after"] = pipeline.smtplib_reference(system.sink.port, args.events, 3000, 3)
+                    out["rounds"].append(got)
+                    print(json.dumps(got), flush=True)
         finally:
             system.close()
     out["load_average_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    print(json.dumps(out))
+    print(json.dumps({k: v for k, v in out.items() if k != "rounds"}))
 
 
 if __name__ == "__main__":
