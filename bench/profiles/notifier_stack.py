@@ -109,6 +109,8 @@ def main() -> None:
             callers = scenarios.Callers(system.gateway).log_in()
             from bench.run import _demo_customer_keys
 
+            load.run(system.tickets_api, scenarios.intake(world, callers), 16, 2)  # tickets of demo customers
+
             keys = _demo_customer_keys(system, world, 20)
             pipeline.commit_to_email(system, callers.personas["agent"].bearer, keys, 10, 2)  # status changes to copy
             one = pipeline.sample_events(system.engines["tickets"], 1, "%status_changed%")
