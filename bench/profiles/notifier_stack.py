@@ -1,20 +1,24 @@
 """The notifier in the bench's stack: its CPU per ticket created, idle, and its emails/s with 1 and 2 processes.
 
 Starts ``bench.system.System`` (unique database names, free ports, its own SMTP sink), seeds the bench's
-quick people, then in one run:
+quick people, then for each round and each ``--version`` in turn (the notifier worker restarted with that
+version's package first on ``PYTHONPATH``, so versions alternate in one stack and meet the same machine):
 
 1. ``idle``: CPU of the notifier worker over ``--idle`` seconds with nothing to do (its polling);
 2. ``intake``: tickets created straight to the tickets API at 16 connections for ``--seconds``; CPU ms
    per ticket of the notifier worker and of the notifier database's PostgreSQL backends, beside the
-   tickets API's (the same run's yardstick);
-3. ``emails``: ``bench.pipeline.emails_per_second`` with 1 and 2 notifier processes, on the bench's
-   one status-change event (one recipient) and on events spread over the seeded customers, and the
-   smtplib reference loop to the same sink.
+   tickets API's (the same run's yardstick), and the emails queued by kind;
+3. ``emails``: ``bench.pipeline.emails_per_second`` with 1 and 2 notifier processes, on events spread
+   over the seeded customers and on the bench's one status-change event (one recipient), between two
+   smtplib reference loops to the same sink.
 
-``.venv/bin/python bench/profiles/notifier_stack.py [--seconds 10] [--events 3000] [--spy DIR]``
-(``--spy``: py-spy ``--gil`` raw profiles of the notifier worker during the intake, and py-spy profiles of
-the notifier processes in the spread emails rounds). Another version of the notifier: put its package
-first, ``PYTHONPATH=/path/to/old/services/notifier`` (the stack's processes inherit it).
+With ``--paced RATE`` a round is only copies of ``ticket.created`` events published at RATE/s straight to
+the bus for ``--seconds``: every version meets the same arrivals, and the CPU per event is read.
+
+``.venv/bin/python bench/profiles/notifier_stack.py --version before=/tmp/old/services/notifier
+--version after= [--rounds 2] [--paced 30] [--spy DIR]`` (``after=`` with no path: this tree; ``--spy``:
+py-spy ``--gil`` raw profiles of the notifier worker in the first round's intake or paced part, and
+py-spy profiles of the notifier processes in its spread emails rounds).
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +88,56 @@ def intake_round(system, world, callers, seconds: float, spy_to: Path | None) ->
                                   if k in ("tickets-api", "notifier-worker", "postgres (notifier)", "postgres (tickets)")}}
 
 
+def drain(system, timeout: float = 60) -> None:
+    """Wait until the notifier's queue is empty and nothing is unacknowledged."""
+    from kombu import Connection
+
+    deadline = time.monotonic() + timeout
+    with Connection(system.amqp) as conn:
+        channel = conn.channel()
+        while time.monotonic() < deadline:
+            ok = channel.queue_declare(f"{system.bus_prefix}notifier", passive=True)
+            if not ok.message_count:
+                break
+            time.sleep(0.1)
+    time.sleep(0.5)  # the last batch's commit
+
+
+def paced_round(system, rate: float, seconds: float) -> dict:
+    """Copies of the run's ``ticket.created`` events published at ``rate``/s for ``seconds`` straight to the
+    bus (new ids; the relay and the tickets API take no part), so each version meets the same arrivals;
+    the notifier worker's and its PostgreSQL's CPU from the first publish until its spool is empty."""
+    from common.bus.publisher import Publisher
+    from common.bus.topology import events_exchange
+    from common.outbox import Outgoing
+
+    samples = [json.loads(b) for _rk, b in pipeline.sample_events(system.engines["tickets"], 200, "%created%")]
+    exchange = events_exchange("tickets", system.bus_prefix).name
+    routing_key = pipeline.sample_events(system.engines["tickets"], 1, "%created%")[0][0]
+    pipeline.settle(system, timeout=30)
+    kinds_before = spool_kinds(system)
+    publisher = Publisher(system.amqp)
+    total = int(rate * seconds)
+    try:
+        with cpu.StackCpu(system) as used:
+            begin = time.monotonic()
+            for n in range(total):
+                pause = begin + n / rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                event = {**samples[n % len(samples)]}
+                event["id"] = event["correlationid"] = uuid.uuid4().hex
+                publisher.publish_batch([Outgoing(exchange, routing_key, json.dumps(event), event["id"])])
+            drain(system)
+            pipeline.settle(system, timeout=30)
+    finally:
+        publisher.close()
+    kinds = {k: n - kinds_before.get(k, 0) for k, n in spool_kinds(system).items() if n - kinds_before.get(k, 0)}
+    per = used.summary(total)["cpu_ms_per_unit"]
+    return {"rate": rate, "events": total, "wall_s": used.wall, "emails_by_kind": kinds,
+            "cpu_ms_per_event": {k: v for k, v in per.items() if k.startswith(("notifier-worker", "postgres (notifier"))}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=8)
@@ -94,6 +149,8 @@ def main() -> None:
                     help="NAME=PATH of a notifier package to put first on PYTHONPATH (PATH empty: this tree); "
                          "versions alternate within each round")
     ap.add_argument("--spy", type=Path)
+    ap.add_argument("--paced", type=float, default=0,
+                    help="only paced rounds: ticket.created events published at this rate per second")
     args = ap.parse_args()
     versions = [tuple(v.split("=", 1)) for v in args.version] or [("tree", "")]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the stack is closed on a stop too
@@ -121,6 +178,18 @@ def main() -> None:
                 for name, path in versions:
                     got: dict = {"round": n + 1, "version": name}
                     restart_notifier(system, path)
+                    if args.paced:
+                        spies = []
+                        if args.spy and n == 0:
+                            args.spy.mkdir(parents=True, exist_ok=True)
+                            spies = [spy(system.stack.processes["notifier-worker"].pid, args.seconds,
+                                         args.spy / f"notifier-paced-{name}-gil.raw")]
+                        got["paced"] = paced_round(system, args.paced, args.seconds)
+                        for one in spies:
+                            one.wait(timeout=60)
+                        out["rounds"].append(got)
+                        print(json.dumps(got), flush=True)
+                        continue
                     pipeline.settle(system, timeout=30)
                     with cpu.StackCpu(system) as used:
                         time.sleep(args.idle)
