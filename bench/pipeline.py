@@ -346,12 +346,17 @@ def commit_to_email_outbox(system, rate: float, seconds: float) -> dict:
 
 
 def emails_per_second(system, routing_key: str, body: str, count: int, notifiers: int, window: float = 20,
-                      profile_dir: Path | None = None) -> dict:
+                      profile_dir: Path | None = None, spread: bool = False) -> dict:
     """Queue ``count`` status-change events with the notifiers stopped, start ``notifiers`` of them, time the sink.
 
     The rate is taken over the emails that arrive within ``window`` seconds of the first one; what is
     still queued then is purged, so a slow notifier never stretches the bench. The notifier
     processes' CPU time over the same window gives emails per CPU-second of one notifier process.
+
+    Copies of one event all mail the same person, whose emails leave one after another in the order
+    queued, over one SMTP session whatever the number of notifiers: that is one mailbox's rate.
+    ``spread`` gives each copy a customer of the notifier's replica in turn as its audience (and
+    reporter), so the emails go to many people, as a desk's do.
     """
     from common.bus.publisher import Publisher
     from common.bus.topology import events_exchange
@@ -362,13 +367,18 @@ def emails_per_second(system, routing_key: str, body: str, count: int, notifiers
         system.stop_process(name)
     _purge(system.amqp, f"{system.bus_prefix}notifier")  # earlier scenarios' events: only these are timed
     event = json.loads(body)
+    people = _customers(system) if spread else []
     exchange = events_exchange("tickets", system.bus_prefix).name
     publisher = Publisher(system.amqp)
     try:
         for start in range(0, count, 500):
             batch = []
-            for _ in range(min(500, count - start)):
+            for n in range(start, start + min(500, count - start)):
                 event["id"] = event["correlationid"] = uuid.uuid4().hex
+                if people:
+                    person = people[n % len(people)]
+                    event["data"] = {**event["data"], "reporterId": person,
+                                     "audience": {**event["data"]["audience"], "customers": [person]}}
                 batch.append(Outgoing(exchange, routing_key, json.dumps(event), event["id"]))
             result = publisher.publish_batch(batch)
             if len(result.confirmed) != len(batch):
@@ -407,9 +417,15 @@ def emails_per_second(system, routing_key: str, body: str, count: int, notifiers
         system.stop_process(name)
     _purge(system.amqp, f"{system.bus_prefix}notifier")
     cpu = used["cpu_s_total"]
-    return {"notifiers": notifiers, "events": count, "emails": len(got), "seconds": round(span, 2),
+    return {"notifiers": notifiers, "events": count, "emails": len(got), "recipients": len({g[1] for g in got}), "seconds": round(span, 2),
             "emails_per_s": round(len(got) / span, 1) if span else None, "cpu_s": used["cpu_s"],
             "emails_per_cpu_s": round(len(got) / cpu, 1) if cpu else None, "spooled": spooled}
+
+
+def _customers(system) -> list[str]:
+    """Active customers of the notifier's account replica (people a ticket event may mail)."""
+    with system.engines["notifier"].connect() as conn:
+        return list(conn.execute(text("SELECT id FROM accounts WHERE role = 'customer' AND active ORDER BY id")).scalars())
 
 
 def _spooled(system) -> int:

@@ -16,7 +16,8 @@
   ``record_every`` seconds of sending). Those rows stay ``sending``; once ``SMTP_LEASE`` has passed,
   a sender takes them again and sends them again, adding one to each row's ``resent`` (counted, logged).
 
-Several notifier processes share the spool: claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL.
+Several notifier processes share the spool: claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL. Within a
+process, one claim feeds every SMTP session (``notifier.senders``).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from email import message_from_bytes, policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_, update
 
 from common.errors import is_database_outage
 from common.events import utc_now
@@ -103,22 +104,14 @@ def _envelope_sender(head: bytes) -> str:
 
 
 class Sender:
-    def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None,
-                 share: tuple[int, int] = (0, 1)):
-        """``share`` (n, of): this sender claims only the recipients hashed to n of ``of`` senders of its
-        process (PostgreSQL only), so one recipient's emails leave one sender in the order queued."""
+    def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
+        """One SMTP session's sender; ``notifier.senders.SenderPool`` runs several behind one claim."""
         self.engine = engine
         self.channel = channel
         self.policy = spool_policy or SpoolPolicy()
         self._lock_rows = engine.dialect.name == "postgresql"
-        self._share = share
-        self._wake = threading.Event()
         self._unmarked: list[dict] = []  # outcomes the database has not taken yet
         self._recorded = time.monotonic()
-
-    def wake(self) -> None:
-        """Something was queued: send now rather than at the next poll."""
-        self._wake.set()
 
     def _claim(self) -> list:
         t, now = sent_mail, utc_now()
@@ -127,10 +120,6 @@ class Sender:
         query = (select(t.c.event_id, t.c.recipient, t.c.message, t.c.status, t.c.attempts, t.c.created_at,
                         t.c.message_id)
                  .where(due).order_by(t.c.next_attempt_at).limit(self.policy.batch))
-        n, of = self._share
-        if of > 1:
-            # Masked, not abs(): hashtext can be -2^31, whose abs() overflows an integer.
-            query = query.where(func.hashtext(t.c.recipient).op("&")(0x7FFFFFFF) % of == n)
         if self._lock_rows:
             query = query.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
@@ -203,6 +192,14 @@ class Sender:
         """Send the due rows; return how many were handled. Raises when the database is unavailable."""
         self._record()
         rows = self._claim()
+        self.deliver(rows, stop)
+        return len(rows)
+
+    def deliver(self, rows, stop: threading.Event | None = None) -> None:
+        """Send claimed ``rows`` in their order and record the outcomes (rows left on a stop are given back).
+
+        Raises when the database is unavailable at the last record; the outcomes stay in memory and
+        are written before anything else is sent."""
         for index, row in enumerate(rows):
             if stop is not None and stop.is_set():
                 self._release(rows[index:])
@@ -227,7 +224,6 @@ class Sender:
                 self._recorded = time.monotonic()
         if self._unmarked:
             self._record()
-        return len(rows)
 
     def _release(self, rows) -> None:
         """Give back rows claimed but not tried (stopping): they are no crash, nothing was sent."""
@@ -236,20 +232,3 @@ class Sender:
             for row in rows:
                 conn.execute(update(t).where(t.c.event_id == row.event_id, t.c.recipient == row.recipient)
                              .values(status="queued", sending_since=None, attempts=row.attempts))
-
-    def run_forever(self, stop: threading.Event, idle: float = 1.0, max_backoff: float = 5.0) -> None:
-        """Send until ``stop`` is set; poll every ``idle`` seconds, or at once when woken."""
-        backoff = 0.2
-        while not stop.is_set():
-            try:
-                handled = self.run_once(stop)
-                backoff = 0.2
-                if handled:
-                    continue
-            except Exception as exc:
-                logger.warning("mail sender failed, retrying in %.1fs: %s", backoff, exc)
-                stop.wait(backoff)
-                backoff = min(max_backoff, backoff * 2)
-                continue
-            self._wake.wait(idle)
-            self._wake.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from itertools import count
@@ -23,6 +24,7 @@ from .channels import make_channel
 from .handlers import IDENTITY_EVENTS, TICKET_EVENTS, Handlers, accounts_named
 from .mailer import Mailer
 from .settings import Settings
+from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
 from .store.sent_log import SentLog
@@ -63,12 +65,12 @@ class NotifierWorker(Worker):
         # Each sender has an SMTP session of its own: an email's exchange is round trips, so several
         # sessions keep the relay busy while each waits for its answers (as an MTA's delivery agents).
         self.senders = (sender, *more_senders)
+        self.pool = SenderPool(list(self.senders))
         self.sent_log = sent_log or SentLog()
         self._pending: list[tuple[object, object]] = []
 
     def wake_senders(self) -> None:
-        for sender in self.senders:
-            sender.wake()
+        self.pool.wake()
 
     def handle(self, event, handler) -> bool:
         processed = super().handle(event, handler)
@@ -176,16 +178,13 @@ class NotifierWorker(Worker):
 
     def run(self, *args, **kwargs):
         stop = threading.Event()
-        threads = [threading.Thread(target=sender.run_forever, args=(stop,), name=f"mail-sender-{n}", daemon=True)
-                   for n, sender in enumerate(self.senders, 1)]
-        for thread in threads:
-            thread.start()
+        threads = self.pool.start(stop)
         try:
             return super().run(*args, **kwargs)
         finally:
-            # A stop lets the emails in hand be sent and recorded; the rest stay queued.
+            # A stop lets the email in hand be sent and recorded; the rest go back to the spool.
             stop.set()
-            self.wake_senders()
+            self.pool.stopping()
             deadline = time.monotonic() + 60
             for thread in threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -195,11 +194,11 @@ def build_worker(settings: Settings) -> NotifierWorker:
     """A Worker wired to the notifier's database, spool sender and handlers (connects only when run)."""
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    # Several senders share the spool only where claims lock rows (PostgreSQL's SKIP LOCKED); on
-    # SQLite (``make run``) two of them could claim the same email, so there is one.
+    # On SQLite (``make run``) one session: its writes (each session records its own outcomes) would
+    # wait on one another's locks.
     sessions = settings.smtp_sessions if engine.dialect.name == "postgresql" else 1
-    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy,
-                      share=(n, sessions)) for n in range(sessions)]
+    senders = [Sender(engine, make_channel(settings.smtp_url, timeout=settings.smtp_timeout), settings.spool_policy)
+               for _ in range(sessions)]
     sent_log = SentLog()
     mailer = Mailer(sent_log, settings.sender)
     handlers = Handlers(mailer, settings.public_url, settings.replies).table()
@@ -216,10 +215,25 @@ def build_worker(settings: Settings) -> NotifierWorker:
     )
 
 
+# Seconds a thread holds the interpreter while another waits for it (CPython's default is 0.005).
+SWITCH_INTERVAL = 0.0005
+
+
+def prefer_waiting_threads(interval: float = SWITCH_INTERVAL) -> None:
+    """Hand the interpreter over sooner to a thread that waits for it.
+
+    An SMTP session thread needs the interpreter back after each of an email's four round trips;
+    while the consumer composes a backlog it holds it for the whole default interval each time, so
+    one session sent half the emails per second an smtplib loop alone does (the convoy effect).
+    """
+    sys.setswitchinterval(interval)
+
+
 def main() -> None:
     """Entry point: read settings, log JSON lines, consume until SIGTERM."""
     settings = Settings.from_env()
     configure_logging("notifier", settings.log_level, settings.log_json)
+    prefer_waiting_threads()
     run_worker(build_worker(settings))
 
 

@@ -125,15 +125,42 @@ def compose_bytes(
         b"\r\n--", boundary.encode(), b"\r\n", _PART_HEAD[("html", html_cte)], html,
         b"\r\n--", boundary.encode(), b"--\r\n",
     ))
-    headers = _header_values(rendered, sender, recipient, msg_id, thread, unsubscribe_url, reply_to) + [
+    headers = _header_values(rendered, sender, recipient, msg_id, thread, unsubscribe_url, None) + [
         ("MIME-Version", _fixed("MIME-Version", "1.0")),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
         ("Content-Language", rendered.language),
     ]
     # The header block as the generator writes it (its _write_headers), then the body as it is.
-    raw = b"".join(_folded(name, value) for name, value in headers) + b"\r\n" + body
-    _verify_head([name for name, _ in headers], raw)
+    lines = [_folded(name, value) for name, value in headers]
+    names = [name for name, _ in headers]
+    if reply_to:  # after From and To, where _header_values puts it
+        lines.insert(2, _reply_to_line(reply_to, sender.display_name))
+        names.insert(2, "Reply-To")
+    raw = b"".join(lines) + b"\r\n" + body
+    _verify_head(names, raw)
     return raw
+
+
+_TAG_TEXT = re.compile(r"[a-z0-9_-]+\Z")
+
+
+def _reply_to_line(reply_to: str, display_name: str | None) -> bytes:
+    """The Reply-To line of a tagged reply address (``desk+<tag>@domain``), as ``_folded`` writes it.
+
+    Every email has a tag of its own (``common.replytokens``), so neither the address check nor the
+    folded line could be kept. A tag is atext of one kind (letters, digits, "-", "_"): the line of any
+    tag of the same length is the same but for the tag, so the line is folded once per length, with
+    a stand-in tag, and the tag is put in.
+    """
+    local, _at, domain = reply_to.rpartition("@")
+    base, plus, tag = local.partition("+")
+    if plus and _TAG_TEXT.match(tag):
+        stand_in = "a" * len(tag)
+        line = _folded("Reply-To", _address(f"{base}+{stand_in}@{domain}", display_name))
+        marker = f"+{stand_in}@".encode("ascii")
+        if line.count(marker) == 1:
+            return line.replace(marker, f"+{tag}@".encode("ascii"))
+    return _folded("Reply-To", _address(reply_to, display_name))
 
 
 # Folded header lines already written, by (name, value): the sender, a recipient's address, the

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from common.events import utc_now
@@ -15,6 +15,14 @@ logger = logging.getLogger(__name__)
 
 
 BUFFER = "notifier.spool"  # session.info key: emails queued in this transaction, not yet inserted
+_TYPES = {"event_id": "varchar", "recipient": "varchar", "message_id": "varchar", "kind": "varchar",
+          "correlation_id": "varchar", "ticket_key": "varchar", "status": "varchar", "message": "bytea",
+          "created_at": "timestamptz", "next_attempt_at": "timestamptz", "attempts": "integer", "resent": "integer"}
+_COLUMNS = tuple(_TYPES)
+_UNNEST = text(
+    f"INSERT INTO sent_mail ({', '.join(_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _TYPES.items())}) "
+    "ON CONFLICT (event_id, recipient) DO NOTHING RETURNING event_id, recipient")
 
 
 class SentLog:
@@ -37,14 +45,20 @@ class SentLog:
             return 0
         rows = list(pending.values())
         pending.clear()
-        statement = self._insert(session.get_bind().dialect.name)
+        dialect = session.get_bind().dialect.name
+        statement = self._insert(dialect)
         if statement is None:  # pragma: no cover - neither of the two databases the notifier runs on
             fresh = [r for r in rows if not self._stored(session, r["event_id"], r["recipient"])]
             if fresh:
                 session.execute(sent_mail.insert(), fresh)
             return len(fresh)
-        inserted = set(session.execute(statement.returning(sent_mail.c.event_id, sent_mail.c.recipient),
-                                       rows).tuples())
+        if dialect == "postgresql":
+            # One array per column: the statement's text is the same whatever the number of emails, so
+            # the driver converts it once (a many-row VALUES list is converted again on every batch).
+            inserted = {tuple(r) for r in session.execute(_UNNEST, {c: [r[c] for r in rows] for c in _COLUMNS})}
+        else:
+            inserted = set(session.execute(statement.returning(sent_mail.c.event_id, sent_mail.c.recipient),
+                                           rows).tuples())
         for row in rows:
             if (row["event_id"], row["recipient"]) not in inserted:
                 logger.info("skipping %s for event %s: already sent to this recipient", row["kind"], row["event_id"])

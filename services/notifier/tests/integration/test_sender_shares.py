@@ -1,38 +1,134 @@
-"""Several senders in one process split the spool by recipient: each recipient's emails are claimed by
-one sender, so they leave in the order they were queued, and every email is claimed by exactly one."""
+"""The SMTP sessions of one process share one claim and split it by recipient: each recipient's emails
+go to one session, so they leave in the order they were queued, and every email is sent exactly once."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, event, select
 
 from common.db import normalise_url
 from common.events import utc_now
-from notifier.spool import Sender
+from common.testing import postgres_server_url, throwaway_database
+from notifier.cli import migrate
+from notifier.senders import SenderPool
+from notifier.settings import Settings
+from notifier.spool import Sender, SpoolPolicy
 from notifier.store.tables import sent_mail
 
+RECIPIENTS = [f"reader-{n}@example.com" for n in range(24)]
 
-def test_each_recipient_is_claimed_by_one_sender_of_four(database_url):
-    engine = create_engine(normalise_url(database_url))
+
+@pytest.fixture()
+def engine():
+    # A spool of its own: a claim takes every due row, whoever queued it.
+    with throwaway_database(postgres_server_url(), "notifier") as url:
+        migrate(Settings(database_url=url))
+        engine = create_engine(normalise_url(url))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def queue(engine, events: int) -> None:
     now = utc_now()
-    recipients = [f"reader-{n}@example.com" for n in range(24)]
     with engine.begin() as conn:
         conn.execute(sent_mail.insert(), [
-            {"event_id": f"event-{e}", "recipient": r, "message_id": f"<{e}.{r}>", "kind": "status",
+            {"event_id": f"event-{e:03d}", "recipient": r, "message_id": f"<event-{e:03d}.{r}>", "kind": "status",
              "status": "queued", "message": b"From: a@b.test\r\n\r\nx", "created_at": now,
-             "next_attempt_at": now - timedelta(seconds=60 - e)}
-            for e in range(3) for r in recipients])
-    try:
-        senders = [Sender(engine, channel=None, share=(n, 4)) for n in range(4)]
-        claimed = [[(row.recipient, row.event_id) for row in sender._claim()] for sender in senders]
-    finally:
-        engine.dispose()
-    owners = {r: [n for n, rows in enumerate(claimed) if any(rr == r for rr, _ in rows)] for r in recipients}
+             "next_attempt_at": now - timedelta(seconds=600 - e)}
+            for e in range(events) for r in RECIPIENTS])
+
+
+class Recording:
+    """A channel that notes what each session sent, in order, and takes a little time per email."""
+
+    def __init__(self, sent: list, lock: threading.Lock):
+        self.sent, self.lock = sent, lock
+
+    def send_bytes(self, data, sender, recipients, message_id=None):
+        time.sleep(0.0005)
+        with self.lock:
+            self.sent.append((id(self), recipients[0], message_id))
+
+
+def test_one_claim_queues_each_recipient_on_one_session_of_four(engine):
+    queue(engine, 3)
+    pool = SenderPool([Sender(engine, channel=None, spool_policy=SpoolPolicy(batch=100)) for _ in range(4)])
+    assert pool.claim_once() == 3 * len(RECIPIENTS)
+    queued = [[(row.recipient, row.event_id) for row in lane] for lane in pool._queues]
+    owners = {r: [n for n, rows in enumerate(queued) if any(rr == r for rr, _ in rows)] for r in RECIPIENTS}
     assert all(len(found) == 1 for found in owners.values()), owners
-    assert sorted(pair for rows in claimed for pair in rows) == sorted(
-        (r, f"event-{e}") for e in range(3) for r in recipients)
-    assert sum(1 for rows in claimed if rows) > 1  # the recipients are spread, not all on one sender
-    for rows in claimed:  # within a sender, a recipient's emails in the order queued
-        for r in recipients:
+    assert sorted(pair for rows in queued for pair in rows) == sorted(
+        (r, f"event-{e:03d}") for e in range(3) for r in RECIPIENTS)
+    assert sum(1 for rows in queued if rows) > 1  # the recipients are spread, not all on one session
+    for rows in queued:  # within a session, a recipient's emails in the order queued
+        for r in RECIPIENTS:
             events = [e for rr, e in rows if rr == r]
             assert events == sorted(events)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sending"}
+
+
+def test_four_sessions_send_every_email_once_in_each_recipients_order(engine):
+    queue(engine, 10)  # 240 emails: several claims of 50
+    sent, lock = [], threading.Lock()
+    senders = [Sender(engine, Recording(sent, lock)) for _ in range(4)]
+    pool = SenderPool(senders, idle=0.05)
+    stop = threading.Event()
+    threads = pool.start(stop)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sent"}:
+                    break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        pool.stopping()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert sorted((r, m) for _s, r, m in sent) == sorted(
+        (r, f"<event-{e:03d}.{r}>") for e in range(10) for r in RECIPIENTS)
+    for r in RECIPIENTS:
+        mine = [(s, m) for s, rr, m in sent if rr == r]
+        assert len({s for s, _m in mine}) == 1  # one session
+        assert [m for _s, m in mine] == sorted(m for _s, m in mine)  # in the order queued
+    assert len({s for s, _r, _m in sent}) > 1
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sent"}
+
+
+def test_an_idle_pool_polls_with_one_claim_not_one_per_session(engine):
+    claims = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, *args):
+        if "FOR UPDATE SKIP LOCKED" in statement:
+            claims.append(statement)
+
+    pool = SenderPool([Sender(engine, channel=None) for _ in range(4)], idle=0.1)
+    stop = threading.Event()
+    threads = pool.start(stop)
+    time.sleep(1.0)
+    stop.set()
+    pool.stopping()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert 3 <= len(claims) <= 14  # about one per idle period; four sessions polling would make ~40
+
+
+def test_a_stop_gives_back_the_emails_claimed_and_not_tried(engine):
+    queue(engine, 2)
+    pool = SenderPool([Sender(engine, channel=None, spool_policy=SpoolPolicy(batch=100)) for _ in range(2)])
+    pool.claim_once()
+    stop = threading.Event()
+    stop.set()
+    for thread in pool.start(stop):
+        thread.join(timeout=10)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"queued"}
