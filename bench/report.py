@@ -109,7 +109,7 @@ def _pipeline(sc, pl) -> list[dict]:
                          p50_ms=api["p50_ms"], p99_ms=api["p99_ms"], max_ms=api["max_ms"], errors=api["errors"]))
     for n in (1, 2):
         e = pl[f"emails_{n}_notifier"]
-        rows.append(_row(f"emails_{n}_notifier", f"emails/s, {n} notifier process{'es' if n > 1 else ''}",
+        rows.append(_row(f"emails_{n}_notifier", f"emails/s to many recipients, {n} notifier process{'es' if n > 1 else ''}",
                          e["emails_per_s"], "emails/s", "smtplib loop, one connection", smtp["emails_per_s"],
                          _div(e["emails_per_s"], smtp["emails_per_s"]), "≥ 500 emails/s" if n == 2 else "—",
                          (e["emails_per_s"] or 0) >= 500 if n == 2 else None))

@@ -204,8 +204,10 @@ def pipeline_section(system: System, world: seed.World, callers: scenarios.Calle
     log(f"commit -> email, changes committed at {profile.change_rate}/s: {pl['commit_to_email']}")
     routing_key, body = pipeline.sample_events(system.engines["tickets"], 1, "%status_changed%")[0]
     for n in (1, 2):
+        # Spread over the replica's customers, as a desk's emails are: copies of one event would all
+        # go to one person, whose emails leave one after another on one session.
         pl[f"emails_{n}_notifier"] = pipeline.emails_per_second(system, routing_key, body, profile.email_events, n,
-                                                                profile.email_window, profile_dir)
+                                                                profile.email_window, profile_dir, spread=True)
         log(f"emails with {n} notifier(s): {pl[f'emails_{n}_notifier']}")
     pl["emails_reference"] = pipeline.smtplib_reference(system.sink.port, profile.email_events, 3000,
                                                         profile.smtp_reference_seconds)
