@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal, null, select,
-    union_all, update,
+    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal, null,
+    select, union_all, update,
 )
 from sqlalchemy.orm import Session
 
@@ -168,7 +168,8 @@ class TicketRepository:
         values = dict(request_type_id=ticket.request_type_id, **self._columns(ticket), created_at=ticket.created_at)
         numbered = numbering is not None and self.session.get_bind().dialect.name == "postgresql"
         if numbered:
-            links = [f"p:{a}" for a in sorted(ticket.participant_ids)] + [f"o:{o}" for o in sorted(ticket.organization_ids)]
+            links = ([f"p:{a}" for a in sorted(ticket.participant_ids)]
+                     + [f"o:{o}" for o in sorted(ticket.organization_ids)])
             (row,) = _INSERT_NUMBERED_TICKET.run(self.session, {
                 "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-", "p_links": links or None,
                 **{f"p_{k}": v for k, v in values.items()}})
