@@ -6,7 +6,6 @@ from typing import Iterable
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from common.db import Prepared
 from common.emails import InvalidEmail, normalise_email
 from common.events import utc_now
 
@@ -14,21 +13,16 @@ from ..domain.catalog import Account
 from .tables import accounts, desk_agents, organization_members, organizations
 
 
-# The first statement of every web request (``api.caller.check_caller``), compiled once and run on
-# the driver (``common.db.Prepared``): SQLAlchemy's execution of it cost more CPU than PostgreSQL's.
-_CALLER = select(accounts.c.id, accounts.c.email, accounts.c.display_name, accounts.c.language, accounts.c.role,
-                 accounts.c.active, organization_members.c.organization_id, organizations.c.name.label("org_name"))
-_WITH_ORGANIZATIONS = Prepared(
-    _CALLER.outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
-    .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
-    .where(accounts.c.id == bindparam("account")), returns_rows=True)
-# The same for agents, with the desks they work on (the caller's Viewer needs both).
-_WITH_ORGANIZATIONS_AND_DESKS = Prepared(
-    _CALLER.add_columns(desk_agents.c.desk_id.label("agent_desk_id"))
+# The first statement of every web request (``api.caller.check_caller``), built once: building it
+# and computing its cache key each time cost more than running it.
+_WITH_ORGANIZATIONS = (
+    select(accounts, organization_members.c.organization_id, organizations.c.name.label("org_name"))
     .outerjoin(organization_members, organization_members.c.account_id == accounts.c.id)
     .outerjoin(organizations, organizations.c.id == organization_members.c.organization_id)
-    .outerjoin(desk_agents, desk_agents.c.account_id == accounts.c.id)
-    .where(accounts.c.id == bindparam("account")), returns_rows=True)
+    .where(accounts.c.id == bindparam("account")))
+# The same for agents, with the desks they work on (the caller's Viewer needs both).
+_WITH_ORGANIZATIONS_AND_DESKS = _WITH_ORGANIZATIONS.add_columns(desk_agents.c.desk_id.label("agent_desk_id")).outerjoin(
+    desk_agents, desk_agents.c.account_id == accounts.c.id)
 
 
 def _account(row) -> Account:
@@ -119,7 +113,7 @@ class AccountRepository:
         """The account, its organisations (id -> name) and, with ``desks``, the desks it is an agent of, in
         one statement (None when the replica lacks the account)."""
         query = _WITH_ORGANIZATIONS_AND_DESKS if desks else _WITH_ORGANIZATIONS
-        rows = query.run(self.session, {"account": account_id})
+        rows = self.session.execute(query, {"account": account_id}).all()
         if not rows:
             return None, {}, frozenset()
         agent_desks = frozenset(r.agent_desk_id for r in rows if r.agent_desk_id is not None) if desks else frozenset()

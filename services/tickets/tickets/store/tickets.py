@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal, null,
-    select, union_all, update,
+    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, insert, literal, null, select,
+    union_all, update,
 )
 from sqlalchemy.orm import Session
 
@@ -79,12 +79,9 @@ def _numbered_insert():
     numbered = (update(service_desks).where(service_desks.c.id == desk)
                 .values(last_ticket_number=service_desks.c.last_ticket_number + 1)
                 .returning(service_desks.c.last_ticket_number.label("number")).cte("numbered"))
-    # The access keys of the participants and shares inserted after it: the document has them from
-    # the start, so their triggers need not write the ticket row again (migration 0011).
-    links = func.array_to_tsvector(cast(bindparam("p_links", type_=ARRAY(Text)), ARRAY(Text)))
     row = select(desk, *(bindparam(f"p_{c}", type_=tickets.c[c].type) for c in columns), numbered.c.number,
-                 bindparam("p_prefix", type_=String) + cast(numbered.c.number, String), links)
-    return (insert(tickets).from_select(["desk_id", *columns, "number", "key", "search_vector"], row)
+                 bindparam("p_prefix", type_=String) + cast(numbered.c.number, String))
+    return (insert(tickets).from_select(["desk_id", *columns, "number", "key"], row)
             .returning(tickets.c.id, tickets.c.number))
 
 
@@ -168,10 +165,8 @@ class TicketRepository:
         values = dict(request_type_id=ticket.request_type_id, **self._columns(ticket), created_at=ticket.created_at)
         numbered = numbering is not None and self.session.get_bind().dialect.name == "postgresql"
         if numbered:
-            links = ([f"p:{a}" for a in sorted(ticket.participant_ids)]
-                     + [f"o:{o}" for o in sorted(ticket.organization_ids)])
             (row,) = _INSERT_NUMBERED_TICKET.run(self.session, {
-                "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-", "p_links": links or None,
+                "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-",
                 **{f"p_{k}": v for k, v in values.items()}})
             ticket.id, ticket.number = row.id, row.number
             ticket.key = f"{numbering}-{row.number}"

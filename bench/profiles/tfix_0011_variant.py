@@ -1,3 +1,4 @@
+# Measured and not kept (bench/profiles/tfix.md): the trigger variant bench/profiles/tfix_pgcost.py compares with 0010.
 """a new ticket's participants and shares are in its document from its INSERT: no second write of the row
 
 Revision ID: 0011
