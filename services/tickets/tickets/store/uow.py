@@ -63,15 +63,13 @@ class UnitOfWork:
         if not self.owns_transaction:
             return self
         for attempt in (1, 2):
-            session = self.session_factory()
-            if self.read_only and session.get_bind().dialect.name == "postgresql":
-                session.connection(execution_options=_READING)
-            self._attach(session)
+            self._attach(self.session_factory())
             self.viewer, self.caller_account, self.caller_organizations, self.keep_on_exit = None, None, {}, False
-            if self.on_begin is None:
-                break
             try:
-                self.on_begin(self)
+                if self.read_only and self.session.get_bind().dialect.name == "postgresql":
+                    self.session.connection(execution_options=_READING)
+                if self.on_begin is not None:
+                    self.on_begin(self)
                 break
             except DBAPIError as error:
                 self.__exit__()
