@@ -85,6 +85,9 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = IDLE_PING_SECOND
             cursor = dbapi_conn.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            # The ping must not leave a transaction open: a unit of work may set the connection
+            # to autocommit, which the driver refuses inside one.
+            dbapi_conn.rollback()
         except Exception as error:
             # The pool discards this connection and checks out a fresh one (SQLAlchemy retries).
             raise exc.DisconnectionError() from error

@@ -60,6 +60,10 @@ def init_app(app, service: str) -> None:
     """Count every request of ``app`` and serve ``GET /metrics`` from it."""
     from flask import Response, g, request
 
+    # The labelled series by (method, route, status), looked up once each: ``labels()`` validates and
+    # locks on every call, which cost more than counting (routes and statuses are few, so this stays small).
+    series: dict[tuple, tuple] = {}
+
     @app.before_request
     def _start_timer():
         g._metrics_started = time.perf_counter()
@@ -67,10 +71,16 @@ def init_app(app, service: str) -> None:
     @app.after_request
     def _count(response):
         started = g.pop("_metrics_started", None)
-        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+        rule = request.url_rule
+        key = (request.method, rule.rule if rule is not None else "<unmatched>", response.status_code)
+        found = series.get(key)
+        if found is None:
+            method, route, status = key
+            found = series[key] = (HTTP_REQUESTS.labels(service, method, route, str(status)),
+                                   HTTP_LATENCY.labels(service, method, route))
+        found[0].inc()
         if started is not None:
-            HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
+            found[1].observe(time.perf_counter() - started)
         return response
 
     def metrics():

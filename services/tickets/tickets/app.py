@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from common.auth import TokenVerifier
 from common.db import make_engine, make_session_factory, ping
@@ -18,6 +18,10 @@ from .services.lag import UnknownReference
 from .settings import Settings
 from .store.tables import outbox
 from .store.uow import UnitOfWork
+
+
+# Requests whose use cases change nothing: their unit of work reads outside a transaction block.
+READS = frozenset({"GET", "HEAD"})
 
 
 class TicketsApp(Flask):
@@ -52,7 +56,8 @@ def create_app(settings: Settings | None = None, identity_transport=None) -> Fla
     app.extensions["tickets.settings"] = settings
     app.extensions["tickets.engine"] = engine
     app.extensions["tickets.session_factory"] = session_factory
-    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(session_factory, box, on_begin=check_caller)
+    app.extensions["tickets.uow_factory"] = lambda: UnitOfWork(
+        session_factory, box, on_begin=check_caller, read_only=has_request_context() and request.method in READS)
     app.extensions["tickets.files"] = files = build_files(settings.attachments, engine)
     app.extensions["token_verifier"] = token_verifier(settings)
     if settings.identity_url:

@@ -17,7 +17,7 @@ from common.errors import Unauthorized, error_response
 from ..domain.visibility import Viewer
 from ..replica import remember_caller
 from ..store.accounts import AccountRepository
-from ..store.uow import UnitOfWork
+from ..store.uow import UnitOfWork, reading
 
 DEACTIVATED = "This account has been deactivated."
 
@@ -36,8 +36,14 @@ def check_caller(uow: UnitOfWork) -> None:
     account, orgs, desks = uow.accounts.with_organizations(principal.id, desks=is_agent)
     g.tickets_caller_checked = True
     if account is None:
-        remember_caller(uow.session, principal, uow.outbox)
-        uow.keep_on_exit = True  # a read-only use case still keeps the new replica row
+        if uow.read_only:
+            # A read runs outside a transaction block: the replica row (and the desk memberships
+            # it starts) commit together in a transaction of their own.
+            with transaction(uow.session_factory) as session:
+                remember_caller(session, principal, uow.outbox)
+        else:
+            remember_caller(uow.session, principal, uow.outbox)
+            uow.keep_on_exit = True  # a use case that ends up committing nothing still keeps the row
     elif not account.active:
         raise Unauthorized(DEACTIVATED)
     if account is None and is_agent:
@@ -53,7 +59,7 @@ def check_unchecked_caller(response: Response) -> Response:
     # outage's 503 would become a 500 raised after the request). A 403 still becomes the 401 of a
     # deactivated account.
     if response.status_code < 500 and g.get("tickets_caller_checked") is False:
-        with transaction(current_app.extensions["tickets.session_factory"]) as session:
+        with reading(current_app.extensions["tickets.session_factory"]) as session:
             active = AccountRepository(session).is_active(g.principal.id)
         if active is False:
             return error_response(Unauthorized(DEACTIVATED))
@@ -61,7 +67,7 @@ def check_unchecked_caller(response: Response) -> Response:
 
 
 def uow() -> UnitOfWork:
-    """A fresh unit of work on this app's database."""
+    """A fresh unit of work on this app's database (for reading when the request is a GET or HEAD)."""
     return current_app.extensions["tickets.uow_factory"]()
 
 

@@ -18,13 +18,38 @@ from .people import PeopleRepository
 from .tickets import TicketRepository
 
 
+class ReadOnlyWork(RuntimeError):
+    """A use case tried to commit in a unit of work opened for reading."""
+
+
+# On PostgreSQL a read runs its statements outside any transaction block: at READ COMMITTED, the
+# default here, every statement of a transaction takes its own snapshot anyway, so BEGIN and
+# ROLLBACK would only cost two round trips. SQLite keeps its transaction (no round trips there).
+_READING = {"isolation_level": "AUTOCOMMIT"}
+
+
+@contextmanager
+def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a few reads and nothing else (outside a transaction block on PostgreSQL)."""
+    session = session_factory()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options=_READING)
+        yield session
+    finally:
+        session.close()
+
+
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session], outbox: Outbox,
-                 on_begin: Callable[["UnitOfWork"], None] | None = None):
+                 on_begin: Callable[["UnitOfWork"], None] | None = None, read_only: bool = False):
         self.session_factory = session_factory
         self.outbox = outbox
         self.session: Session | None = None
         self.owns_transaction = True
+        # Opened by a request that changes nothing (GET): no transaction block on PostgreSQL, and a
+        # commit is refused rather than run statement by statement.
+        self.read_only = read_only
         # Runs first in every transaction (the web caller's check: active, replica row, organisations),
         # so a request costs one transaction, not one per concern.
         self.on_begin = on_begin
@@ -40,10 +65,11 @@ class UnitOfWork:
         for attempt in (1, 2):
             self._attach(self.session_factory())
             self.viewer, self.caller_account, self.caller_organizations, self.keep_on_exit = None, None, {}, False
-            if self.on_begin is None:
-                break
             try:
-                self.on_begin(self)
+                if self.read_only and self.session.get_bind().dialect.name == "postgresql":
+                    self.session.connection(execution_options=_READING)
+                if self.on_begin is not None:
+                    self.on_begin(self)
                 break
             except DBAPIError as error:
                 self.__exit__()
@@ -97,10 +123,14 @@ class UnitOfWork:
             yield
             self.session.flush()
             return
+        if self.read_only:
+            raise ReadOnlyWork("this unit of work was opened for reading")
         with pipelined(self.session, commit=True):
             yield
 
     def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyWork("this unit of work was opened for reading")
         if self.owns_transaction:
             self.session.commit()
         else:
