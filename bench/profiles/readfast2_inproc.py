@@ -17,6 +17,7 @@ dumped, stopped). It is restored into the database ``rf2inproc_tickets`` of the 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -77,6 +78,8 @@ def main() -> int:
     parser.add_argument("--compare", type=Path)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--cprofile", type=Path)
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the first requests")
+    parser.add_argument("--gc-stats", action="store_true", help="print the time spent in garbage collection")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
     if not args.snapshot.exists():
@@ -128,6 +131,15 @@ def main() -> int:
         }
         only = {s for s in args.only.split(",") if s}
         client = app.test_client()
+        collecting = [0.0, 0.0]  # when the running collection began, time spent collecting
+
+        def on_gc(phase, _info):
+            if phase == "start":
+                collecting[0] = time.process_time()
+            else:
+                collecting[1] += time.process_time() - collecting[0]
+        if args.gc_stats:
+            gc.callbacks.append(on_gc)
         failed = False
         for name, reqs in scenarios.items():
             if only and name not in only:
@@ -141,6 +153,10 @@ def main() -> int:
             for _ in range(5):
                 for path, headers in reqs:
                     client.get(path, headers=headers)
+            if args.gc_freeze:
+                gc.collect()
+                gc.freeze()
+            collecting[:] = [0.0, 0.0]
             profiler = None
             if args.cprofile:
                 import cProfile
@@ -156,6 +172,8 @@ def main() -> int:
                     client.get(path, headers=headers)
                 cpu_blocks.append((time.process_time() - began_cpu) / args.requests * 1000)
             cpu_ms = min(cpu_blocks)
+            gc_note = (f"  gc {collecting[1] / args.requests / args.blocks * 1000:.2f} ms/request"
+                       if args.gc_stats else "")
             wall_ms = (time.perf_counter() - began) / args.requests / args.blocks * 1000
             if profiler is not None:
                 profiler.disable()
@@ -172,7 +190,7 @@ def main() -> int:
                 same = " identical" if not differ else f" DIFFERENT {differ}"
                 failed = failed or bool(differ)
             print(f"{name:26s} cpu {cpu_ms:6.2f} ms/request  wall {wall_ms:6.2f} ms  sql {','.join(map(str, sql))}"
-                  f"  {sum(map(len, bodies)) // len(bodies)} bytes{same}", flush=True)
+                  f"  {sum(map(len, bodies)) // len(bodies)} bytes{same}{gc_note}", flush=True)
         app.extensions["tickets.engine"].dispose()
     return 1 if failed else 0
 

@@ -324,7 +324,7 @@ class TicketRepository:
             # No row on the first page: nothing matches, no need to count (a later page counts apart).
             known.total = rows[0].total if rows else (0 if start == 0 else None)
         sets, invited = self._related([r.id for r in rows[:limit]], known)
-        return [self._load(r, sets, invited) for r in rows[:limit]], len(rows) <= limit, known
+        return [self._load(r, sets, invited, fresh=True) for r in rows[:limit]], len(rows) <= limit, known
 
     def get_with_context(self, key_or_id: str) -> tuple[Ticket | None, Known]:
         """``get`` with the desk and the people and organisations it names, in two statements."""
@@ -337,7 +337,7 @@ class TicketRepository:
             return None, Known()
         known = self._known([row])
         sets, invited = self._related([row.id], known)
-        return self._load(row, sets, invited), known
+        return self._load(row, sets, invited, fresh=True), known
 
     @staticmethod
     def _known(rows) -> Known:
@@ -480,8 +480,6 @@ class TicketRepository:
         invited: dict[int, dict[str, str]] = {i: {} for i in ids}
         if not ids:
             return sets, invited
-        from .accounts import _account
-
         dialect = self.session.get_bind().dialect.name
         rows = _prepared(_related_statement, known is not None, dialect).run(self.session, {"related_ids": list(ids)})
         for r in rows:
@@ -491,7 +489,8 @@ class TicketRepository:
                 continue
             sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
             if known is not None and kind == 0 and r.email is not None:
-                known.accounts[value] = _account(SimpleNamespace(id=value, **{n: getattr(r, n) for n in PERSON[1:]}))
+                if value not in known.accounts:
+                    known.accounts[value] = Account(value, r.email, r.display_name, r.language, r.role, r.active)
             elif known is not None and kind == 1 and extra is not None:
                 known.organizations[int(value)] = extra
         return sets, invited
@@ -531,18 +530,24 @@ class TicketRepository:
         ticket.new_comments.clear()
         ticket.new_history.clear()
 
-    def _load(self, row, sets: dict | None = None, invited: dict | None = None) -> Ticket:
+    def _load(self, row, sets: dict | None = None, invited: dict | None = None, fresh: bool = False) -> Ticket:
+        """The ticket of ``row``; ``fresh``: ``sets`` and the row's values are this ticket's own (a page's,
+        read for it alone), so they are not copied (a page of 50 copied 250 sets and dicts for nothing)."""
         if sets is None or invited is None:
             sets, invited = self._related([row.id])
         participants, shares, mutes, watchers = sets[row.id]
+        if not fresh:
+            participants, shares, mutes, watchers = set(participants), set(shares), set(mutes), set(watchers)
+        values = row.field_values
+        values = (values if fresh else dict(values)) if values else {}
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
                       assignee_id=row.assignee_id, summary=row.summary, description=row.description,
-                      field_values=dict(row.field_values or {}), status=_STATUSES.get(row.status) or Status(row.status),
+                      field_values=values, status=_STATUSES.get(row.status) or Status(row.status),
                       created_at=row.created_at, updated_at=row.updated_at,
                       status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
-                      participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes),
-                      watcher_ids=set(watchers), invited=invited[row.id])
+                      participant_ids=participants, organization_ids=shares, muted_ids=mutes,
+                      watcher_ids=watchers, invited=invited[row.id])
 
     @staticmethod
     def _comment(row) -> Comment:
