@@ -61,16 +61,22 @@ def base_url() -> str:
 
 
 def _page_link(base: str, path: str, query: list[tuple[str, str]], start: int, limit: int) -> str:
+    if not query:
+        # What urlencode makes of two whole numbers: a page of 50 expanded requests links 100 sub-pages,
+        # and urlencode's quoting cost more than building the rest of their answer.
+        return f"{base}{path}?start={int(start)}&limit={int(limit)}"
     return f"{base}{path}?" + urlencode([*query, ("start", start), ("limit", limit)])
 
 
-def paged(values: Sequence[Any], start: int, limit: int, is_last_page: bool, path: str | None = None) -> dict:
+def paged(values: Sequence[Any], start: int, limit: int, is_last_page: bool, path: str | None = None,
+          base: str | None = None) -> dict:
     """JSM's PagedDTO envelope around one page of ``values``.
 
     The links of the request's own page keep its query string (filters, ``expand``), so following
     ``next`` walks the same list; an expansion's page (``path``) links to its sub-resource plainly.
+    ``base``: ``base_url()`` when the caller already holds it.
     """
-    base = base_url()
+    base = base or base_url()
     self_path = path or request.path
     query = [] if path else [(k, v) for k, v in request.args.items(multi=True) if k not in ("start", "limit")]
     links = {"base": base, "context": "", "self": _page_link(base, self_path, query, start, limit)}
@@ -112,9 +118,10 @@ def _date_dto(moment: datetime) -> dict:
 
 
 def user_dto(account_id: str, email: str, display_name: str | None, active: bool = True,
-             time_zone: str | None = None) -> dict:
-    """JSM's UserDTO; ``name`` and ``key`` carry the email so Server-style clients can refer to users by it."""
-    base = base_url()
+             time_zone: str | None = None, base: str | None = None) -> dict:
+    """JSM's UserDTO; ``name`` and ``key`` carry the email so Server-style clients can refer to users by it
+    (``base``: ``base_url()`` when the caller already holds it)."""
+    base = base or base_url()
     dto = {
         "accountId": account_id,
         "name": email,

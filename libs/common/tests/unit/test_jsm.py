@@ -37,3 +37,21 @@ def test_date_dto():
     assert dto["iso8601"] == "2015-10-08T07:42:00+0000"
     assert dto["jira"] == "2015-10-08T07:42:00.000+0000"
     assert dto["epochMillis"] == 1444290120000
+
+
+def test_an_expansions_page_links_as_urlencode_would():
+    from urllib.parse import urlencode
+
+    app = Flask(__name__)
+    with app.test_request_context("/rest/servicedeskapi/request?expand=status&start=0", base_url="http://desk.test"):
+        plain = paged([1], start=3, limit=1, is_last_page=False, path="/rest/servicedeskapi/request/AM-1/status")
+        given = paged([1], start=3, limit=1, is_last_page=False, path="/rest/servicedeskapi/request/AM-1/status",
+                      base="http://desk.test")
+        own = paged([1], start=0, limit=1, is_last_page=False)
+    base = "http://desk.test/rest/servicedeskapi/request/AM-1/status?"
+    assert plain == given
+    assert plain["_links"]["self"] == base + urlencode([("start", 3), ("limit", 1)])
+    assert plain["_links"]["next"] == base + urlencode([("start", 4), ("limit", 1)])
+    assert plain["_links"]["prev"] == base + urlencode([("start", 2), ("limit", 1)])
+    # The list's own page keeps its query string.
+    assert own["_links"]["next"] == "http://desk.test/rest/servicedeskapi/request?expand=status&start=1&limit=1"

@@ -79,7 +79,7 @@ def queues():
     start, limit = paging()
     filter_ = console_filter(principal.id)
     found, last, total = requests_svc.queue(uow(), principal, filter_, start, limit)
-    return jsonify({**paged([dto.customer_request(v) for v in found], start, limit, last), "total": total})
+    return jsonify({**paged(dto.customer_requests(found), start, limit, last), "total": total})
 
 
 @bp.get("/queues/counts")
@@ -97,7 +97,7 @@ def customer_context(ref):
     return jsonify({
         "reporter": dto.user(reporter, view.accounts),
         "organizations": [dto.organization(i, n) for i, n in sorted(organizations.items())],
-        "recentRequests": [dto.customer_request(v) for v in others],
+        "recentRequests": dto.customer_requests(others),
     })
 
 

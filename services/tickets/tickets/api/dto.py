@@ -13,12 +13,52 @@ from ..services.common import RequestView
 API = "/rest/servicedeskapi"
 
 
-def user(account_id: str, accounts: dict[str, Account]) -> dict:
+def user(account_id: str, accounts: dict[str, Account], base: str | None = None) -> dict:
     """UserDTO of an account; a replica miss still names the id."""
     account = accounts.get(account_id)
     if account is None:
-        return user_dto(account_id, "", None, active=False)
-    return user_dto(account.id, account.email, account.display_name, active=account.active)
+        return user_dto(account_id, "", None, active=False, base=base)
+    return user_dto(account.id, account.email, account.display_name, active=account.active, base=base)
+
+
+class Shared:
+    """What the DTOs of one answer have in common, built once for it: the base URL, each person's UserDTO,
+    each request type's field labels, each status. A page of 50 requests names the same few people,
+    request types and moments again and again, and building them each time cost more than the page's
+    statements; the answer is encoded as soon as it is built, so it may hold one dict in several places."""
+
+    __slots__ = ("base", "_users", "_labels", "_statuses")
+
+    def __init__(self, base: str | None = None):
+        self.base = base or base_url()
+        self._users: dict[str, tuple] = {}
+        self._labels: dict[int, tuple] = {}
+        self._statuses: dict[tuple, dict] = {}
+
+    def user(self, account_id: str, accounts: dict[str, Account]) -> dict:
+        account = accounts.get(account_id)
+        known = self._users.get(account_id)
+        if known is not None and known[0] is account:
+            return known[1]
+        out = user(account_id, accounts, self.base)
+        self._users[account_id] = (account, out)
+        return out
+
+    def labels(self, rt: RequestType) -> tuple:
+        """(summary's label, description's label, the other fields) of a request type."""
+        known = self._labels.get(rt.id)
+        if known is not None and known[0] is rt:
+            return known[1]
+        found = (rt.label("summary"), rt.label("description"),
+                 tuple(spec for spec in rt.fields if spec.field_id not in ("summary", "description")))
+        self._labels[rt.id] = (rt, found)
+        return found
+
+    def status(self, value, when) -> dict:
+        out = self._statuses.get((value, when))
+        if out is None:
+            out = self._statuses[(value, when)] = status(value, when)
+        return out
 
 
 def service_desk(desk: Desk) -> dict:
@@ -108,14 +148,16 @@ def status(value: Status | str, when) -> dict:
     return {"status": st.value, "statusCategory": st.category, "statusDate": date_dto(when)}
 
 
-def _field_values(view: RequestView) -> list[dict]:
-    t, rt = view.ticket, view.request_type
-    out = [{"fieldId": "summary", "label": rt.label("summary"), "value": t.summary}]
+def _field_values(view: RequestView, shared: Shared) -> list[dict]:
+    t = view.ticket
+    summary, description, others = shared.labels(view.request_type)
+    out = [{"fieldId": "summary", "label": summary, "value": t.summary}]
     if t.description:
-        out.append({"fieldId": "description", "label": rt.label("description"), "value": t.description})
-    for spec in rt.fields:
-        if spec.field_id in t.field_values and spec.field_id not in ("summary", "description"):
-            raw = t.field_values[spec.field_id]
+        out.append({"fieldId": "description", "label": description, "value": t.description})
+    values = t.field_values
+    for spec in others if values else ():
+        if spec.field_id in values:
+            raw = values[spec.field_id]
             if spec.type == SELECT:
                 option = spec.option(raw)
                 raw = {"id": raw, "value": option.label if option else raw}
@@ -123,29 +165,30 @@ def _field_values(view: RequestView) -> list[dict]:
     return out
 
 
-def _page(values: list, path: str) -> dict:
+def _page(values: list, path: str, base: str | None = None) -> dict:
     """A PagedDTO of an expansion (the first page; the sub-resource pages on)."""
     from common.jsm import paged
 
-    return paged(values, 0, max(len(values), 1), True, path=path)
+    return paged(values, 0, max(len(values), 1), True, path=path, base=base)
 
 
-def _expanded(view: RequestView, wanted: frozenset[str]) -> dict:
-    t, out = view.ticket, {}
+def _expanded(view: RequestView, wanted: frozenset[str], shared: Shared) -> dict:
+    t, out, base = view.ticket, {}, shared.base
     if "serviceDesk" in wanted:
         out["serviceDesk"] = service_desk(view.desk)
     if "requestType" in wanted:
         out["requestType"] = request_type(view.request_type)
     if "participant" in wanted:
         people = sorted(t.participant_ids, key=lambda i: (view.accounts[i].email if i in view.accounts else i))
-        out["participants"] = _page([user(p, view.accounts) for p in people], f"{API}/request/{t.key}/participant")
+        out["participants"] = _page([shared.user(p, view.accounts) for p in people],
+                                    f"{API}/request/{t.key}/participant", base)
     if "status" in wanted:
-        out["status"] = _page([status(s, at) for s, at in view.statuses], f"{API}/request/{t.key}/status")
+        out["status"] = _page([shared.status(s, at) for s, at in view.statuses], f"{API}/request/{t.key}/status", base)
     if "comment" in wanted:
         with_files = "comment.attachment" in wanted
         out["comments"] = _page([comment(t.key, c, view.accounts, view.comment_attachments.get(c.id, [])
-                                         if with_files else None) for c in view.comments],
-                                f"{API}/request/{t.key}/comment")
+                                         if with_files else None, shared=shared) for c in view.comments],
+                                f"{API}/request/{t.key}/comment", base)
     if "attachment" in wanted:
         out["attachments"] = attachment_page(t.key, view.attachments, view.accounts)
     if "action" in wanted:
@@ -153,20 +196,27 @@ def _expanded(view: RequestView, wanted: frozenset[str]) -> dict:
     return out
 
 
-def customer_request(view: RequestView, wanted: frozenset[str] = frozenset()) -> dict:
+def customer_requests(views: list[RequestView], wanted: frozenset[str] = frozenset()) -> list[dict]:
+    """``customer_request`` of each view of one answer, with what they have in common built once."""
+    shared = Shared()
+    return [customer_request(v, wanted, shared) for v in views]
+
+
+def customer_request(view: RequestView, wanted: frozenset[str] = frozenset(), shared: Shared | None = None) -> dict:
     """CustomerRequestDTO, with the expansions asked for."""
-    t, base = view.ticket, base_url()
+    shared = shared or Shared()
+    t, base = view.ticket, shared.base
     return {
-        **_expanded(view, wanted),
+        **(_expanded(view, wanted, shared) if wanted else {}),
         "_expands": ["participant", "status", "sla", "requestType", "serviceDesk", "attachment", "action", "comment"],
         "issueId": str(t.id),
         "issueKey": t.key,
         "requestTypeId": str(t.request_type_id),
         "serviceDeskId": str(t.desk_id),
         "createdDate": date_dto(t.created_at),
-        "reporter": user(t.reporter_id, view.accounts),
-        "requestFieldValues": _field_values(view),
-        "currentStatus": status(t.status, t.status_changed_at),
+        "reporter": shared.user(t.reporter_id, view.accounts),
+        "requestFieldValues": _field_values(view, shared),
+        "currentStatus": shared.status(t.status, t.status_changed_at),
         "_links": {
             "jiraRest": f"{base}/rest/api/2/issue/{t.id}",
             "web": f"{base}/portal/requests/{t.key}",
@@ -177,13 +227,14 @@ def customer_request(view: RequestView, wanted: frozenset[str] = frozenset()) ->
 
 
 def comment(key: str, c: Comment, accounts: dict[str, Account], attachments: list | None = None,
-            rendered: bool = False) -> dict:
+            rendered: bool = False, shared: Shared | None = None) -> dict:
     """CommentDTO (with its ``attachments`` page when they are given, ``renderedBody`` when asked for)."""
+    shared = shared or Shared()
     out = {
         "_expands": ["attachment", "renderedBody"],
         "id": str(c.id), "body": c.body, "public": c.public,
-        "author": user(c.author_id, accounts), "created": date_dto(c.created_at),
-        "_links": {"self": f"{base_url()}{API}/request/{key}/comment/{c.id}"},
+        "author": shared.user(c.author_id, accounts), "created": date_dto(c.created_at),
+        "_links": {"self": f"{shared.base}{API}/request/{key}/comment/{c.id}"},
     }
     if rendered:
         out["renderedBody"] = {"html": str(to_html(c.body))}

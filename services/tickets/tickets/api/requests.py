@@ -67,7 +67,7 @@ def my_requests():
     start, limit = paging()
     wanted = expands()
     found, last = svc.list_requests(uow(), principal, request_filter(), start, limit, wanted)
-    return jsonify(paged([dto.customer_request(v, wanted) for v in found], start, limit, last))
+    return jsonify(paged(dto.customer_requests(found, wanted), start, limit, last))
 
 
 @bp.get("/request/<ref>")

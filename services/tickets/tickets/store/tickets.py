@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 from sqlalchemy import (
@@ -33,6 +33,11 @@ DESK_COLUMNS = tuple(c.label(f"desk__{c.name}") for c in service_desks.c)
 REPORTER, ASSIGNEE = accounts.alias("reporter"), accounts.alias("assignee")
 WITH_CONTEXT = (*COLUMNS, *DESK_COLUMNS, *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
                 *(ASSIGNEE.c[n].label(f"assignee__{n}") for n in PERSON))
+# Where the desk's, the reporter's and the assignee's columns start in a row of WITH_CONTEXT.
+DESK_NAMES = tuple(c.name for c in service_desks.c)
+AT_DESK = len(COLUMNS)
+AT_REPORTER = AT_DESK + len(DESK_NAMES)
+AT_ASSIGNEE = AT_REPORTER + len(PERSON)
 
 
 @dataclass
@@ -54,9 +59,7 @@ class Expansions:
     authors: dict[str, Account] = field(default_factory=dict)
 
 
-def _prefixed(row, prefix: str, names: tuple[str, ...]) -> SimpleNamespace | None:
-    values = dict(zip(names, (getattr(row, f"{prefix}{n}") for n in names)))
-    return SimpleNamespace(**values) if values.get("id") is not None else None
+_STATUSES = {s.value: s for s in Status}
 
 
 SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, "organization_id", "organization_ids"),
@@ -141,6 +144,103 @@ def _walk_page(keys: int):
     return _with_context(select(*WITH_CONTEXT), queries.key_walk(keys).subquery()).order_by(*queries.order("-updated"))
 
 
+def _kept(statement, *args):
+    """``statement(*args)`` from its cache, or built apart when an argument cannot be a key."""
+    try:
+        return statement(*args)
+    except TypeError:
+        return statement.__wrapped__(*args)
+
+
+def _hashable(viewer: Viewer) -> Viewer:
+    """The viewer as a cache key (its sets may have come as plain sets)."""
+    if isinstance(viewer.organization_ids, frozenset) and isinstance(viewer.desk_ids, frozenset):
+        return viewer
+    return replace(viewer, organization_ids=frozenset(viewer.organization_ids), desk_ids=frozenset(viewer.desk_ids))
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statement(viewer: Viewer, filter_: queries.RequestFilter, start: int, limit: int, count: bool):
+    """A list's page with its context (and with ``count`` the filter's total), kept for the same caller,
+    filter and page: an agent's queues and their pages are asked for again and again, and building the
+    statement (and its cache key, which SQLAlchemy keeps on the statement) cost more CPU than PostgreSQL
+    spends running it. Statements are immutable; the cache is bounded."""
+    columns = list(WITH_CONTEXT)
+    if count:
+        columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery()
+                       .label("total"))
+    return Prepared(_with_context(select(*columns), queries.request_query(viewer, filter_, start, limit).subquery()
+                                  ).order_by(*queries.order(filter_.sort)), returns_rows=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _count_statement(viewer: Viewer, filters: tuple[tuple[str, queries.RequestFilter], ...]):
+    """``queries.count_query``, kept as ``_page_statement`` is."""
+    return Prepared(queries.count_query(viewer, dict(filters)), returns_rows=True)
+
+
+EXPANSION_KINDS = ("status", "comment", "attachment")
+
+
+@functools.cache
+def _expansions_statement(kinds: tuple[str, ...], with_internal: bool, dialect: str):
+    """``TicketRepository.expansions``' UNION ALL of the ``kinds`` asked for, built once per variant (as
+    ``_related_statement``): the page's ids (``expanded_ids``) and, ``with_internal``, the tickets whose
+    internal notes and attachments the caller reads (``internal_ids``) are parameters, arrays on PostgreSQL."""
+    from .tables import attachments
+
+    if dialect == "postgresql":
+        ids, internal = bindparam("expanded_ids", type_=ARRAY(Integer)), bindparam("internal_ids", type_=ARRAY(Integer))
+
+        def among(column, values):
+            return column == any_(values)
+    else:
+        ids, internal = bindparam("expanded_ids", expanding=True), bindparam("internal_ids", expanding=True)
+
+        def among(column, values):
+            return column.in_(values)
+    h, author = ticket_history, accounts.alias("author")
+
+    def none(kind, name):
+        return cast(null(), kind).label(name)
+
+    file_none = [none(Integer, "comment_id"), none(BigInteger, "size"), none(String, "mime_type"),
+                 none(String, "blob_id"), none(String, "thumbnail_blob_id")]
+    people = [author.c[n] for n in PERSON[1:]]
+    people_none = [none(String, n) for n in PERSON[1:-1]] + [none(Boolean, "active")]
+
+    def readable(table):
+        visible = table.c.public.is_(True)
+        return visible | among(table.c.ticket_id, internal) if with_internal else visible
+
+    branches = {
+        "status": select(h.c.ticket_id, literal("s").label("kind"), h.c.id, h.c.at, cast(h.c.to_value, Text).label("text"),
+                         none(Boolean, "public"), none(String, "author_id"), *file_none, *people_none)
+        .where(among(h.c.ticket_id, ids), h.c.kind == "status"),
+        "comment": select(comments.c.ticket_id, literal("c").label("kind"), comments.c.id,
+                          comments.c.created_at.label("at"), cast(comments.c.body, Text).label("text"),
+                          comments.c.public, comments.c.author_id, *file_none, *people)
+        .outerjoin(author, author.c.id == comments.c.author_id)
+        .where(among(comments.c.ticket_id, ids), readable(comments)),
+    }
+    a = attachments
+    branches["attachment"] = (select(a.c.ticket_id, literal("a").label("kind"), a.c.id, a.c.created_at.label("at"),
+                                     cast(a.c.filename, Text).label("text"), a.c.public, a.c.author_id, a.c.comment_id,
+                                     a.c.size, a.c.mime_type, a.c.blob_id, a.c.thumbnail_blob_id, *people)
+                              .outerjoin(author, author.c.id == a.c.author_id)
+                              .where(among(a.c.ticket_id, ids), readable(a)))
+    parts = [branches[kind] for kind in kinds]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@functools.cache
+def _prepared(build, *args) -> Prepared:
+    """``build(*args)``, a statement built once, run on the driver (``common.db.Prepared``): a page runs
+    three or four of them, and SQLAlchemy's execution context for each cost more CPU than PostgreSQL's
+    work on it. Their rows are the driver's (no result processing: these columns need none on psycopg)."""
+    return Prepared(build(*args), returns_rows=True)
+
+
 @functools.cache
 def _one_with_context(by_id: bool):
     """One ticket by id (``by_id``) or key with its context, built once; its parameter is ``ref``."""
@@ -216,55 +316,49 @@ class TicketRepository:
         total), then their participants with their accounts and shares with their organisations' names."""
         keys = None if count else queries.plain_walk(viewer, filter_)
         if keys is not None:
-            rows = self.session.execute(_walk_page(len(keys)),
-                                        queries.key_walk_params(keys, start, limit + 1)).all()
+            rows = _prepared(_walk_page, len(keys)).run(self.session, queries.key_walk_params(keys, start, limit + 1))
         else:
-            columns = list(WITH_CONTEXT)
-            if count:
-                columns.append(queries.count_query(viewer, {"total": filter_}).correlate(None).scalar_subquery()
-                               .label("total"))
-            rows = self.session.execute(_with_context(select(*columns), queries.request_query(
-                viewer, filter_, start, limit + 1).subquery()).order_by(*queries.order(filter_.sort))).all()
+            rows = _kept(_page_statement, _hashable(viewer), filter_, start, limit + 1, count).run(self.session, {})
         known = self._known(rows[:limit])
         if count:
             # No row on the first page: nothing matches, no need to count (a later page counts apart).
             known.total = rows[0].total if rows else (0 if start == 0 else None)
         sets, invited = self._related([r.id for r in rows[:limit]], known)
-        return [self._load(r, sets, invited) for r in rows[:limit]], len(rows) <= limit, known
+        return [self._load(r, sets, invited, fresh=True) for r in rows[:limit]], len(rows) <= limit, known
 
     def get_with_context(self, key_or_id: str) -> tuple[Ticket | None, Known]:
         """``get`` with the desk and the people and organisations it names, in two statements."""
         ref = str(key_or_id).strip()
         ident = as_id(ref)
-        row = self.session.execute(_one_with_context(ident is not None),
-                                   {"ref": ident if ident is not None else ref.upper()}).first()
+        rows = _prepared(_one_with_context, ident is not None).run(
+            self.session, {"ref": ident if ident is not None else ref.upper()})
+        row = rows[0] if rows else None
         if row is None:
             return None, Known()
         known = self._known([row])
         sets, invited = self._related([row.id], known)
-        return self._load(row, sets, invited), known
+        return self._load(row, sets, invited, fresh=True), known
 
     @staticmethod
     def _known(rows) -> Known:
-        from .accounts import _account
         from .desks import _desk
 
         known = Known()
-        desk_names = tuple(c.name for c in service_desks.c)
+        desks, accounts = known.desks, known.accounts
         for r in rows:
-            if r.desk_id not in known.desks:
-                known.desks[r.desk_id] = _desk(_prefixed(r, "desk__", desk_names))
-            for prefix, account_id in (("reporter__", r.reporter_id), ("assignee__", r.assignee_id)):
-                if account_id is not None and account_id not in known.accounts:
-                    person = _prefixed(r, prefix, PERSON)
-                    if person is not None:
-                        known.accounts[person.id] = _account(person)
+            if r.desk_id not in desks:
+                desks[r.desk_id] = _desk(SimpleNamespace(**dict(zip(DESK_NAMES, r[AT_DESK:AT_REPORTER]))))
+            for at, account_id in ((AT_REPORTER, r.reporter_id), (AT_ASSIGNEE, r.assignee_id)):
+                if account_id is not None and account_id not in accounts:
+                    person = r[at:at + len(PERSON)]
+                    if person[0] is not None:
+                        accounts[person[0]] = Account(*person)  # PERSON is Account's field order
         return known
 
     def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
         """How many visible tickets match each named filter, in one statement."""
-        row = self.session.execute(queries.count_query(viewer, filters)).one()
-        return dict(row._mapping)
+        (row,) = _kept(_count_statement, _hashable(viewer), tuple(filters.items())).run(self.session, {})
+        return dict(row._asdict()) if hasattr(row, "_asdict") else dict(row._mapping)
 
     # -- comments and history ----------------------------------------------------------------
     def comments(self, ticket_id: int, public: bool, internal: bool, start: int, limit: int) -> tuple[list[Comment], bool]:
@@ -310,64 +404,31 @@ class TicketRepository:
         latest ``limit`` statuses of each ticket ("status"), its first ``limit`` comments ("comment"), its
         attachments ("attachment"), with the authors of both. Internal notes and internal attachments
         only for the tickets in ``internal_for``."""
-        from .accounts import _account
         from .attachments import _attachment
 
         out = Expansions({i: [] for i in ticket_ids}, {i: [] for i in ticket_ids}, {i: [] for i in ticket_ids})
-        parts = [branch for kind, branch in self._expansion_branches(ticket_ids, internal_for) if kind in wanted]
-        if not ticket_ids or not parts:
+        kinds = tuple(kind for kind in EXPANSION_KINDS if kind in wanted)
+        if not ticket_ids or not kinds:
             return out
-        rows = self.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+        dialect = self.session.get_bind().dialect.name
+        rows = _prepared(_expansions_statement, kinds, bool(internal_for), dialect).run(self.session, {
+            "expanded_ids": list(ticket_ids), "internal_ids": sorted(internal_for)})
+        comments_of, authors = out.comments, out.authors
         for r in sorted(rows, key=lambda r: (r.at, r.id)):
-            if r.kind == "c" and len(out.comments[r.ticket_id]) < limit:
-                out.comments[r.ticket_id].append(Comment(id=r.id, author_id=r.author_id, body=r.text, public=r.public,
-                                                         created_at=r.at))
+            if r.kind == "c" and len(comments_of[r.ticket_id]) < limit:
+                comments_of[r.ticket_id].append(Comment(id=r.id, author_id=r.author_id, body=r.text, public=r.public,
+                                                        created_at=r.at))
             elif r.kind == "a":
                 out.attachments[r.ticket_id].append(_attachment(SimpleNamespace(
                     id=r.id, ticket_id=r.ticket_id, comment_id=r.comment_id, author_id=r.author_id, filename=r.text,
                     size=r.size, mime_type=r.mime_type, blob_id=r.blob_id, thumbnail_blob_id=r.thumbnail_blob_id,
                     public=r.public, created_at=r.at)))
-            if r.kind != "s" and r.email is not None:
-                out.authors[r.author_id] = _account(SimpleNamespace(id=r.author_id, **{n: getattr(r, n) for n in PERSON[1:]}))
+            if r.kind != "s" and r.email is not None and r.author_id not in authors:
+                authors[r.author_id] = Account(r.author_id, r.email, r.display_name, r.language, r.role, r.active)
         for r in sorted((r for r in rows if r.kind == "s"), key=lambda r: (r.at, r.id), reverse=True):
             if len(out.statuses[r.ticket_id]) < limit:
                 out.statuses[r.ticket_id].append((r.text, r.at))
         return out
-
-    @staticmethod
-    def _expansion_branches(ticket_ids: list[int], internal_for: set[int]):
-        """(kind, SELECT) for each expansion, all with the same columns."""
-        from .tables import attachments
-
-        h, author = ticket_history, accounts.alias("author")
-        ticket_ids = bindparam("expanded_ids", value=list(ticket_ids), expanding=True)  # sent once for every branch
-
-        def none(kind, name):
-            return cast(null(), kind).label(name)
-
-        file_none = [none(Integer, "comment_id"), none(BigInteger, "size"), none(String, "mime_type"),
-                     none(String, "blob_id"), none(String, "thumbnail_blob_id")]
-        people = [author.c[n] for n in PERSON[1:]]
-        people_none = [none(String, n) for n in PERSON[1:-1]] + [none(Boolean, "active")]
-
-        def readable(table):
-            visible = table.c.public.is_(True)
-            return visible | table.c.ticket_id.in_(sorted(internal_for)) if internal_for else visible
-
-        yield "status", (select(h.c.ticket_id, literal("s").label("kind"), h.c.id, h.c.at, cast(h.c.to_value, Text).label("text"),
-                                none(Boolean, "public"), none(String, "author_id"), *file_none, *people_none)
-                         .where(h.c.ticket_id.in_(ticket_ids), h.c.kind == "status"))
-        yield "comment", (select(comments.c.ticket_id, literal("c").label("kind"), comments.c.id,
-                                 comments.c.created_at.label("at"), cast(comments.c.body, Text).label("text"),
-                                 comments.c.public, comments.c.author_id, *file_none, *people)
-                          .outerjoin(author, author.c.id == comments.c.author_id)
-                          .where(comments.c.ticket_id.in_(ticket_ids), readable(comments)))
-        a = attachments
-        yield "attachment", (select(a.c.ticket_id, literal("a").label("kind"), a.c.id, a.c.created_at.label("at"),
-                                    cast(a.c.filename, Text).label("text"), a.c.public, a.c.author_id, a.c.comment_id,
-                                    a.c.size, a.c.mime_type, a.c.blob_id, a.c.thumbnail_blob_id, *people)
-                             .outerjoin(author, author.c.id == a.c.author_id)
-                             .where(a.c.ticket_id.in_(ticket_ids), readable(a)))
 
     def comment(self, ticket_id: int, comment_id: int) -> Comment | None:
         row = self.session.execute(select(comments).where(
@@ -419,10 +480,8 @@ class TicketRepository:
         invited: dict[int, dict[str, str]] = {i: {} for i in ids}
         if not ids:
             return sets, invited
-        from .accounts import _account
-
         dialect = self.session.get_bind().dialect.name
-        rows = self.session.execute(_related_statement(known is not None, dialect), {"related_ids": list(ids)}).all()
+        rows = _prepared(_related_statement, known is not None, dialect).run(self.session, {"related_ids": list(ids)})
         for r in rows:
             tid, kind, value, extra = r.ticket_id, r.kind, r.value, r.extra
             if kind == len(SETS):
@@ -430,7 +489,8 @@ class TicketRepository:
                 continue
             sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
             if known is not None and kind == 0 and r.email is not None:
-                known.accounts[value] = _account(SimpleNamespace(id=value, **{n: getattr(r, n) for n in PERSON[1:]}))
+                if value not in known.accounts:
+                    known.accounts[value] = Account(value, r.email, r.display_name, r.language, r.role, r.active)
             elif known is not None and kind == 1 and extra is not None:
                 known.organizations[int(value)] = extra
         return sets, invited
@@ -470,18 +530,24 @@ class TicketRepository:
         ticket.new_comments.clear()
         ticket.new_history.clear()
 
-    def _load(self, row, sets: dict | None = None, invited: dict | None = None) -> Ticket:
+    def _load(self, row, sets: dict | None = None, invited: dict | None = None, fresh: bool = False) -> Ticket:
+        """The ticket of ``row``; ``fresh``: ``sets`` and the row's values are this ticket's own (a page's,
+        read for it alone), so they are not copied (a page of 50 copied 250 sets and dicts for nothing)."""
         if sets is None or invited is None:
             sets, invited = self._related([row.id])
         participants, shares, mutes, watchers = sets[row.id]
+        if not fresh:
+            participants, shares, mutes, watchers = set(participants), set(shares), set(mutes), set(watchers)
+        values = row.field_values
+        values = (values if fresh else dict(values)) if values else {}
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
                       assignee_id=row.assignee_id, summary=row.summary, description=row.description,
-                      field_values=dict(row.field_values or {}), status=Status(row.status),
+                      field_values=values, status=_STATUSES.get(row.status) or Status(row.status),
                       created_at=row.created_at, updated_at=row.updated_at,
                       status_changed_at=row.status_changed_at, last_activity_at=row.last_activity_at,
-                      participant_ids=set(participants), organization_ids=set(shares), muted_ids=set(mutes),
-                      watcher_ids=set(watchers), invited=invited[row.id])
+                      participant_ids=participants, organization_ids=shares, muted_ids=mutes,
+                      watcher_ids=watchers, invited=invited[row.id])
 
     @staticmethod
     def _comment(row) -> Comment:
