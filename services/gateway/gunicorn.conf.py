@@ -29,10 +29,12 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%(
 def post_worker_init(worker):
     """Application logs as JSON lines on stdout, like every other service."""
     from common.config import as_bool
+    from common.gunicorn_metrics import post_worker_init as freeze_loaded_app
     from common.log import configure_logging
 
     configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"),
                       json_lines=as_bool(os.environ.get("LOG_JSON", "true")))
+    freeze_loaded_app(worker)
 
 # /metrics sums every worker's values (prometheus-client multiprocess mode).
 from common.gunicorn_metrics import child_exit, configure, on_starting  # noqa: E402,F401

@@ -32,7 +32,7 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%(
 
 # /metrics sums every worker's values (prometheus-client multiprocess mode).
 from common import gunicorn_metrics  # noqa: E402
-from common.gunicorn_metrics import child_exit  # noqa: E402,F401
+from common.gunicorn_metrics import child_exit, post_worker_init  # noqa: E402,F401
 
 gunicorn_metrics.configure()
 

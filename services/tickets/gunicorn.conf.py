@@ -34,6 +34,6 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 
 # /metrics sums every worker's values (prometheus-client multiprocess mode).
-from common.gunicorn_metrics import child_exit, configure, on_starting  # noqa: E402,F401
+from common.gunicorn_metrics import child_exit, configure, on_starting, post_worker_init  # noqa: E402,F401
 
 configure()

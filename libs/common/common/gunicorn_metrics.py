@@ -1,4 +1,5 @@
-"""Gunicorn hooks for prometheus-client's multiprocess mode, imported by each gunicorn.conf.py.
+"""Gunicorn hooks imported by each gunicorn.conf.py: prometheus-client's multiprocess mode, and a
+worker's start-up (``post_worker_init``).
 
 Each gunicorn server gets a metrics folder of its own (``PROMETHEUS_MULTIPROC_DIR``, a fresh
 temporary folder unless set), emptied when the server starts, so values never leak between
@@ -7,6 +8,7 @@ prometheus-client (which reads it on import); the workers inherit it.
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -34,3 +36,12 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """Move what the loaded app holds (modules, kept statements, schemas) out of the collector's reach.
+
+    Those objects live as long as the worker, yet every full collection walked them again: about a
+    millisecond per list of 50 (``bench/profiles/readfast2.md``, ``readfast2_inproc.py --gc-freeze``:
+    0.9-1.3 ms of collections per list before, 0.2-0.5 ms after)."""
+    gc.freeze()
