@@ -68,15 +68,34 @@ def init_app(app, service: str) -> None:
     def _count(response):
         started = g.pop("_metrics_started", None)
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
-        if started is not None:
-            HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - started)
+        count_request(service, request.method, route, response.status_code, started)
         return response
 
     def metrics():
         return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)
 
     app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])
+
+
+# The labelled children by their label values: ``labels()`` validates and locks on every call, a
+# dict lookup does not (the values are bounded, see above).
+_counters: dict[tuple, object] = {}
+_histograms: dict[tuple, object] = {}
+
+
+def count_request(service: str, method: str, route: str, status: int, started: float | None) -> None:
+    """Count one answered request and, when ``started`` (``time.perf_counter()``) is known, its latency."""
+    key = (service, method, route, status)
+    counter = _counters.get(key)
+    if counter is None:
+        counter = _counters[key] = HTTP_REQUESTS.labels(service, method, route, str(status))
+    counter.inc()
+    if started is not None:
+        key = key[:3]
+        histogram = _histograms.get(key)
+        if histogram is None:
+            histogram = _histograms[key] = HTTP_LATENCY.labels(*key)
+        histogram.observe(time.perf_counter() - started)
 
 
 _served: list[int] = []
