@@ -16,6 +16,7 @@ import io
 import time
 from urllib.parse import quote
 
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_host
 
 from common import limits, metrics, sqlcount
@@ -61,7 +62,7 @@ class ApiFastPath:
     """WSGI middleware in front of the gateway's Flask app (inside ProxyFix, so it sees fixed addresses)."""
 
     def __init__(self, app, flask_wsgi):
-        from .proxy import answer_response, upstream_request_headers_from
+        from .proxy import answer_headers, answer_response, small, upstream_request_headers_from
 
         self._flask = flask_wsgi
         self._upstreams = app.extensions["gateway.upstreams"]
@@ -72,6 +73,8 @@ class ApiFastPath:
         self._service = app.import_name.split(".")[0]
         self._headers_from = upstream_request_headers_from
         self._answer_response = answer_response
+        self._answer_headers = answer_headers
+        self._small = small
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -105,7 +108,7 @@ class ApiFastPath:
             try:
                 answer = self._upstreams.forwarder(upstream).send(method, target, headers, body)
                 phase = "failed mid-answer"
-                response = self._answer_response(answer, method)
+                response = self._respond(answer, method)
             except UpstreamFailed as exc:
                 environ[UPSTREAM_FAILED] = (phase, str(exc))
                 environ[_REQUEST_ID_KEY] = rid
@@ -120,6 +123,15 @@ class ApiFastPath:
         finally:
             set_correlation_id(None)
         return response(environ, start_response)
+
+    def _respond(self, answer, method):
+        status = answer.status
+        if method == "HEAD" or status < 200 or status in (204, 304) or not self._small(answer):
+            return self._answer_response(answer, method)
+        headers = self._answer_headers(answer)
+        if any(name.lower() in ("location", "content-location") for name, _value in headers):
+            return self._answer_response(answer, method)
+        return _Plain(status, headers, answer.read())
 
     def _plan(self, environ) -> tuple[str, str, str, int | None] | None:
         """(upstream, route label, path, body length to read) when this path can answer; else None."""
@@ -161,3 +173,48 @@ class ApiFastPath:
         return (upstream, route, path, None) if method in _BODILESS else None
 
 
+
+
+class _Headers:
+    """The few operations the answer hooks use, on a plain list, as Werkzeug's ``Headers`` does them."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        self.items = items
+
+    def __contains__(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(key.lower() == lowered for key, _value in self.items)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        # The first of the name is replaced (taking this spelling), any later ones are dropped.
+        lowered, items = name.lower(), self.items
+        for index, (key, _value) in enumerate(items):
+            if key.lower() == lowered:
+                items[index] = (name, value)
+                items[index + 1:] = [item for item in items[index + 1:] if item[0].lower() != lowered]
+                return
+        items.append((name, value))
+
+    def setdefault(self, name: str, value: str) -> None:
+        if name not in self:
+            self.items.append((name, value))
+
+
+class _Plain:
+    """A small answer read whole, given to the server as ``werkzeug.Response(body, status, headers)``
+    would give it (without building one: a tenth of what the fast path costs). Only for what needs no
+    more of Werkzeug: not HEAD, not 1xx/204/304, no Location or Content-Location to rewrite."""
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes):
+        self.status_code = status
+        self.headers = _Headers(headers)
+        if "Content-Type" not in self.headers:
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+        self.headers["Content-Length"] = str(len(body))
+        self._body = body
+
+    def __call__(self, environ, start_response):
+        reason = HTTP_STATUS_CODES.get(self.status_code)
+        start_response(f"{self.status_code} {reason.upper()}" if reason else f"{self.status_code} UNKNOWN",
+                       self.headers.items)
+        return [self._body]

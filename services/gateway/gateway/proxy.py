@@ -102,7 +102,14 @@ def _request_body() -> bytes | Iterator[bytes] | None:
     return chunks()
 
 
-def _small(answer: Answer) -> bool:
+def answer_headers(answer: Answer) -> list[tuple[str, str]]:
+    """The upstream's answer headers that reach the client (hop-by-hop ones dropped)."""
+    connection = answer.header("Connection")
+    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(connection) if connection else DROPPED_RESPONSE_HEADERS
+    return [(k, v) for k, v in answer.headers if k.lower() not in hop]
+
+
+def small(answer: Answer) -> bool:
     """Whether the answer declares a body of at most one chunk (still-encoded bytes)."""
     length = answer.header("Content-Length")
     return length is not None and length.isdigit() and int(length) <= CHUNK
@@ -141,10 +148,8 @@ def answer_response(answer: Answer, method: str, wrap=None) -> Response:
 
     ``wrap`` wraps the streaming generator of a large body (Flask's ``stream_with_context``).
     """
-    connection = answer.header("Connection")
-    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(connection) if connection else DROPPED_RESPONSE_HEADERS
-    response_headers = [(k, v) for k, v in answer.headers if k.lower() not in hop]
-    if method != "HEAD" and _small(answer):
+    response_headers = answer_headers(answer)
+    if method != "HEAD" and small(answer):
         # Most API answers are a few kilobytes of JSON: read at once, they skip the streaming
         # generator and its request context (a tenth of the gateway's CPU per request).
         return Response(answer.read(), status=answer.status, headers=response_headers)

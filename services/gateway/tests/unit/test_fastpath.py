@@ -27,6 +27,12 @@ def _tickets_answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(204)
     if path.endswith("/missing"):
         return httpx.Response(404, json={"errorMessage": "No such request."})
+    if path.endswith("/untyped"):
+        return httpx.Response(200, content=b"plain", headers={"content-length": "5", "X-Request-Id": "a"})
+    if path.endswith("/located"):
+        return httpx.Response(201, json={}, headers={"Location": "/rest/servicedeskapi/request/AM-1"})
+    if path.endswith("/unknown"):
+        return httpx.Response(299, json={})
     headers = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Connection", "X-Hop"), ("X-Hop", "1"),
                ("X-Content-Type-Options", "nosniff"), ("X-Request-ID", "upstream-id")]
     return httpx.Response(201 if request.method == "POST" else 200, headers=headers,
@@ -72,6 +78,9 @@ REQUESTS = [
     ("GET", "/rest/servicedeskapi/empty", None, {}),
     ("GET", "/rest/servicedeskapi/missing", None, {}),
     ("GET", "/rest/servicedeskapi/r%C3%A9quest", None, {}),
+    ("GET", "/rest/servicedeskapi/untyped", None, {}),
+    ("POST", "/rest/servicedeskapi/located", b"{}", {"Content-Type": "application/json"}),
+    ("GET", "/rest/servicedeskapi/unknown", None, {}),
     ("GET", "/rest/servicedeskapi/request", None, {"Connection": "X-Client-Hop", "X-Client-Hop": "1",
                                                    "TE": "trailers"}),
 ]
@@ -91,7 +100,7 @@ def test_the_fast_path_answers_and_forwards_as_the_proxy_view_does(both, tickets
     answers = []
     for app in (fast, flask):
         answer = app.test_client().open(path, method=method, data=body, headers=headers, environ_overrides=environ)
-        answers.append((answer.status_code, list(answer.headers.items()), answer.get_data()))
+        answers.append((answer.status, list(answer.headers.items()), answer.get_data()))
         answer.close()
 
     assert answers[0] == answers[1]
@@ -192,3 +201,21 @@ def test_query_limits_are_checked_conservatively():
     assert not query_within_limits("q=" + "x" * (limits.QUERY_TEXT + 1))
     assert not query_within_limits("a=%00") and not query_within_limits("a\x00=1")
     assert not query_within_limits("search%54erm=1") and not query_within_limits("a+b=1")
+
+
+def test_plain_headers_change_as_werkzeugs_do():
+    from werkzeug.datastructures import Headers
+
+    from gateway.fastpath import _Headers
+
+    start = [("content-length", "9"), ("X-A", "1"), ("Content-Length", "8"), ("x-request-id", "up")]
+    ours, theirs = _Headers(list(start)), Headers(list(start))
+    for headers in (ours, theirs):
+        headers["Content-Length"] = "5"
+        headers["X-Request-ID"] = "req"
+        headers["X-New"] = "n"
+        headers.setdefault("x-a", "2")
+        headers.setdefault("Referrer-Policy", "same-origin")
+
+    assert ours.items == theirs.to_wsgi_list()
+    assert ("X-A" in ours, "x-missing" in ours) == (True, False)
