@@ -6,7 +6,7 @@ in the same rounds.
 
 ``--before DIR`` also starts a second gateway from another copy of the gateway package (``DIR/gateway``,
 e.g. ``git archive main services/gateway/gateway | tar -x -C DIR --strip-components=2``) with the same
-settings, and runs every gateway scenario through it too, in the same rounds.
+settings (``DIR/gunicorn.conf.py`` when there is one), and runs every gateway scenario through it too, in the same rounds.
 ``--spy DIR`` records a py-spy raw profile (GIL-holding samples) of the first gateway worker during
 each gateway scenario of the first round. ``--keep`` waits for Enter before stopping the stack.
 """
@@ -72,8 +72,11 @@ def main() -> None:
             gateways = {"gateway": system.gateway}
             if args.before:
                 port = free_port()
+                # The copy's own gunicorn.conf.py when it has one (its settings may name modules of its own).
+                conf = args.before / "gunicorn.conf.py"
+                conf = conf if conf.exists() else ROOT / "services/gateway/gunicorn.conf.py"
                 system.stack._spawn("gateway-before", [
-                    sys.executable, "-m", "gunicorn", "-c", str(ROOT / "services/gateway/gunicorn.conf.py"), "--bind",
+                    sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind",
                     f"127.0.0.1:{port}", "--workers", "2", "gateway.app:create_app()"],
                     extra={"PYTHONPATH": str(args.before), "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(dir=tmp)})
                 gateways["gateway-before"] = f"http://127.0.0.1:{port}"

@@ -73,7 +73,8 @@ def main() -> None:
     ap.add_argument("--gunicorn", default="", help="extra gunicorn arguments for the gateway (e.g. '-w 4 --threads 2')")
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--before", type=Path, help="a folder holding another copy of the gateway package, run beside "
-                    "(e.g. `git archive main services/gateway/gateway | tar -x -C DIR --strip-components=2`)")
+                    "(e.g. `git archive main services/gateway/gateway | tar -x -C DIR --strip-components=2`), "
+                    "with its gunicorn.conf.py if DIR has one")
     args = ap.parse_args()
     stub_port, gw_port, before_port = free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="gwfast-micro-") as tmp:
@@ -89,7 +90,10 @@ def main() -> None:
             folder = Path(tmp) / name
             folder.mkdir()
             extra = {"PYTHONPATH": str(pythonpath)} if pythonpath else {}
-            return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "services/gateway/gunicorn.conf.py"),
+            # A copy's own gunicorn.conf.py, when it has one (its settings may name modules of its own).
+            conf = pythonpath / "gunicorn.conf.py" if pythonpath and (pythonpath / "gunicorn.conf.py").exists() \
+                else ROOT / "services/gateway/gunicorn.conf.py"
+            return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(conf),
                                      "--bind", f"127.0.0.1:{port}", *shlex.split(args.gunicorn), "gateway.app:create_app()"],
                                     env={**env, **extra, "PROMETHEUS_MULTIPROC_DIR": str(folder)}, cwd=ROOT,
                                     stdout=open(folder / "log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)

@@ -60,10 +60,6 @@ def init_app(app, service: str) -> None:
     """Count every request of ``app`` and serve ``GET /metrics`` from it."""
     from flask import Response, g, request
 
-    # The labelled series by (method, route, status), looked up once each: ``labels()`` validates and
-    # locks on every call, which cost more than counting (routes and statuses are few, so this stays small).
-    series: dict[tuple, tuple] = {}
-
     @app.before_request
     def _start_timer():
         g._metrics_started = time.perf_counter()
@@ -71,22 +67,35 @@ def init_app(app, service: str) -> None:
     @app.after_request
     def _count(response):
         started = g.pop("_metrics_started", None)
-        rule = request.url_rule
-        key = (request.method, rule.rule if rule is not None else "<unmatched>", response.status_code)
-        found = series.get(key)
-        if found is None:
-            method, route, status = key
-            found = series[key] = (HTTP_REQUESTS.labels(service, method, route, str(status)),
-                                   HTTP_LATENCY.labels(service, method, route))
-        found[0].inc()
-        if started is not None:
-            found[1].observe(time.perf_counter() - started)
+        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        count_request(service, request.method, route, response.status_code, started)
         return response
 
     def metrics():
         return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)
 
     app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])
+
+
+# The labelled children by their label values: ``labels()`` validates and locks on every call, a
+# dict lookup does not (the values are bounded, see above).
+_counters: dict[tuple, object] = {}
+_histograms: dict[tuple, object] = {}
+
+
+def count_request(service: str, method: str, route: str, status: int, started: float | None) -> None:
+    """Count one answered request and, when ``started`` (``time.perf_counter()``) is known, its latency."""
+    key = (service, method, route, status)
+    counter = _counters.get(key)
+    if counter is None:
+        counter = _counters[key] = HTTP_REQUESTS.labels(service, method, route, str(status))
+    counter.inc()
+    if started is not None:
+        key = key[:3]
+        histogram = _histograms.get(key)
+        if histogram is None:
+            histogram = _histograms[key] = HTTP_LATENCY.labels(*key)
+        histogram.observe(time.perf_counter() - started)
 
 
 _served: list[int] = []

@@ -43,12 +43,7 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
 
     @app.after_request
     def _headers(response):
-        rid = getattr(g, "request_id", None)
-        if rid:
-            response.headers[REQUEST_ID_HEADER] = rid
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        add_answer_headers(response.headers, getattr(g, "request_id", None))
         return response
 
     @app.teardown_request
@@ -56,6 +51,15 @@ def init_service_app(app: Flask, readiness: dict[str, Check], bodies: bool = Tru
         token = g.pop("_cid_token", None)
         if token is not None:
             set_correlation_id(None)
+
+
+def add_answer_headers(headers, request_id: str | None) -> None:
+    """The request id and the safe defaults every answer carries (also set outside Flask's hooks)."""
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
 
 
 def _too_large(_exc):

@@ -15,6 +15,7 @@ from common.web import init_service_app
 from . import csrf, i18n, web
 from .basic_auth import BasicExchange
 from .clients import Upstreams
+from .fastpath import ApiFastPath
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,6 @@ def create_app(settings: Settings | None = None,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     app.session_interface = SessionInterface()
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
-                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
 
     upstreams = Upstreams(settings, transports)
     app.extensions["gateway.settings"] = settings
@@ -110,6 +108,11 @@ def create_app(settings: Settings | None = None,
     if settings.dev_mailbox:
         app.register_blueprint(devmail_blueprint(settings.dev_mailbox, settings.dev_mail_in))
     _register_template_helpers(app)
+    app.extensions["gateway.fastpath"] = app.wsgi_app = ApiFastPath(app, app.wsgi_app)
+    if settings.trusted_proxies:
+        # Outermost, so the fast path and Flask both see the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies, x_host=settings.trusted_proxies)
     return app
 
 

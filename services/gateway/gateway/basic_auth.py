@@ -35,6 +35,11 @@ class BasicExchange:
     def _key(header: str) -> str:
         return hashlib.sha256(header.encode("utf-8")).hexdigest()
 
+    def cached(self, basic_header: str) -> str | None:
+        """The access token already exchanged for ``basic_header`` and still fresh, else None."""
+        hit = self._cache.get(self._key(basic_header))
+        return hit[0] if hit and hit[1] > self.clock() else None
+
     def bearer_for(self, basic_header: str, forward_headers: dict[str, str] | None = None) -> str:
         """The access token for ``basic_header``; raises Unauthorized or ServiceUnavailable."""
         key = self._key(basic_header)

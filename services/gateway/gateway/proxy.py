@@ -12,6 +12,7 @@ from common.log import REQUEST_ID_HEADER
 
 from .basic_auth import EXCHANGE_PATH
 from .errors import unavailable
+from .fastpath import UPSTREAM_FAILED
 from .forward import CHUNK, Answer, UpstreamFailed
 from .routing import upstream_for
 
@@ -30,7 +31,7 @@ FORWARDED_REQUEST_HEADERS = (
 # Where WSGI keeps each of them: read straight from the environ, once per request.
 _FORWARDED_ENVIRON = tuple(
     (name.upper().replace("-", "_") if name in ("Content-Type", "Content-Length")
-     else "HTTP_" + name.upper().replace("-", "_"), name)
+     else "HTTP_" + name.upper().replace("-", "_"), name, name.lower())
     for name in FORWARDED_REQUEST_HEADERS)
 # Werkzeug writes its own; duplicates confuse clients.
 DROPPED_RESPONSE_HEADERS = HOP_BY_HOP | {"server", "date"}
@@ -55,14 +56,22 @@ def _connection_listed(value: str | None) -> set[str]:
 
 def upstream_request_headers() -> dict[str, str]:
     """The headers sent upstream: the allowed client headers plus our forwarding headers."""
-    environ = request.environ
-    hop = HOP_BY_HOP | _connection_listed(environ.get("HTTP_CONNECTION"))
+    return upstream_request_headers_from(request.environ, g.request_id, request.host)
+
+
+def upstream_request_headers_from(environ: dict, request_id: str, host: str) -> dict[str, str]:
+    """``upstream_request_headers`` of a WSGI ``environ`` (``fastpath`` has no request object)."""
+    connection = environ.get("HTTP_CONNECTION")
+    hop = HOP_BY_HOP | _connection_listed(connection) if connection else HOP_BY_HOP
     headers = {}
-    for key, name in _FORWARDED_ENVIRON:
+    for key, name, lowered in _FORWARDED_ENVIRON:
         value = environ.get(key)
-        if value is not None and name.lower() not in hop:
+        if value is not None and lowered not in hop:
             headers[name] = value
-    headers.update(forwarding_headers())
+    headers[REQUEST_ID_HEADER] = request_id
+    headers["X-Forwarded-For"] = environ.get("REMOTE_ADDR") or ""
+    headers["X-Forwarded-Host"] = host
+    headers["X-Forwarded-Proto"] = environ["wsgi.url_scheme"]
     return headers
 
 
@@ -93,7 +102,14 @@ def _request_body() -> bytes | Iterator[bytes] | None:
     return chunks()
 
 
-def _small(answer: Answer) -> bool:
+def answer_headers(answer: Answer) -> list[tuple[str, str]]:
+    """The upstream's answer headers that reach the client (hop-by-hop ones dropped)."""
+    connection = answer.header("Connection")
+    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(connection) if connection else DROPPED_RESPONSE_HEADERS
+    return [(k, v) for k, v in answer.headers if k.lower() not in hop]
+
+
+def small(answer: Answer) -> bool:
     """Whether the answer declares a body of at most one chunk (still-encoded bytes)."""
     length = answer.header("Content-Length")
     return length is not None and length.isdigit() and int(length) <= CHUNK
@@ -104,6 +120,11 @@ def proxy(path: str = "") -> Response:
     upstream = upstream_for(request.path)
     if upstream is None:
         raise errors.NotFound(f"No API lives at {request.path}.")
+    failed = request.environ.get(UPSTREAM_FAILED)
+    if failed is not None:
+        # ``fastpath`` sent this request and the upstream failed it: answered here, not sent again.
+        logger.warning("%s %s for %s %s: %s", upstream, failed[0], request.method, request.path, failed[1])
+        raise unavailable(upstream)
     headers = upstream_request_headers()
     _exchange_basic(headers)
     forwarder = current_app.extensions["gateway.upstreams"].forwarder(upstream)
@@ -115,17 +136,23 @@ def proxy(path: str = "") -> Response:
     except UpstreamFailed as exc:
         logger.warning("%s unreachable for %s %s: %s", upstream, request.method, request.path, exc)
         raise unavailable(upstream) from None
-    hop = DROPPED_RESPONSE_HEADERS | _connection_listed(answer.header("Connection"))
-    response_headers = [(k, v) for k, v in answer.headers if k.lower() not in hop]
-    if request.method != "HEAD" and _small(answer):
+    try:
+        return answer_response(answer, request.method, stream_with_context)
+    except UpstreamFailed as exc:
+        logger.warning("%s failed mid-answer for %s %s: %s", upstream, request.method, request.path, exc)
+        raise unavailable(upstream) from None
+
+
+def answer_response(answer: Answer, method: str, wrap=None) -> Response:
+    """The client's response to ``answer``; raises UpstreamFailed when a small body breaks off.
+
+    ``wrap`` wraps the streaming generator of a large body (Flask's ``stream_with_context``).
+    """
+    response_headers = answer_headers(answer)
+    if method != "HEAD" and small(answer):
         # Most API answers are a few kilobytes of JSON: read at once, they skip the streaming
         # generator and its request context (a tenth of the gateway's CPU per request).
-        try:
-            content = answer.read()
-        except UpstreamFailed as exc:
-            logger.warning("%s failed mid-answer for %s %s: %s", upstream, request.method, request.path, exc)
-            raise unavailable(upstream) from None
-        return Response(content, status=answer.status, headers=response_headers)
+        return Response(answer.read(), status=answer.status, headers=response_headers)
 
     def body():
         try:
@@ -133,7 +160,7 @@ def proxy(path: str = "") -> Response:
         finally:
             answer.close()
 
-    response = Response(stream_with_context(body()), status=answer.status, headers=response_headers)
+    response = Response(wrap(body()) if wrap else body(), status=answer.status, headers=response_headers)
     response.call_on_close(answer.close)
     return response
 

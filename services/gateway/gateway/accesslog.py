@@ -1,0 +1,95 @@
+"""gunicorn's logger with an access log that builds only the atoms its format names.
+
+gunicorn builds, for every request, an atom for each request header, each response header and each
+of the ~40 environ keys, then copies them all to escape quotes; the gateway's format names eight.
+That was ~8 % of a gateway worker's CPU per proxied request (bench/profiles/gwfast2.md). The line
+written is the same: atoms are computed as gunicorn computes them, and a format naming one this
+module does not build (``t``, ``u``) falls back to gunicorn's own.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from gunicorn.glogging import Logger
+
+_NAME = re.compile(r"%\(([^)]+)\)")
+
+
+def _status(resp, environ, rt):
+    status = resp.status
+    return status.split(None, 1)[0] if isinstance(status, str) else status
+
+
+_ATOMS = {
+    "h": lambda resp, environ, rt: environ.get("REMOTE_ADDR", "-"),
+    "l": lambda resp, environ, rt: "-",
+    "r": lambda resp, environ, rt: "%s %s %s" % (environ["REQUEST_METHOD"], environ["RAW_URI"],
+                                                 environ["SERVER_PROTOCOL"]),
+    "s": _status,
+    "m": lambda resp, environ, rt: environ.get("REQUEST_METHOD"),
+    "U": lambda resp, environ, rt: environ.get("PATH_INFO"),
+    "q": lambda resp, environ, rt: environ.get("QUERY_STRING"),
+    "H": lambda resp, environ, rt: environ.get("SERVER_PROTOCOL"),
+    "b": lambda resp, environ, rt: getattr(resp, "sent", None) is not None and str(resp.sent) or "-",
+    "B": lambda resp, environ, rt: getattr(resp, "sent", None),
+    "f": lambda resp, environ, rt: environ.get("HTTP_REFERER", "-"),
+    "a": lambda resp, environ, rt: environ.get("HTTP_USER_AGENT", "-"),
+    "T": lambda resp, environ, rt: rt.seconds,
+    "D": lambda resp, environ, rt: (rt.seconds * 1000000) + rt.microseconds,
+    "M": lambda resp, environ, rt: (rt.seconds * 1000) + int(rt.microseconds / 1000),
+    "L": lambda resp, environ, rt: "%d.%06d" % (rt.seconds, rt.microseconds),
+    "p": lambda resp, environ, rt: "<%s>" % os.getpid(),
+}
+
+
+def plan(access_log_format: str) -> tuple[list[str], list[tuple[str, str, str]]] | None:
+    """(plain atoms, (atom key, lower-cased name, source) of header/environ atoms) of a format, or
+    None when it names an atom only gunicorn's own ``atoms`` builds."""
+    plain, keyed = [], []
+    for name in _NAME.findall(access_log_format):
+        if name.startswith("{") and name[-2:-1] == "}" and name[-1] in "ioe":
+            inner = name[1:-2].lower()
+            keyed.append(("{%s}%s" % (inner, name[-1]), inner, name[-1]))
+        elif name in _ATOMS:
+            plain.append(name)
+        else:
+            return None
+    return plain, keyed
+
+
+def _last(pairs, lowered: str):
+    # gunicorn's atoms keep the last of repeated names.
+    found = None
+    for key, value in pairs:
+        if key.lower() == lowered:
+            found = value
+    return found
+
+
+class AccessLogger(Logger):
+    """``logger_class`` of the gateway's gunicorn."""
+
+    _plans: dict[str, object] = {}
+
+    def atoms(self, resp, req, environ, request_time):
+        fmt = self.cfg.access_log_format
+        planned = self._plans.get(fmt)
+        if planned is None:
+            planned = self._plans[fmt] = plan(fmt) or False
+        if planned is False:
+            return super().atoms(resp, req, environ, request_time)
+        plain, keyed = planned
+        atoms = {name: _ATOMS[name](resp, environ, request_time) for name in plain}
+        for key, lowered, source in keyed:
+            if source == "o":
+                headers = resp.headers
+                value = _last(headers.items() if hasattr(headers, "items") else headers, lowered)
+            elif source == "i":
+                headers = req.headers if hasattr(req, "headers") else req
+                value = _last(headers.items() if hasattr(headers, "items") else headers, lowered)
+            else:
+                value = _last(environ.items(), lowered)
+            if value is not None:
+                atoms[key] = value
+        return atoms
