@@ -12,7 +12,8 @@ dumped, stopped). It is restored into the database ``rf2inproc_tickets`` of the 
 ``DATABASE_URL`` (replaced on each run unless ``--reuse``).
 
 ``.venv/bin/python bench/profiles/readfast2_inproc.py --snapshot /tmp/rf2.dump [--tickets 100000]
-[--requests 50] [--blocks 5] [--only a,b] [--save DIR | --compare DIR] [--reuse] [--cprofile DIR]``
+[--requests 50] [--blocks 5] [--only a,b] [--save DIR | --compare DIR] [--reuse] [--cprofile DIR]
+[--flask-json]``
 """
 from __future__ import annotations
 
@@ -80,6 +81,8 @@ def main() -> int:
     parser.add_argument("--cprofile", type=Path)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the first requests")
     parser.add_argument("--gc-stats", action="store_true", help="print the time spent in garbage collection")
+    parser.add_argument("--flask-json", action="store_true",
+                        help="answer with Flask's own JSON provider instead of the app's (the encoding's reference)")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
     if not args.snapshot.exists():
@@ -103,6 +106,12 @@ def main() -> int:
         key = Path(keys) / "public.pem"
         key.write_bytes(tokens.issuer.public_pem)
         app = create_app(Settings(database_url=url, jwt_public_key_file=str(key), public_url="http://portal.test"))
+        if args.flask_json:
+            from flask.json.provider import DefaultJSONProvider
+
+            sort_keys = app.json.sort_keys
+            app.json = DefaultJSONProvider(app)
+            app.json.sort_keys = sort_keys
         engine = create_engine(url)
         with engine.connect() as conn:
             people = dict(conn.execute(text("SELECT email, id FROM accounts")).all())
