@@ -30,7 +30,7 @@ class Shared:
     request types and moments again and again, and building them each time cost more than the page's
     statements; the answer is encoded as soon as it is built, so it may hold one dict in several places."""
 
-    __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json")
+    __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json", "_dates_json")
 
     def __init__(self, base: str | None = None):
         self.base = base or base_url()
@@ -39,21 +39,41 @@ class Shared:
         self._statuses: dict[tuple, dict] = {}
         self._users_json: dict[str, tuple] = {}
         self._statuses_json: dict[tuple, str] = {}
+        self._dates_json: dict = {}
 
     def user_json(self, account_id: str, accounts: dict[str, Account], encode) -> str:
-        """``user`` written as JSON by ``encode``, once per person and answer."""
+        """``user`` written as JSON by ``encode``, once per person and answer (member by member: a queue
+        names dozens of people once each)."""
         account = accounts.get(account_id)
         known = self._users_json.get(account_id)
         if known is not None and known[0] is account:
             return known[1]
-        out = encode(self.user(account_id, accounts))
+        if account is None:
+            aid, email, name, active = account_id, "", None, False
+        else:
+            aid, email, name, active = account.id, account.email, account.display_name, account.active
+        mail, link = encode(email), encode(f"{self.base}/rest/api/2/user?accountId={aid}")
+        out = (f'{{"accountId":{encode(aid)},"name":{mail},"key":{mail},"emailAddress":{mail},'
+               f'"displayName":{encode(name or email)},"active":{encode(active)},'
+               f'"_links":{{"jiraRest":{link},"avatarUrls":{{}},"self":{link}}}}}')
         self._users_json[account_id] = (account, out)
         return out
 
     def status_json(self, value, when, encode) -> str:
+        """``status`` written as JSON; its moment is often the request's creation, written once for both."""
         out = self._statuses_json.get((value, when))
         if out is None:
-            out = self._statuses_json[(value, when)] = encode(self.status(value, when))
+            st = Status(value)
+            out = self._statuses_json[(value, when)] = (
+                f'{{"status":{encode(st.value)},"statusCategory":{encode(st.category)},'
+                f'"statusDate":{self.date_json(when, encode)}}}')
+        return out
+
+    def date_json(self, moment, encode) -> str:
+        """``date_dto(moment)`` written as JSON, once per moment and answer."""
+        out = self._dates_json.get(moment)
+        if out is None:
+            out = self._dates_json[moment] = encode(date_dto(moment))
         return out
 
     def user(self, account_id: str, accounts: dict[str, Account]) -> dict:
@@ -246,7 +266,7 @@ def customer_request_json(view: RequestView, wanted: frozenset[str], shared: Sha
     return (
         f'{{{head}{_EXPANDS_JSON},"issueId":{q(str(t.id))},"issueKey":{key},'
         f'"requestTypeId":{q(str(t.request_type_id))},"serviceDeskId":{q(str(t.desk_id))},'
-        f'"createdDate":{e(date_dto(t.created_at))},"reporter":{shared.user_json(t.reporter_id, view.accounts, e)},'
+        f'"createdDate":{shared.date_json(t.created_at, e)},"reporter":{shared.user_json(t.reporter_id, view.accounts, e)},'
         f'"requestFieldValues":{e(_field_values(view, shared))},'
         f'"currentStatus":{shared.status_json(t.status, t.status_changed_at, e)},'
         f'"_links":{{"jiraRest":{q(f"{base}/rest/api/2/issue/{t.id}")},"web":{q(f"{base}/portal/requests/{t.key}")},'
