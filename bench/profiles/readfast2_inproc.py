@@ -12,7 +12,12 @@ dumped, stopped). It is restored into the database ``rf2inproc_tickets`` of the 
 ``DATABASE_URL`` (replaced on each run unless ``--reuse``).
 
 ``.venv/bin/python bench/profiles/readfast2_inproc.py --snapshot /tmp/rf2.dump [--tickets 100000]
-[--requests 50] [--blocks 5] [--only a,b] [--save DIR | --compare DIR] [--reuse] [--cprofile DIR]``
+[--requests 50] [--blocks 5] [--only a,b] [--save DIR | --compare DIR] [--reuse] [--cprofile DIR]
+[--flask-json | --ab-json]``
+
+``--flask-json`` swaps the app's JSON provider for Flask's, which also turns off the lists' answers
+written member by member (``tickets.api.encoding.fast_encoder``): the reference for the encoding work.
+``--ab-json`` alternates the two in one process, block by block, the fairest comparison on a shared machine.
 """
 from __future__ import annotations
 
@@ -80,6 +85,11 @@ def main() -> int:
     parser.add_argument("--cprofile", type=Path)
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the first requests")
     parser.add_argument("--gc-stats", action="store_true", help="print the time spent in garbage collection")
+    parser.add_argument("--flask-json", action="store_true",
+                        help="answer with Flask's own JSON provider instead of the app's (the encoding's reference)")
+    parser.add_argument("--ab-json", action="store_true",
+                        help="alternate blocks answered by Flask's JSON provider and by the app's, in this process, "
+                             "and print the least CPU per request of each and their ratio")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
     if not args.snapshot.exists():
@@ -103,6 +113,12 @@ def main() -> int:
         key = Path(keys) / "public.pem"
         key.write_bytes(tokens.issuer.public_pem)
         app = create_app(Settings(database_url=url, jwt_public_key_file=str(key), public_url="http://portal.test"))
+        from flask.json.provider import DefaultJSONProvider
+
+        providers = {"app": app.json, "flask": DefaultJSONProvider(app)}
+        providers["flask"].sort_keys = app.json.sort_keys
+        if args.flask_json:
+            app.json = providers["flask"]
         engine = create_engine(url)
         with engine.connect() as conn:
             people = dict(conn.execute(text("SELECT email, id FROM accounts")).all())
@@ -165,16 +181,26 @@ def main() -> int:
             # The least CPU per request of ``--blocks`` blocks: on a shared machine a block can lose its
             # caches to other processes, never run faster than the code allows.
             cpu_blocks, began = [], time.perf_counter()
+            ab = {"flask": [], "app": []}
             for _block in range(args.blocks):
-                began_cpu = time.process_time()
-                for n in range(args.requests):
-                    path, headers = reqs[n % len(reqs)]
-                    client.get(path, headers=headers)
-                cpu_blocks.append((time.process_time() - began_cpu) / args.requests * 1000)
+                for label in (("flask", "app") if args.ab_json else (None,)):
+                    if label:
+                        app.json = providers[label]
+                    began_cpu = time.process_time()
+                    for n in range(args.requests):
+                        path, headers = reqs[n % len(reqs)]
+                        client.get(path, headers=headers)
+                    spent = (time.process_time() - began_cpu) / args.requests * 1000
+                    (ab[label] if label else cpu_blocks).append(spent)
+            if args.ab_json:
+                app.json = providers["app"]
+                cpu_blocks = ab["app"]
             cpu_ms = min(cpu_blocks)
+            ab_note = (f"  flask-json {min(ab['flask']):6.2f}  app/flask {cpu_ms / min(ab['flask']):.2f}"
+                       if args.ab_json else "")
             gc_note = (f"  gc {collecting[1] / args.requests / args.blocks * 1000:.2f} ms/request"
                        if args.gc_stats else "")
-            wall_ms = (time.perf_counter() - began) / args.requests / args.blocks * 1000
+            wall_ms = (time.perf_counter() - began) / args.requests / args.blocks * 1000 / (2 if args.ab_json else 1)
             if profiler is not None:
                 profiler.disable()
                 args.cprofile.mkdir(parents=True, exist_ok=True)
@@ -190,7 +216,7 @@ def main() -> int:
                 same = " identical" if not differ else f" DIFFERENT {differ}"
                 failed = failed or bool(differ)
             print(f"{name:26s} cpu {cpu_ms:6.2f} ms/request  wall {wall_ms:6.2f} ms  sql {','.join(map(str, sql))}"
-                  f"  {sum(map(len, bodies)) // len(bodies)} bytes{same}{gc_note}", flush=True)
+                  f"  {sum(map(len, bodies)) // len(bodies)} bytes{same}{gc_note}{ab_note}", flush=True)
         app.extensions["tickets.engine"].dispose()
     return 1 if failed else 0
 

@@ -13,6 +13,7 @@ from common.web import init_service_app
 from . import api
 from .attachments.runtime import build_files
 from .api.caller import check_caller, check_unchecked_caller, defer_deactivation_check
+from .api.encoding import AnswerJSONProvider
 from .readthrough import IdentityLookup, read_through
 from .services.lag import UnknownReference
 from .settings import Settings
@@ -26,6 +27,8 @@ READS = frozenset({"GET", "HEAD"})
 
 class TicketsApp(Flask):
     """Re-runs, once, a request that failed only on references identity has just filled in (readthrough)."""
+
+    json_provider_class = AnswerJSONProvider
 
     def dispatch_request(self):
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from common.errors import BadRequest
 from common.jsm import json_body, paged, paging
@@ -15,6 +15,7 @@ from ..services import requests as requests_svc
 from ..store.queries import QUEUES, SORTS, RequestFilter, queue_filter
 from . import dto
 from .caller import caller, uow
+from .encoding import fast_encoder, text_response, with_values
 from .params import parse_id
 from .schemas import BulkIn
 
@@ -79,7 +80,12 @@ def queues():
     start, limit = paging()
     filter_ = console_filter(principal.id)
     found, last, total = requests_svc.queue(uow(), principal, filter_, start, limit)
-    return jsonify({**paged(dto.customer_requests(found), start, limit, last), "total": total})
+    app = current_app._get_current_object()
+    encode = fast_encoder(app)
+    if encode is None:
+        return jsonify({**paged(dto.customer_requests(found), start, limit, last), "total": total})
+    values = dto.customer_requests_json(found, frozenset(), encode)
+    return text_response(app, with_values(encode, paged(values, start, limit, last), {"total": total}))
 
 
 @bp.get("/queues/counts")

@@ -1,6 +1,9 @@
 """JSM representations (shapes of Atlassian's OpenAPI document) of our read models."""
 from __future__ import annotations
 
+import json
+from json.encoder import encode_basestring_ascii
+
 from common.jsm import base_url, date_dto, user_dto  # noqa: F401  (date_dto re-exported)
 from common.markdown import to_html
 
@@ -27,13 +30,51 @@ class Shared:
     request types and moments again and again, and building them each time cost more than the page's
     statements; the answer is encoded as soon as it is built, so it may hold one dict in several places."""
 
-    __slots__ = ("base", "_users", "_labels", "_statuses")
+    __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json", "_dates_json")
 
     def __init__(self, base: str | None = None):
         self.base = base or base_url()
         self._users: dict[str, tuple] = {}
         self._labels: dict[int, tuple] = {}
         self._statuses: dict[tuple, dict] = {}
+        self._users_json: dict[str, tuple] = {}
+        self._statuses_json: dict[tuple, str] = {}
+        self._dates_json: dict = {}
+
+    def user_json(self, account_id: str, accounts: dict[str, Account], encode) -> str:
+        """``user`` written as JSON by ``encode``, once per person and answer (member by member: a queue
+        names dozens of people once each)."""
+        account = accounts.get(account_id)
+        known = self._users_json.get(account_id)
+        if known is not None and known[0] is account:
+            return known[1]
+        if account is None:
+            aid, email, name, active = account_id, "", None, False
+        else:
+            aid, email, name, active = account.id, account.email, account.display_name, account.active
+        mail, link = encode(email), encode(f"{self.base}/rest/api/2/user?accountId={aid}")
+        out = (f'{{"accountId":{encode(aid)},"name":{mail},"key":{mail},"emailAddress":{mail},'
+               f'"displayName":{encode(name or email)},"active":{encode(active)},'
+               f'"_links":{{"jiraRest":{link},"avatarUrls":{{}},"self":{link}}}}}')
+        self._users_json[account_id] = (account, out)
+        return out
+
+    def status_json(self, value, when, encode) -> str:
+        """``status`` written as JSON; its moment is often the request's creation, written once for both."""
+        out = self._statuses_json.get((value, when))
+        if out is None:
+            st = Status(value)
+            out = self._statuses_json[(value, when)] = (
+                f'{{"status":{encode(st.value)},"statusCategory":{encode(st.category)},'
+                f'"statusDate":{self.date_json(when, encode)}}}')
+        return out
+
+    def date_json(self, moment, encode) -> str:
+        """``date_dto(moment)`` written as JSON, once per moment and answer."""
+        out = self._dates_json.get(moment)
+        if out is None:
+            out = self._dates_json[moment] = encode(date_dto(moment))
+        return out
 
     def user(self, account_id: str, accounts: dict[str, Account]) -> dict:
         account = accounts.get(account_id)
@@ -200,6 +241,36 @@ def customer_requests(views: list[RequestView], wanted: frozenset[str] = frozens
     """``customer_request`` of each view of one answer, with what they have in common built once."""
     shared = Shared()
     return [customer_request(v, wanted, shared) for v in views]
+
+
+# The CustomerRequestDTO's members after its expansions, as ``customer_request`` orders them.
+_EXPANDS_JSON = '"_expands":' + json.dumps(
+    ["participant", "status", "sla", "requestType", "serviceDesk", "attachment", "action", "comment"],
+    separators=(",", ":"))
+
+
+def customer_requests_json(views: list[RequestView], wanted: frozenset[str], encode) -> list[str]:
+    """``customer_requests`` written as JSON by ``encode`` (compact, ASCII, members in order), each
+    request's constant members and the answer's people and statuses written once: encoding a list of 50
+    cost more than building it, most of it the same keys, people and moments again."""
+    shared = Shared()
+    return [customer_request_json(v, wanted, shared, encode) for v in views]
+
+
+def customer_request_json(view: RequestView, wanted: frozenset[str], shared: Shared, encode) -> str:
+    """``encode(customer_request(view, wanted, shared))``, member by member (kept in step with it by
+    tests/unit/test_answer_encoding.py)."""
+    t, base, e, q = view.ticket, shared.base, encode, encode_basestring_ascii
+    head = "".join([f"{q(k)}:{e(v)}," for k, v in _expanded(view, wanted, shared).items()]) if wanted else ""
+    key = e(t.key)
+    return (
+        f'{{{head}{_EXPANDS_JSON},"issueId":{q(str(t.id))},"issueKey":{key},'
+        f'"requestTypeId":{q(str(t.request_type_id))},"serviceDeskId":{q(str(t.desk_id))},'
+        f'"createdDate":{shared.date_json(t.created_at, e)},"reporter":{shared.user_json(t.reporter_id, view.accounts, e)},'
+        f'"requestFieldValues":{e(_field_values(view, shared))},'
+        f'"currentStatus":{shared.status_json(t.status, t.status_changed_at, e)},'
+        f'"_links":{{"jiraRest":{q(f"{base}/rest/api/2/issue/{t.id}")},"web":{q(f"{base}/portal/requests/{t.key}")},'
+        f'"self":{q(f"{base}{API}/request/{t.id}")},"agent":{q(f"{base}/agent/requests/{t.key}")}}}}}')
 
 
 def customer_request(view: RequestView, wanted: frozenset[str] = frozenset(), shared: Shared | None = None) -> dict:

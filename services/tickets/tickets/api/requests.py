@@ -1,7 +1,7 @@
 """JSM endpoints for customer requests: create, my requests, get one, status, transitions."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from common.errors import BadRequest
 from common.jsm import json_body, paged, paging
@@ -11,6 +11,7 @@ from ..services.common import EXPANDS
 from ..store.queries import DEFAULT_OWNERSHIP, OWNERSHIPS, STATUSES, RequestFilter
 from . import dto
 from .caller import caller, uow
+from .encoding import fast_encoder, text_response, with_values
 from .params import parse_id
 from .schemas import CreateRequestIn, TransitionIn
 
@@ -67,7 +68,12 @@ def my_requests():
     start, limit = paging()
     wanted = expands()
     found, last = svc.list_requests(uow(), principal, request_filter(), start, limit, wanted)
-    return jsonify(paged(dto.customer_requests(found, wanted), start, limit, last))
+    app = current_app._get_current_object()
+    encode = fast_encoder(app)
+    if encode is None:
+        return jsonify(paged(dto.customer_requests(found, wanted), start, limit, last))
+    values = dto.customer_requests_json(found, wanted, encode)
+    return text_response(app, with_values(encode, paged(values, start, limit, last)))
 
 
 @bp.get("/request/<ref>")
