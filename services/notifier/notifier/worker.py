@@ -27,7 +27,7 @@ from .settings import Settings
 from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
-from .store.prepared import INBOX_RECORD, INBOX_SEEN, on_driver
+from .store.prepared import INBOX_CLAIM, on_driver
 from .store.sent_log import SentLog
 from .store.tables import inbox
 
@@ -142,19 +142,24 @@ class NotifierWorker(Worker):
         table, consumer = self.inbox.table, self.inbox.consumer
         try:
             with transaction(self.session_factory) as session:
-                # The batch's accounts are read in one statement and its emails inserted in one.
+                # The inbox is read and written once for the batch, not twice per event (on PostgreSQL
+                # one statement does both); the accounts of the events to handle are read in one
+                # statement and the emails inserted in one.
                 account_store.remember(session)
                 self.sent_log.buffer(session)
-                account_store.prefetch(session, [i for e, _ in events if isinstance(e.data, dict)
-                                                 for i in accounts_named(e.data)])
-                # The inbox is read and written once for the batch, not twice per event.
                 prepared = on_driver(session)
                 ids = [e.id for e, _ in events]
                 if prepared:
-                    seen = {row[0] for row in INBOX_SEEN.run(session, {"consumer": consumer, "ids": ids})}
+                    kinds = dict(sorted((e.id, e.type) for e, _ in events))
+                    fresh = {row[0] for row in INBOX_CLAIM.run(session, {
+                        "consumer": consumer, "ids": list(kinds), "types": list(kinds.values()), "at": utc_now()})}
+                    seen = set(kinds) - fresh
                 else:
                     seen = set(session.execute(select(table.c.event_id).where(
                         table.c.consumer == consumer, table.c.event_id.in_(ids))).scalars())
+                account_store.prefetch(session, [i for e, _ in events
+                                                 if e.id not in seen and isinstance(e.data, dict)
+                                                 for i in accounts_named(e.data)])
                 done = []
                 for event, handler in events:
                     if event.id in seen:
@@ -168,11 +173,7 @@ class NotifierWorker(Worker):
                                  "processed_at": utc_now()})
                     outcomes.append("processed")
                 self.sent_log.flush(session)
-                if done and prepared:
-                    INBOX_RECORD.run(session, {"consumer": consumer, "ids": [d["event_id"] for d in done],
-                                               "types": [d["event_type"] for d in done],
-                                               "ats": [d["processed_at"] for d in done]})
-                elif done:
+                if done and not prepared:  # on PostgreSQL the rows went in first (INBOX_CLAIM)
                     session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
             logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),

@@ -12,14 +12,14 @@ from sqlalchemy import text
 
 from common.db import Prepared
 
-INBOX_SEEN = Prepared(text(
-    "SELECT event_id FROM inbox WHERE consumer = :consumer AND event_id = ANY(CAST(:ids AS varchar[]))"),
-    returns_rows=True)
-
-INBOX_RECORD = Prepared(text(
+# The batch's inbox rows written first, in one statement: those it inserts are the events to handle,
+# the others were processed already. A second consumer handling the same event waits on the row until
+# this transaction ends (then skips it, or handles it after a rollback). Ids go in sorted, so two
+# batches lock their rows in the same order.
+INBOX_CLAIM = Prepared(text(
     "INSERT INTO inbox (consumer, event_id, event_type, processed_at) "
-    "SELECT :consumer, e.id, e.type, e.at FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[]), "
-    "CAST(:ats AS timestamptz[])) AS e(id, type, at)"), returns_rows=False)
+    "SELECT :consumer, e.id, e.type, :at FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[])) "
+    "AS e(id, type) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"), returns_rows=True)
 
 ACCOUNTS_BY_ID = Prepared(text(
     "SELECT id, email, display_name, language, role, active FROM accounts "
