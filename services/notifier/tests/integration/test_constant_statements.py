@@ -176,3 +176,32 @@ def test_two_claimers_at_once_take_every_due_row_once(database_url):
     assert left == 0
     assert sorted(taken[0] + taken[1]) == sorted(f"d-{n}" for n in range(120))
     assert not set(taken[0]) & set(taken[1])
+
+
+def test_an_event_another_transaction_is_handling_waits_for_it_and_is_then_skipped(settings):
+    from notifier.store.prepared import INBOX_CLAIM
+
+    worker = build_worker(settings)
+    engine = worker.session_factory.kw["bind"]
+    customer, agent = str(uuid.uuid4()), str(uuid.uuid4())
+    try:
+        for created in (account_created(customer, "racing@example.com"),
+                        account_created(agent, "agent@example.com", role="agent")):
+            assert worker._handle_batch([(created.to_dict(), Delivery())])
+        change = status_changed(customer, agent)
+        outcome: list[bool] = []
+        with Session(engine) as other, other.begin():
+            # Another consumer's transaction holds the event's inbox row.
+            assert INBOX_CLAIM.run(other, {"consumer": "notifier", "ids": [change.id], "types": [change.type],
+                                           "at": utc_now()})
+            thread = threading.Thread(target=lambda: outcome.append(
+                worker._handle_batch([(change.to_dict(), Delivery())])))
+            thread.start()
+            thread.join(timeout=0.5)
+            assert thread.is_alive()  # waiting on the row, not mailing
+        thread.join(timeout=10)
+        with engine.connect() as conn:
+            queued = conn.execute(select(sent_mail.c.event_id).where(sent_mail.c.event_id == change.id)).all()
+    finally:
+        engine.dispose()
+    assert outcome == [True] and queued == []  # the other committed: skipped as processed
