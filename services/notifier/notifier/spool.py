@@ -118,6 +118,15 @@ _CLAIM = Prepared(text(
     "due.next_attempt_at"), returns_rows=True)
 
 
+@functools.lru_cache(maxsize=16)
+def _marking(columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE that records one kind of outcome (its columns), built once and run on the driver
+    (on PostgreSQL; through the session elsewhere)."""
+    t = sent_mail
+    return Prepared(update(t).where(t.c.event_id == bindparam("b_event_id"), t.c.recipient == bindparam("b_recipient"))
+                    .values({c: bindparam(f"b_{c}") for c in columns}), returns_rows=False)
+
+
 class Sender:
     def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
         """One SMTP session's sender; ``notifier.senders.SenderPool`` runs several behind one claim."""
@@ -177,18 +186,15 @@ class Sender:
         """Commit every outcome kept in memory, in one transaction (one statement per kind of outcome)."""
         if not self._unmarked:
             return
-        t = sent_mail
         taken = list(self._unmarked)
         groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
         for outcome in taken:
             groups[tuple(sorted(outcome["values"]))].append(outcome)
-        with self.engine.begin() as conn:
+        with Session(self.engine) as session, session.begin():
             for columns, outcomes in groups.items():
-                statement = (update(t).where(t.c.event_id == bindparam("b_event_id"),
-                                             t.c.recipient == bindparam("b_recipient"))
-                             .values({c: bindparam(f"b_{c}") for c in columns}))
-                conn.execute(statement, [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
-                                          **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes])
+                params = [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
+                           **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes]
+                _marking(columns).run(session, params)
         del self._unmarked[:len(taken)]
         self._recorded = time.monotonic()
 
