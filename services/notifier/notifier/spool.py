@@ -29,13 +29,15 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
-from sqlalchemy import Engine, and_, bindparam, or_, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session
 
+from common.db import Prepared
 from common.errors import is_database_outage
 from common.events import utc_now
 from common.metrics import EMAILS
@@ -103,6 +105,28 @@ def _envelope_sender(head: bytes) -> str:
     return found[0][1] if found else ""
 
 
+# The due rows locked (skipping those another claimer holds) and marked "sending" in one round trip;
+# the columns come back as they were before the update (a "sending" row is a resend: ``resent`` + 1).
+_CLAIM = Prepared(text(
+    "WITH due AS (SELECT event_id, recipient, status, attempts, next_attempt_at FROM sent_mail "
+    "WHERE (status = 'queued' AND next_attempt_at <= :now) OR (status = 'sending' AND sending_since < :stale) "
+    "ORDER BY next_attempt_at LIMIT :batch FOR UPDATE SKIP LOCKED) "
+    "UPDATE sent_mail AS t SET status = 'sending', sending_since = :now, attempts = t.attempts + 1, "
+    "resent = t.resent + CASE WHEN due.status = 'sending' THEN 1 ELSE 0 END "
+    "FROM due WHERE t.event_id = due.event_id AND t.recipient = due.recipient "
+    "RETURNING t.event_id, t.recipient, t.message, due.status, due.attempts, t.created_at, t.message_id, "
+    "due.next_attempt_at"), returns_rows=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _marking(columns: tuple[str, ...]) -> Prepared:
+    """The UPDATE that records one kind of outcome (its columns), built once and run on the driver
+    (on PostgreSQL; through the session elsewhere)."""
+    t = sent_mail
+    return Prepared(update(t).where(t.c.event_id == bindparam("b_event_id"), t.c.recipient == bindparam("b_recipient"))
+                    .values({c: bindparam(f"b_{c}") for c in columns}), returns_rows=False)
+
+
 class Sender:
     def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
         """One SMTP session's sender; ``notifier.senders.SenderPool`` runs several behind one claim."""
@@ -110,10 +134,15 @@ class Sender:
         self.channel = channel
         self.policy = spool_policy or SpoolPolicy()
         self._lock_rows = engine.dialect.name == "postgresql"
+        self._on_driver = self._lock_rows and engine.dialect.driver == "psycopg"
         self._unmarked: list[dict] = []  # outcomes the database has not taken yet
         self._recorded = time.monotonic()
 
     def _claim(self) -> list:
+        if self._on_driver:
+            rows = self._claim_in_one()
+            self._warn_resending(rows)
+            return rows
         t, now = sent_mail, utc_now()
         due = or_(and_(t.c.status == "queued", t.c.next_attempt_at <= now),
                   and_(t.c.status == "sending", t.c.sending_since < now - timedelta(seconds=self.policy.lease)))
@@ -126,12 +155,7 @@ class Sender:
             rows = conn.execute(query).all()
             fresh = [(r.event_id, r.recipient) for r in rows if r.status != "sending"]
             stale = [(r.event_id, r.recipient) for r in rows if r.status == "sending"]
-            for row in rows:
-                if row.status == "sending":
-                    # Its sender died between handing it over and recording the answer: it may have
-                    # gone out. Sending again is the MTA's choice too (a lost email is worse).
-                    logger.warning("email %s to %s was being sent by a sender that stopped; sending it again "
-                                   "(it may arrive twice)", row.message_id, row.recipient)
+            self._warn_resending(rows)
             # One statement for the batch (the rows are locked by the claim on PostgreSQL).
             for keys, extra in ((fresh, {}), (stale, {"resent": t.c.resent + 1})):
                 if keys:
@@ -139,22 +163,38 @@ class Sender:
                                  .values(status="sending", sending_since=now, attempts=t.c.attempts + 1, **extra))
         return rows
 
+    def _claim_in_one(self) -> list:
+        """PostgreSQL: the claim as one statement of constant text, run on the driver (``_CLAIM``)."""
+        now = utc_now()
+        with Session(self.engine) as session, session.begin():
+            rows = _CLAIM.run(session, {"now": now, "stale": now - timedelta(seconds=self.policy.lease),
+                                        "batch": self.policy.batch})
+        # UPDATE ... RETURNING keeps no order: the rows are handed on oldest due first, as selected.
+        rows.sort(key=lambda r: (r.next_attempt_at is None, r.next_attempt_at or datetime.min))
+        return rows
+
+    @staticmethod
+    def _warn_resending(rows) -> None:
+        for row in rows:
+            if row.status == "sending":
+                # Its sender died between handing it over and recording the answer: it may have
+                # gone out. Sending again is the MTA's choice too (a lost email is worse).
+                logger.warning("email %s to %s was being sent by a sender that stopped; sending it again "
+                               "(it may arrive twice)", row.message_id, row.recipient)
+
     def _record(self) -> None:
         """Commit every outcome kept in memory, in one transaction (one statement per kind of outcome)."""
         if not self._unmarked:
             return
-        t = sent_mail
         taken = list(self._unmarked)
         groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
         for outcome in taken:
             groups[tuple(sorted(outcome["values"]))].append(outcome)
-        with self.engine.begin() as conn:
+        with Session(self.engine) as session, session.begin():
             for columns, outcomes in groups.items():
-                statement = (update(t).where(t.c.event_id == bindparam("b_event_id"),
-                                             t.c.recipient == bindparam("b_recipient"))
-                             .values({c: bindparam(f"b_{c}") for c in columns}))
-                conn.execute(statement, [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
-                                          **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes])
+                params = [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
+                           **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes]
+                _marking(columns).run(session, params)
         del self._unmarked[:len(taken)]
         self._recorded = time.monotonic()
 

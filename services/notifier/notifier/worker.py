@@ -27,6 +27,7 @@ from .settings import Settings
 from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
+from .store.prepared import INBOX_CLAIM, on_driver
 from .store.sent_log import SentLog
 from .store.tables import inbox
 
@@ -116,10 +117,11 @@ class NotifierWorker(Worker):
                     elapsed = 0
 
     def _flush(self) -> None:
+        # A single event takes the batch's path too: one statement each for its accounts, its inbox
+        # check, its emails and its inbox row, all of constant text (``store.prepared``). Only when it
+        # fails is it handled again by the base worker, which retries or dead-letters it.
         batch, self._pending = self._pending, []
-        if len(batch) == 1:
-            super().on_message(*batch[0])
-        elif batch and not self._handle_batch(batch):
+        if batch and not self._handle_batch(batch):
             for body, message in batch:
                 super().on_message(body, message)
 
@@ -140,17 +142,28 @@ class NotifierWorker(Worker):
         table, consumer = self.inbox.table, self.inbox.consumer
         try:
             with transaction(self.session_factory) as session:
-                # The batch's accounts are read in one statement and its emails inserted in one.
+                # The inbox is read and written once for the batch, not twice per event (on PostgreSQL
+                # one statement does both); the accounts of the events to handle are read in one
+                # statement and the emails inserted in one.
                 account_store.remember(session)
                 self.sent_log.buffer(session)
-                account_store.prefetch(session, [i for e, _ in events if isinstance(e.data, dict)
+                prepared = on_driver(session)
+                ids = [e.id for e, _ in events]
+                if prepared:
+                    kinds = dict(sorted((e.id, e.type) for e, _ in events))
+                    fresh = {row[0] for row in INBOX_CLAIM.run(session, {
+                        "consumer": consumer, "ids": list(kinds), "types": list(kinds.values()), "at": utc_now()})}
+                    seen = set(kinds) - fresh
+                else:
+                    seen = set(session.execute(select(table.c.event_id).where(
+                        table.c.consumer == consumer, table.c.event_id.in_(ids))).scalars())
+                account_store.prefetch(session, [i for e, _ in events
+                                                 if e.id not in seen and isinstance(e.data, dict)
                                                  for i in accounts_named(e.data)])
-                # The inbox is read and written once for the batch, not twice per event.
-                seen = set(session.execute(select(table.c.event_id).where(
-                    table.c.consumer == consumer, table.c.event_id.in_([e.id for e, _ in events]))).scalars())
                 done = []
                 for event, handler in events:
                     if event.id in seen:
+                        logger.info("skipping %s %s: already processed", event.type, event.id)
                         outcomes.append("duplicate")
                         continue
                     with correlation_scope(event.correlationid):
@@ -160,7 +173,7 @@ class NotifierWorker(Worker):
                                  "processed_at": utc_now()})
                     outcomes.append("processed")
                 self.sent_log.flush(session)
-                if done:
+                if done and not prepared:  # on PostgreSQL the rows went in first (INBOX_CLAIM)
                     session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
             logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),
@@ -173,7 +186,13 @@ class NotifierWorker(Worker):
             message.ack()
             metrics.HANDLING.labels(queue).observe(each)
             metrics.CONSUMED.labels(queue, outcome).inc()
-        logger.info("processed a batch of %d events", len(batch))
+        if len(batch) == 1:
+            event = events[0][0]
+            if outcomes[0] == "processed":
+                with correlation_scope(event.correlationid):
+                    logger.info("processed %s %s", event.type, event.id)
+        else:
+            logger.info("processed a batch of %d events", len(batch))
         return True
 
     def run(self, *args, **kwargs):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.model import Account
+from .prepared import ACCOUNTS_BY_ID, on_driver
 from .tables import accounts
 
 
@@ -56,7 +57,10 @@ def find(session: Session, ids: list[str]) -> dict[str, Account]:
     wanted = [i for i in dict.fromkeys(ids) if cache is None or i not in cache]
     found = {}
     if wanted:
-        rows = session.execute(select(accounts).where(accounts.c.id.in_(wanted))).all()
+        if on_driver(session):
+            rows = ACCOUNTS_BY_ID.run(session, {"ids": wanted})
+        else:
+            rows = session.execute(select(accounts).where(accounts.c.id.in_(wanted))).all()
         found = {
             row.id: Account(
                 id=row.id, email=row.email, display_name=row.display_name, language=row.language,

@@ -6,6 +6,7 @@ import logging
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from common.db import Prepared
 from common.events import utc_now
 
 from ..domain.batching import correlation_key
@@ -19,10 +20,10 @@ _TYPES = {"event_id": "varchar", "recipient": "varchar", "message_id": "varchar"
           "correlation_id": "varchar", "ticket_key": "varchar", "status": "varchar", "message": "bytea",
           "created_at": "timestamptz", "next_attempt_at": "timestamptz", "attempts": "integer", "resent": "integer"}
 _COLUMNS = tuple(_TYPES)
-_UNNEST = text(
+_UNNEST = Prepared(text(
     f"INSERT INTO sent_mail ({', '.join(_COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _TYPES.items())}) "
-    "ON CONFLICT (event_id, recipient) DO NOTHING RETURNING event_id, recipient")
+    "ON CONFLICT (event_id, recipient) DO NOTHING RETURNING event_id, recipient"), returns_rows=True)
 
 
 class SentLog:
@@ -52,10 +53,11 @@ class SentLog:
             if fresh:
                 session.execute(sent_mail.insert(), fresh)
             return len(fresh)
-        if dialect == "postgresql":
+        if dialect == "postgresql" and session.get_bind().dialect.driver == "psycopg":
             # One array per column: the statement's text is the same whatever the number of emails, so
             # the driver converts it once (a many-row VALUES list is converted again on every batch).
-            inserted = {tuple(r) for r in session.execute(_UNNEST, {c: [r[c] for r in rows] for c in _COLUMNS})}
+            # Run on the driver: the statement's text never changes, so nothing of it is built per batch.
+            inserted = {tuple(r) for r in _UNNEST.run(session, {c: [r[c] for r in rows] for c in _COLUMNS})}
         else:
             inserted = set(session.execute(statement.returning(sent_mail.c.event_id, sent_mail.c.recipient),
                                            rows).tuples())
