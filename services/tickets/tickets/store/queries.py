@@ -146,15 +146,20 @@ class TextMatch(ColumnElement):
     __visit_name__ = "text_match"
     inherit_cache = True
     _traverse_internals = [("tsquery", InternalTraversal.dp_clauseelement),
+                           ("access", InternalTraversal.dp_clauseelement),
+                           ("has_keys", InternalTraversal.dp_boolean),
                            ("fts", InternalTraversal.dp_clauseelement)]
     type = Boolean()
 
     def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None):
-        self.words, self.keys = words, keys
-        query = " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in words)
-        if keys:
-            query += " & (" + " | ".join(_lexeme(k) for k in keys) + ")"
-        self.tsquery = bindparam("tsquery", query, type_=String, unique=True)
+        self.words, self.keys, self.has_keys = words, keys, bool(keys)
+        # The words go through PostgreSQL's own parser (to_tsquery), as the document's did: it splits
+        # some runs of letters and digits that \w+ keeps whole ("68e52fcb" is the number "68e52" and
+        # the word "fcb"), and a lexeme written out as one word would then never match.
+        self.tsquery = bindparam("tsquery", " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in words),
+                                 type_=String, unique=True)
+        # The access keys ('p:<account>') are lexemes of their own, not text to parse.
+        self.access = bindparam("access", " | ".join(_lexeme(k) for k in keys or ()), type_=String, unique=True)
         self.fts = bindparam("fts", " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in words),
                              type_=String, unique=True)
 
@@ -165,8 +170,10 @@ def _lexeme(value: str) -> str:
 
 @compiles(TextMatch, "postgresql")
 def _pg_match(element, compiler, **kw):
-    return (f"{compiler.process(tickets.c.search_vector, **kw)} @@ CAST("
-            f"{compiler.process(element.tsquery, **kw)} AS tsquery)")
+    query = f"to_tsquery('simple', {compiler.process(element.tsquery, **kw)})"
+    if element.has_keys:
+        query = f"({query} && CAST({compiler.process(element.access, **kw)} AS tsquery))"
+    return f"{compiler.process(tickets.c.search_vector, **kw)} @@ {query}"
 
 
 @compiles(TextMatch)
@@ -189,7 +196,7 @@ def search_condition(term: str, keys: list[str] | None = None) -> ColumnElement:
 
 # The search rule's table, run on PostgreSQL and SQLite: (searchTerm, whether it finds the request
 # SEARCH_DOCUMENT describes). The request's key is "AM-7".
-SEARCH_DOCUMENT = {"summary": "Printer on fire", "description": "The office printer caught fire; see export.csv",
+SEARCH_DOCUMENT = {"summary": "Printer 68e52fcb on fire", "description": "The office printer caught fire; see export.csv",
                    "public comment": "Any news on the toner?", "internal note": "Confidential budget figures"}
 SEARCH_TABLE: tuple[tuple[str, bool], ...] = (
     ("printer fire", True),          # every word, not adjacent
@@ -204,6 +211,8 @@ SEARCH_TABLE: tuple[tuple[str, bool], ...] = (
     ("budget*", False),
     ("csv", True),                   # punctuation separates words
     ("export.csv", True),
+    ("68e52fcb", True),              # what PostgreSQL reads as a number and a word is still one word
+    ("68e52*", True),
     ("am-7", True),                  # the request's key
     ("AM-8", False),
     ("*", True),                     # no word at all: no condition
