@@ -28,13 +28,18 @@ class ReadOnlyWork(RuntimeError):
 _READING = {"isolation_level": "AUTOCOMMIT"}
 
 
+def _outside_transactions(session: Session) -> None:
+    """Run the session's statements outside a transaction block (PostgreSQL only)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options=_READING)
+
+
 @contextmanager
 def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session for a few reads and nothing else (outside a transaction block on PostgreSQL)."""
     session = session_factory()
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options=_READING)
+        _outside_transactions(session)
         yield session
     finally:
         session.close()
@@ -66,8 +71,8 @@ class UnitOfWork:
             self._attach(self.session_factory())
             self.viewer, self.caller_account, self.caller_organizations, self.keep_on_exit = None, None, {}, False
             try:
-                if self.read_only and self.session.get_bind().dialect.name == "postgresql":
-                    self.session.connection(execution_options=_READING)
+                if self.read_only:
+                    _outside_transactions(self.session)
                 if self.on_begin is not None:
                     self.on_begin(self)
                 break
