@@ -85,3 +85,53 @@ def test_the_document_the_triggers_keep_is_the_whole_document_recomputed(api, ap
     assert api.post(f"{API}/request/{private}/comment", alice, {"body": "A public word"}).status_code == 201
     assert api.patch(f"/api/tickets/requests/{private}", agent, {"summary": "Renamed"}).status_code == 200
     assert drift() == []
+
+
+
+def test_common_words_give_the_same_answer_as_every_word_looked_up(api, app, person, organizations):
+    """A word in most tickets is left out of the full-text index lookup once the statistics know it
+    (migration 0013); when every word is common the list walks the caller's keys instead. Either way
+    the answer, its order and its pages are those of the search rule."""
+    from sqlalchemy import text
+
+    organizations(1)
+    alice, bob, agent = person(orgs=[1]), person(orgs=[1]), person(role="agent")
+    for n in range(14):  # AM-1 .. AM-14, newest last
+        api.create(agent, raiseOnBehalfOf=(alice if n % 2 else bob).id, summary=f"Player stalls {n}",
+                   values={"organizations": [1] if n % 3 else [],
+                           "description": "It skips on fire" if n == 4 else "It skips"})
+    api.create(agent, raiseOnBehalfOf=person().id, summary="Player stalls elsewhere", values={"organizations": []})
+    engine = app.extensions["tickets.engine"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE tickets"))
+
+    def index_query(words):
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT CAST(ticket_search_index_query(:w) AS text)"), {"w": words}).scalar()
+
+    # Both ways are taken: every word common (the walk), a rare word with a common one (the index).
+    assert index_query("'player'") is None and index_query("'pla':*") is None
+    assert index_query("'player' & 'fire'") == "'fire'"
+    seen = {"alice": [n for n in range(14) if n % 2 or n % 3], "bob": [n for n in range(14) if n % 2 == 0 or n % 3]}
+    rule = {"player": lambda n: True, "player skips": lambda n: True, "play*": lambda n: True,
+            "player fire": lambda n: n == 4, "fire": lambda n: n == 4, "stalls 7": lambda n: n == 7,
+            "AM-3": lambda n: n == 2, "player AM-3": lambda n: False}
+    for name, who in (("alice", alice), ("bob", bob)):
+        for term, found in rule.items():
+            expected = [f"AM-{n + 1}" for n in sorted(seen[name], reverse=True) if found(n)]
+            for start, limit in ((0, 50), (0, 3), (3, 3)):
+                got = api.get(f"{API}/request", who, query_string={"searchTerm": term, "start": start, "limit": limit})
+                assert got.status_code == 200, got.json
+                assert [r["issueKey"] for r in got.json["values"]] == expected[start:start + limit], (name, term, start)
+
+
+def test_quotes_backslashes_and_percents_in_a_term_are_words_and_text(api, person):
+    """The search's words, keys and term are written into its SQL (one plan per search): quoting holds."""
+    alice = person()
+    key = api.create(alice, summary="O'Brien's printer at 100% \\ jammed").json["issueKey"]
+    for term, found in (("o'brien", True), ("brien's 100%", True), ("100% \\", True),
+                        ("'; DROP TABLE tickets; --", False),
+                        ("%", True), ("\\' OR 1=1 --", False)):  # "%" has no word: no condition
+        answer = api.get(f"{API}/request", alice, query_string={"searchTerm": term})
+        assert answer.status_code == 200, (term, answer.json)
+        assert ([r["issueKey"] for r in answer.json["values"]] == [key]) is found, term

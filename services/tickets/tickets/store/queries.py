@@ -14,7 +14,10 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Integer, String, and_, bindparam, cast, exists, false, func, or_, select, true, union, union_all
+from sqlalchemy import (
+    Integer, String, and_, bindparam, cast, exists, false, func, literal_column, null, or_, select, true, union,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
@@ -138,30 +141,50 @@ class TextMatch(ColumnElement):
     ``search_vector @@ tsquery`` (GIN index), SQLite's FTS5 table ``tickets_fts``.
 
     On PostgreSQL the document also holds the ticket's access keys as lexemes, so with ``keys`` one GIN
-    lookup returns only the matches seen through them (the visibility rule is still applied beside it).
+    lookup returns only the matches seen through them.
+
+    ``mode`` says how PostgreSQL uses its index (SQLite always asks FTS5 for the words):
+
+    - ``"all"``: every word and the keys in the index lookup;
+    - ``"indexed"``: only the words that are not common (``ticket_search_index_query``, migration 0013)
+      and the keys in the index lookup, every word checked on the rows it found; nothing when every word
+      is common. ``seen`` is the condition of being seen through ``keys``: on SQLite (whose index knows
+      no keys) it is checked beside the match, on PostgreSQL the keys' lexemes are that condition;
+    - ``"common"``: every word checked on the row, no index, and only when every word is common (the
+      list then walks its keys in activity order, where nearly every ticket matches); never on SQLite.
 
     The words travel as bound parameters (one per dialect, only the dialect's own is rendered), so a
-    search's SQL is the same for every term and SQLAlchemy compiles it once, not on every search."""
+    search's SQL is the same for every term and SQLAlchemy compiles it once, not on every search; with
+    ``literal`` they are written into the SQL when it is run (``literal_execute``), for a statement
+    built for one search (see ``_search_walk``)."""
 
     __visit_name__ = "text_match"
     inherit_cache = True
     _traverse_internals = [("tsquery", InternalTraversal.dp_clauseelement),
                            ("access", InternalTraversal.dp_clauseelement),
                            ("has_keys", InternalTraversal.dp_boolean),
-                           ("fts", InternalTraversal.dp_clauseelement)]
+                           ("fts", InternalTraversal.dp_clauseelement),
+                           ("mode", InternalTraversal.dp_string),
+                           ("seen", InternalTraversal.dp_clauseelement),
+                           ("index_query", InternalTraversal.dp_clauseelement)]
     type = Boolean()
 
-    def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None):
-        self.words, self.keys, self.has_keys = words, keys, bool(keys)
+    def __init__(self, words: list[tuple[str, bool]], keys: list[str] | None = None, mode: str = "all",
+                 seen: ColumnElement | None = None, index_query: ColumnElement | None = None, literal: bool = False):
+        self.words, self.keys, self.has_keys, self.mode = words, keys, bool(keys), mode
+        self.seen = seen if seen is not None else true()
+        # "indexed" and "common": the words' index query, computed once per statement (``index_query``).
+        self.index_query = index_query if index_query is not None else null()
         # The words go through PostgreSQL's own parser (to_tsquery), as the document's did: it splits
         # some runs of letters and digits that \w+ keeps whole ("68e52fcb" is the number "68e52" and
         # the word "fcb"), and a lexeme written out as one word would then never match.
         self.tsquery = bindparam("tsquery", " & ".join(_lexeme(w) + (":*" if prefix else "") for w, prefix in words),
-                                 type_=String, unique=True)
+                                 type_=String, unique=True, literal_execute=literal)
         # The access keys ('p:<account>') are lexemes of their own, not text to parse.
-        self.access = bindparam("access", " | ".join(_lexeme(k) for k in keys or ()), type_=String, unique=True)
+        self.access = bindparam("access", " | ".join(_lexeme(k) for k in keys or ()), type_=String, unique=True,
+                                literal_execute=literal)
         self.fts = bindparam("fts", " AND ".join(f'"{w}"' + ("*" if prefix else "") for w, prefix in words),
-                             type_=String, unique=True)
+                             type_=String, unique=True, literal_execute=literal)
 
 
 def _lexeme(value: str) -> str:
@@ -170,16 +193,26 @@ def _lexeme(value: str) -> str:
 
 @compiles(TextMatch, "postgresql")
 def _pg_match(element, compiler, **kw):
-    query = f"to_tsquery('simple', {compiler.process(element.tsquery, **kw)})"
+    vector = compiler.process(tickets.c.search_vector, **kw)
+    words = compiler.process(element.tsquery, **kw)
+    every_word = f"ts_match_vq({vector}, to_tsquery('simple', {words}))"
+    index_query = compiler.process(element.index_query, **kw)
+    if element.mode == "common":
+        return f"({index_query} IS NULL AND {every_word})"
+    query = f"to_tsquery('simple', {words})" if element.mode == "all" else index_query
     if element.has_keys:
         query = f"({query} && CAST({compiler.process(element.access, **kw)} AS tsquery))"
-    return f"{compiler.process(tickets.c.search_vector, **kw)} @@ {query}"
+    match = f"{vector} @@ {query}"
+    return match if element.mode == "all" else f"({match} AND {every_word})"
 
 
 @compiles(TextMatch)
 def _fts5_match(element, compiler, **kw):
-    return (f"{compiler.process(tickets.c.id, **kw)} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "
-            f"{compiler.process(element.fts, **kw)})")
+    if element.mode == "common":
+        return "0 = 1"
+    match = (f"{compiler.process(tickets.c.id, **kw)} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH "
+             f"{compiler.process(element.fts, **kw)})")
+    return match if element.mode == "all" else f"({match} AND {compiler.process(element.seen, **kw)})"
 
 
 def search_condition(term: str, keys: list[str] | None = None) -> ColumnElement:
@@ -276,6 +309,8 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
     Latest activity first, it is a UNION of one index walk per access key, each stopping after
     ``start + limit`` matches; the page is the newest of those."""
     keys, implied = _walk(viewer, f)
+    if f.search and search_words(f.search) and keys and f.sort == "-updated":
+        return _search_walk(viewer, f, keys, implied, start, limit)
     if f.search and search_words(f.search):
         # The full-text index finds the matches (with the caller's keys on PostgreSQL); they are few
         # enough to sort, where walking each key's activity would read every ticket under it.
@@ -295,12 +330,65 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
     return _key_union(keys, where, start + limit, start, limit)
 
 
+def _search_walk(viewer: Viewer, f: RequestFilter, keys: list[str], implied: bool, start: int, limit: int) -> Select:
+    """A search seen through ``keys``, latest activity first: the UNION of
+
+    - the full-text index's matches among the keys' tickets, looked up with the words that are not
+      common (a word in most tickets costs the lookup a walk through its whole posting list and narrows
+      nothing), every word checked on the rows found, sorted: they are few;
+    - when every word is common, one walk per key in activity order instead, each row checked for the
+      words, each stopping after the page: nearly every ticket matches, so the walk stops early;
+    - the request whose key the term is.
+
+    The first two never both give rows, so the work is one of them. The words, the keys and the page
+    are written into the SQL (this statement is built for one caller, search and page and kept,
+    ``TicketRepository.page``): with no parameter a prepared search has one plan and is not planned
+    again on every run (with parameters PostgreSQL chose a custom plan each time: planning was a
+    quarter of the search's cost)."""
+    words = search_words(f.search)
+    rest = _filters(replace(f, search=None)) + ([] if implied else [visible_to(viewer)])
+    depth, a = _fixed(start + limit), ticket_access
+    seen = ticket_access.alias("seen")
+    seen = exists().where(seen.c.ticket_id == tickets.c.id,
+                          seen.c.key.in_(bindparam("seen_keys", keys, expanding=True, literal_execute=True))
+                          ).correlate(tickets)
+    # The index query once per statement (PostgreSQL; SQLite never renders it): as a function call in each
+    # branch the planner and the executor computed it again for every branch.
+    computed = select(func.ticket_search_index_query(TextMatch(words, literal=True).tsquery).label("q")
+                      ).cte("search_index")
+    index_query = select(computed.c.q).scalar_subquery()
+    # OFFSET 0: the matches are found by the index and then sorted; under the LIMIT the planner would
+    # otherwise weigh walking every ticket by activity against an estimate it cannot make.
+    found = (select(tickets.c.id, tickets.c.last_activity_at)
+             .where(TextMatch(words, keys, "indexed", seen, index_query, literal=True), *rest)
+             .offset(_fixed(0)).subquery("found"))
+    indexed = select(found).order_by(found.c.last_activity_at.desc(), found.c.id.desc()).limit(depth)
+    walks = [select(a.c.ticket_id.label("id"), a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
+             .where(a.c.key == bindparam(None, key, type_=String, literal_execute=True),
+                    TextMatch(words, mode="common", index_query=index_query, literal=True), *rest)
+             .order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc()).limit(depth) for key in keys]
+    term = bindparam(None, f.search.strip().upper(), type_=String, literal_execute=True)
+    by_key = select(tickets.c.id, tickets.c.last_activity_at).where(tickets.c.key == term, seen, *rest)
+    return _newest_page([indexed, *walks, by_key], "id", union, _fixed(start), _fixed(limit))
+
+
+def _fixed(number: int) -> ColumnElement:
+    """A LIMIT or OFFSET written into the SQL, not a parameter."""
+    return literal_column(str(int(number)), Integer)
+
+
 def _key_union(keys: list, where: list, depth, start, limit) -> Select:
     """One index walk per key, newest first, each stopping after ``depth`` rows; the page is the newest of those."""
     a = ticket_access
-    branches = [select(a.c.ticket_id, a.c.last_activity_at).join(tickets, tickets.c.id == a.c.ticket_id)
-                .where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
-                .limit(depth) for key in keys]
+
+    def walk(key):
+        rows = select(a.c.ticket_id, a.c.last_activity_at)
+        # Every access row has its ticket (a foreign key, deleted with it): tickets is joined only to filter.
+        if where:
+            rows = rows.join(tickets, tickets.c.id == a.c.ticket_id)
+        return (rows.where(a.c.key == key, *where).order_by(a.c.last_activity_at.desc(), a.c.ticket_id.desc())
+                .limit(depth))
+    branches = [walk(key) for key in keys]
     # The same ticket under two keys has one latest activity, so UNION keeps it once.
     return _newest_page(branches, "ticket_id", union, start, limit)
 
