@@ -420,10 +420,17 @@ def key_walk_params(keys: list[str], start: int, limit: int) -> dict:
 @functools.cache
 def key_walk(count: int) -> Select:
     """``request_query`` of a ``plain_walk`` of ``count`` keys, built once: building it cost more CPU than
-    PostgreSQL spends running it. Its parameters are ``key_walk_params``."""
-    keys = [bindparam(f"walk_key_{n}", type_=String) for n in range(count)]
-    return _key_union(keys, [], bindparam("walk_depth", type_=Integer), bindparam("page_start", type_=Integer),
-                      bindparam("page_limit", type_=Integer))
+    PostgreSQL spends running it. Its parameters are ``key_walk_params``.
+
+    Each parameter is read through a subquery (``(SELECT $1)``), which the planner cannot look into:
+    every caller's walk then costs it the same, so a prepared walk takes its generic plan instead of
+    being planned again on every run (with the values in view PostgreSQL kept custom plans, and their
+    planning cost more than the walk; bench/profiles/ts.md). The plan is the same ranges either way."""
+    def opaque(name, type_):
+        return select(bindparam(name, type_=type_)).scalar_subquery()
+    keys = [opaque(f"walk_key_{n}", String) for n in range(count)]
+    return _key_union(keys, [], opaque("walk_depth", Integer), opaque("page_start", Integer),
+                      opaque("page_limit", Integer))
 
 
 def _queue_statuses(f: RequestFilter) -> list[str] | None:

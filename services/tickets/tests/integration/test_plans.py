@@ -1,0 +1,46 @@
+"""A plain list and a search are planned once per connection on PostgreSQL, not on every run.
+
+Their planning cost PostgreSQL more than running them (bench/profiles/ts.md): psycopg prepares a
+statement after a few runs, and PostgreSQL keeps a generic plan only if it costs no more than the
+custom ones, which holds when the planner cannot see values that change the estimates."""
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tickets.domain.visibility import Viewer
+from tickets.store.queries import RequestFilter
+from tickets.store.tickets import TicketRepository
+
+
+def test_a_plain_list_and_a_search_keep_their_generic_plans(api, app, person, organizations):
+    organizations(1)
+    alice, agent = person(orgs=[1]), person(role="agent")
+    for n in range(6):
+        api.create(agent, raiseOnBehalfOf=alice.id, summary=f"Player stalls {n}",
+                   values={"organizations": [1] if n % 2 else []})
+    engine = app.extensions["tickets.engine"]
+    with engine.begin() as conn:
+        # Keys of very different sizes, as in a real desk: the planner's estimates then depend on the
+        # key, and a plan made for one caller's values costs differently from the generic one.
+        conn.execute(text(
+            "INSERT INTO tickets (desk_id, number, key, request_type_id, reporter_id, summary, description, "
+            "field_values, status, created_at, updated_at, status_changed_at, last_activity_at) "
+            "SELECT 2, 1000 + n, 'TV-' || (1000 + n), 4, 'someone-else', 'Bulk ' || n, 'Bulk', CAST('{}' AS json), "
+            "'Waiting for support', now(), now(), now(), now() - make_interval(secs => n) "
+            "FROM generate_series(1, 3000) n"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE tickets"))
+        conn.execute(text("ANALYZE ticket_access"))
+    viewer = Viewer(alice.id, "customer", frozenset({1}))
+    with engine.connect() as conn:
+        session = Session(bind=conn)
+        repo = TicketRepository(session)
+        for _ in range(12):
+            listed, _last, _known = repo.page(viewer, RequestFilter(), 0, 50)
+            found, _last, _known = repo.page(viewer, RequestFilter(search="stalls"), 0, 50)
+        assert len(listed) == 6 and len(found) == 6
+        plans = conn.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+                                  "WHERE statement LIKE '%ticket_access%'")).all()
+        session.rollback()
+    assert len(plans) == 2, plans
+    for statement, generic, custom in plans:
+        assert generic > 0 and custom <= 5, (generic, custom, statement[:200])
