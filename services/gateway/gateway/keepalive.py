@@ -95,6 +95,11 @@ def _checked_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
     return kept
 
 
+def _path(target: str) -> str:
+    # What is logged of a target: emailed links carry one-time tokens in the query string.
+    return target.partition("?")[0]
+
+
 class KeepAliveForwarder:
     """Requests to one ``http://`` upstream over a pool of kept-alive sockets (thread-safe)."""
 
@@ -128,7 +133,7 @@ class KeepAliveForwarder:
                     if not retry:
                         raise UpstreamFailed(f"connection to {self._address} failed: {exc!r}") from None
                     retry = False
-                    logger.warning("Connecting again after %r: %s %s", exc, method, target)
+                    logger.warning("Connecting again after %r: %s %s", exc, method, _path(target))
                     continue
             else:
                 conn.sock.settimeout(self._connect_timeout)
@@ -141,7 +146,7 @@ class KeepAliveForwarder:
                 if not (retry and repeatable):
                     raise UpstreamFailed(f"connection broken: {exc!r}") from None
                 retry = False
-                logger.warning("Sending again after the connection broke (%r): %s %s", exc, method, target)
+                logger.warning("Sending again after the connection broke (%r): %s %s", exc, method, _path(target))
             except BaseException:
                 conn.close()
                 raise

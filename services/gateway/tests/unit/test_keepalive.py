@@ -300,6 +300,14 @@ def test_a_connection_lost_before_the_answer_is_retried_once_only_where_safe(ups
     assert len(server.requests()) == (2 if sent_again else 1)
 
 
+def test_a_retry_is_logged_without_the_query_string(upstream, caplog):
+    server = upstream(FIN, OK)
+
+    assert server.forwarder.send("GET", "/portal/confirm?token=secret-1", {}, None).read() == b"{}"
+
+    assert "/portal/confirm" in caplog.text and "secret-1" not in caplog.text
+
+
 def test_a_body_read_as_it_goes_is_not_sent_a_second_time(upstream):
     # urllib3 sent such a PUT again with what was left of the body (nothing: an empty upload).
     server = upstream(FIN, OK)

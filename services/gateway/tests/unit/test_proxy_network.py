@@ -136,17 +136,30 @@ def test_encoded_and_large_bodies_pass_unchanged_both_ways(identity, upstream):
     assert upload.get_json() == {"size": len(BIG)} and upstream.got[-1]["body"] == BIG
 
 
-def test_connections_are_kept_alive_between_requests(identity, upstream):
+@pytest.mark.parametrize("auth", [{"Authorization": "Bearer abc"}, {}])
+def test_connections_are_kept_alive_between_requests(identity, upstream, auth):
     client = _gateway(identity, upstream.url)
 
     for _ in range(3):
-        assert client.get("/rest/servicedeskapi/info").status_code == 200
-    streamed = client.get("/rest/servicedeskapi/big")
+        assert client.get("/rest/servicedeskapi/info", headers=auth).status_code == 200
+    streamed = client.get("/rest/servicedeskapi/big", headers=auth)
     assert streamed.data == BIG
     streamed.close()  # what the server does once it has written the answer
-    client.get("/rest/servicedeskapi/info")
+    client.get("/rest/servicedeskapi/info", headers=auth)
 
     assert len({got["client_port"] for got in upstream.got}) == 1
+
+
+@pytest.mark.parametrize("auth", [{"Authorization": "Bearer abc"}, {}])
+def test_a_streamed_answer_the_client_left_closes_its_upstream_connection(identity, upstream, auth):
+    client = _gateway(identity, upstream.url)
+
+    streamed = client.get("/rest/servicedeskapi/big", headers=auth, buffered=False)
+    assert next(iter(streamed.response)) == BIG[:64 * 1024]
+    streamed.close()  # the client went away after the first piece
+    assert client.get("/rest/servicedeskapi/info", headers=auth).status_code == 200
+
+    assert len({got["client_port"] for got in upstream.got}) == 2
 
 
 def test_a_base_url_with_a_path_keeps_it(identity, upstream):
