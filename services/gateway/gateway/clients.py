@@ -2,8 +2,8 @@
 
 ``make run`` hosts every service in one process and passes ``httpx.WSGITransport`` objects, so the
 gateway takes the same code path there as in production, only without sockets. The API proxy sends
-through a ``forward`` forwarder of the same upstream: a urllib3 pool over the network, the same
-``httpx.Client`` when a transport is injected.
+through a forwarder of the same upstream: ``keepalive``'s own pool of sockets to an ``http://`` URL,
+a urllib3 pool to an ``https://`` one, the same ``httpx.Client`` when a transport is injected.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Mapping
 import httpx
 
 from .forward import ClientForwarder, PoolForwarder
+from .keepalive import KeepAliveForwarder
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class Upstreams:
         }
         self._forwarders = {
             name: ClientForwarder(self._clients[name]) if name in transports
+            else KeepAliveForwarder(urls[name], timeout=settings.upstream_timeout)
+            if urls[name].lower().startswith("http://")
             else PoolForwarder(urls[name], timeout=settings.upstream_timeout)
             for name in UPSTREAMS
         }
@@ -42,7 +45,7 @@ class Upstreams:
         """The client that talks to upstream ``name``."""
         return self._clients[name]
 
-    def forwarder(self, name: str) -> ClientForwarder | PoolForwarder:
+    def forwarder(self, name: str) -> ClientForwarder | KeepAliveForwarder | PoolForwarder:
         """What the API proxy sends requests to upstream ``name`` through."""
         return self._forwarders[name]
 

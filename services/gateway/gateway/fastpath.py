@@ -126,12 +126,14 @@ class ApiFastPath:
 
     def _respond(self, answer, method):
         status = answer.status
-        if method == "HEAD" or status < 200 or status in (204, 304) or not self._small(answer):
+        if method == "HEAD" or status < 200 or status in (204, 304):
             return self._answer_response(answer, method)
         headers = self._answer_headers(answer)
         if any(name.lower() in ("location", "content-location") for name, _value in headers):
             return self._answer_response(answer, method)
-        return _Plain(status, headers, answer.read())
+        if self._small(answer):
+            return _Plain(status, headers, answer.read())
+        return _Streamed(status, headers, answer)
 
     def _plan(self, environ) -> tuple[str, str, str, int | None] | None:
         """(upstream, route label, path, body length to read) when this path can answer; else None."""
@@ -206,15 +208,47 @@ class _Plain:
     more of Werkzeug: not HEAD, not 1xx/204/304, no Location or Content-Location to rewrite."""
 
     def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes):
+        self._typed(status, headers)
+        self.headers["Content-Length"] = str(len(body))
+        self._body = body
+
+    def _typed(self, status: int, headers: list[tuple[str, str]]) -> None:
         self.status_code = status
         self.headers = _Headers(headers)
         if "Content-Type" not in self.headers:
             headers.append(("Content-Type", "text/html; charset=utf-8"))
-        self.headers["Content-Length"] = str(len(body))
-        self._body = body
+
+    def _status(self) -> str:
+        reason = HTTP_STATUS_CODES.get(self.status_code)
+        return f"{self.status_code} {reason.upper()}" if reason else f"{self.status_code} UNKNOWN"
 
     def __call__(self, environ, start_response):
-        reason = HTTP_STATUS_CODES.get(self.status_code)
-        start_response(f"{self.status_code} {reason.upper()}" if reason else f"{self.status_code} UNKNOWN",
-                       self.headers.items)
+        start_response(self._status(), self.headers.items)
         return [self._body]
+
+
+class _Streamed(_Plain):
+    """A larger answer passed on as it comes, as ``werkzeug.Response(generator, status, headers)``
+    passes it: its headers (no length of its own), the answer's pieces, the answer closed when the
+    server closes the body. Same limits as ``_Plain``."""
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], answer):
+        self._typed(status, headers)
+        self._answer = answer
+
+    def __call__(self, environ, start_response):
+        start_response(self._status(), self.headers.items)
+        return _Body(self._answer)
+
+
+class _Body:
+    __slots__ = ("_answer",)
+
+    def __init__(self, answer):
+        self._answer = answer
+
+    def __iter__(self):
+        return self._answer.stream()
+
+    def close(self) -> None:
+        self._answer.close()

@@ -1,11 +1,12 @@
 """Sending one proxied API request upstream and reading its answer, without decoding either.
 
-Over the network the proxy uses a urllib3 connection pool per upstream: a proxied request through
-``httpx.Client`` cost the gateway about twice the CPU (building the request, merging URLs and
-headers, httpcore's pool bookkeeping: ~45 % of a gateway worker's CPU on an empty list, see
-bench/profiles/gwfast-notes.md). ``make run`` injects in-process ``httpx`` transports; then the
-request goes through ``httpx.Client`` as before, so both paths answer alike (the proxy's tests run
-against both).
+Over the network the proxy uses a pool of kept-alive sockets per upstream (``keepalive``), or for an
+``https://`` upstream the urllib3 pool here, whose behaviour ``keepalive`` keeps: a proxied request
+through ``httpx.Client`` cost the gateway about twice the CPU of urllib3 (building the request,
+merging URLs and headers, httpcore's pool bookkeeping: ~45 % of a gateway worker's CPU on an empty
+list, see bench/profiles/gwfast-notes.md), and urllib3 itself about 30 % (bench/profiles/gw3.md).
+``make run`` injects in-process ``httpx`` transports; then the request goes through ``httpx.Client``
+as before, so both paths answer alike (the proxy's tests run against both).
 """
 from __future__ import annotations
 

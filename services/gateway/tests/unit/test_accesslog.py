@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 from types import SimpleNamespace
 
@@ -67,3 +68,48 @@ def test_the_gateway_line_names_the_request_id_and_escapes_quotes():
 def test_only_named_atoms_are_planned():
     assert plan(GATEWAY_FORMAT) == (["h", "m", "U", "H", "s", "b", "M"], [("{x-request-id}o", "x-request-id", "o")])
     assert plan("%(t)s") is None
+
+
+def _written(logger_class, fmt: str, resp, req, environ, adjust=None) -> str:
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", fmt)
+    logging.getLogger("gunicorn.access").handlers.clear()  # what other tests left there
+    logger = logger_class(cfg)
+    stream = io.StringIO()
+    logger.access_log.handlers[0].setStream(stream)
+    if adjust:
+        adjust(logger.access_log)
+    try:
+        logger.access(resp, req, environ, datetime.timedelta(seconds=1, microseconds=234567))
+    finally:
+        logger.access_log.filters.clear()
+        logger.access_log.setLevel(logging.INFO)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", [
+    GATEWAY_FORMAT,
+    '%(h)s %(l)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(T)s %(D)s %(L)s %(q)s %({X-Trace}i)s %({missing}o)s',
+    '100%% %(h)s',
+])
+def test_the_stream_gets_the_bytes_gunicorns_handler_writes(fmt):
+    resp, req, environ = _exchange()
+
+    ours = _written(AccessLogger, fmt, resp, req, environ)
+
+    assert ours == _written(Logger, fmt, resp, req, environ) and ours.endswith("\n") and ours.count("\n") == 1
+
+
+@pytest.mark.parametrize("adjust, expected", [
+    (lambda log: log.handlers[0].setFormatter(logging.Formatter("%(name)s %(message)s")), "gunicorn.access 10.0.0.7"),
+    (lambda log: log.addFilter(lambda record: False), ""),
+    (lambda log: log.setLevel(logging.WARNING), ""),
+])
+def test_an_access_log_set_up_otherwise_goes_through_logging(adjust, expected):
+    resp, req, environ = _exchange()
+
+    written = _written(AccessLogger, GATEWAY_FORMAT, resp, req, environ, adjust)
+
+    assert written == _written(Logger, GATEWAY_FORMAT, resp, req, environ, adjust)
+    assert written.startswith(expected) and (written or not expected)

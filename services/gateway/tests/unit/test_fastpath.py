@@ -23,6 +23,9 @@ def _tickets_answer(request: httpx.Request) -> httpx.Response:
     path = request.url.path
     if path.endswith("/big"):
         return httpx.Response(200, content=BIG, headers={"Content-Type": "application/octet-stream"})
+    if path.endswith("/bigchunked"):
+        # Streamed from the upstream without a length or a type; a 404 so the status is passed on too.
+        return httpx.Response(404, content=iter([BIG[:10], BIG, b"end"]), headers={"X-Request-ID": "b"})
     if path.endswith("/empty"):
         return httpx.Response(204)
     if path.endswith("/missing"):
@@ -75,6 +78,7 @@ REQUESTS = [
     ("DELETE", "/rest/servicedeskapi/request/AM-1/participant", None, {}),
     ("HEAD", "/rest/servicedeskapi/request", None, {}),
     ("GET", "/rest/servicedeskapi/big", None, {}),
+    ("GET", "/rest/servicedeskapi/bigchunked", None, {}),
     ("GET", "/rest/servicedeskapi/empty", None, {}),
     ("GET", "/rest/servicedeskapi/missing", None, {}),
     ("GET", "/rest/servicedeskapi/r%C3%A9quest", None, {}),
