@@ -21,6 +21,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--blocks", type=int, default=1, help="n creates per block; prints the least and the median block")
+    ap.add_argument("--threads", type=int, default=1, help="creates at once (each thread its own client)")
     ap.add_argument("--statements", action="store_true")
     ap.add_argument("--ddl", action="append", default=[], help="SQL run on the database before the creates "
                     "(a variant of the schema); a file's path runs its text")
@@ -55,11 +56,15 @@ def main() -> None:
             repo.add_member(1, customer)
         headers = {"Authorization": f"Bearer {tokens.mint(customer, email='intake@example.com', role='customer')}",
                    "Content-Type": "application/json"}
-        client = app.test_client()
+        import threading
+
+        local = threading.local()
 
         def create(i):
+            if not hasattr(local, "client"):
+                local.client = app.test_client()
             desk = 1 + i % 3
-            response = client.post("/rest/servicedeskapi/request", headers=headers,
+            response = local.client.post("/rest/servicedeskapi/request", headers=headers,
                                    data=_create_body(desk, 1 + (desk - 1) * 3, i))
             assert response.status_code == 201, response.get_data(as_text=True)
             return response
@@ -77,11 +82,17 @@ def main() -> None:
         from sqlalchemy import create_engine
 
         measuring = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))  # apart from the app's pool
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(args.threads)
         blocks = []
         for b in range(args.blocks):
             pg, cpu, wall = backend_cpu(measuring), time.process_time(), time.perf_counter()
-            for i in range(args.n):
-                create(b * args.n + i)
+            if args.threads == 1:
+                for i in range(args.n):
+                    create(b * args.n + i)
+            else:
+                list(pool.map(create, range(b * args.n, (b + 1) * args.n)))
             blocks.append((1000 * (time.process_time() - cpu) / args.n, 1000 * (time.perf_counter() - wall) / args.n,
                            1000 * (backend_cpu(measuring) - pg) / args.n))
         cpus, pgs = sorted(c for c, _, _ in blocks), sorted(p for _, _, p in blocks)
