@@ -83,12 +83,15 @@ def _run_rows(statement: Prepared, session: Session, rows: list[dict]) -> None:
 _HISTORY_FIELDS = ("at", "actor_id", "kind", "field", "from_value", "to_value")
 
 
-def _numbered_insert():
+@functools.cache
+def _numbered_insert(with_rows: tuple[bool, ...]) -> Prepared:
     """PostgreSQL: take the desk's next number and insert the ticket with it and its key, its history and its
-    participants, shares, mutes and watchers, in one statement (arrays unnested in data-modifying CTEs): each
-    statement more cost the driver and PostgreSQL more than its rows (bench/profiles/tc.md). The rows of a
-    CTE refer to the ticket by the id it returns; their triggers and foreign-key checks run at the end of the
-    statement, when the ticket row is there."""
+    participants, shares, mutes and watchers, in one statement (data-modifying CTEs): each statement more cost
+    the driver and PostgreSQL more than its rows (bench/profiles/tc.md). The rows of a CTE refer to the ticket
+    by the id it returns; their triggers and foreign-key checks run at the end of the statement, when the
+    ticket row is there. ``with_rows``: whether there is history, then each of ``SETS``, to insert; a CTE
+    for rows there are none of still cost PostgreSQL its executor set-up, so it is left out (a statement
+    per shape, built once)."""
     from sqlalchemy import JSON, func, literal_column, true
 
     columns = ("request_type_id", "reporter_id", "assignee_id", "summary", "description", "field_values", "status",
@@ -120,17 +123,18 @@ def _numbered_insert():
                            for n in _HISTORY_FIELDS))
         # In the order they were recorded: their ids order the entries of one instant.
         .select_from(new).join(entry, true()).order_by(entry.c.position))
-    links = []
-    for table, column, attr in SETS:
+    ctes = [history.cte("add_history")] if with_rows[0] else []
+    for (table, column, attr), wanted in zip(SETS, with_rows[1:]):
+        if not wanted:
+            continue
         member = elements(attr, f"new_{table.name}")
-        links.append(insert(table).from_select(
+        ctes.append(insert(table).from_select(
             ["ticket_id", column], select(new.c.id, cast(member.c.value.op("#>>")(literal_column("'{}'")),
                                                          _as_text(table.c[column])))
             .select_from(new).join(member, true())).cte(f"add_{table.name}"))
-    return select(new.c.id, new.c.number).add_cte(history.cte("add_history"), *links)
+    return Prepared(select(new.c.id, new.c.number).add_cte(*ctes), returns_rows=True)
 
 
-_INSERT_NUMBERED_TICKET = Prepared(_numbered_insert(), returns_rows=True)
 
 
 @functools.cache
@@ -318,7 +322,8 @@ class TicketRepository:
             {"at": h.at.isoformat(), "actor_id": h.actor_id, "kind": h.kind, "field": h.field,
              "from_value": h.from_value, "to_value": h.to_value} for h in history],
             **{attr: sorted(getattr(ticket, attr)) for _, _, attr in SETS}})
-        (row,) = _INSERT_NUMBERED_TICKET.run(self.session, params)
+        shape = (bool(history), *(bool(getattr(ticket, attr)) for _, _, attr in SETS))
+        (row,) = _numbered_insert(shape).run(self.session, params)
         ticket.id, ticket.number = row.id, row.number
         ticket.key = f"{numbering}-{row.number}"
         history.clear()
