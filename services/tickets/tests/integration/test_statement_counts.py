@@ -43,9 +43,8 @@ def test_creating_a_request_takes_one_short_transaction(api, app, person, organi
         response = api.create(alice, values={**values, "description": "x" * 1000})
     assert response.status_code == 201, response.json
     assert len(statements) <= CREATE_MAX, _explain(statements)
-    # The desk's counter is the last thing locked, and held for one round trip: what follows it are
-    # inserts that read nothing back (the ticket's history, its shares, the outbox row), sent with
-    # the COMMIT (common.db.pipelined).
+    # The desk's counter is the last thing locked: its statement also inserts the ticket with its
+    # history and shares; what follows it are inserts that read nothing back (the outbox row).
     counter = next(i for i, s in enumerate(statements) if "SET last_ticket_number" in s)
     after = statements[counter + 1:]
     assert after and all(s.startswith("INSERT") and "RETURNING" not in s for s in after), _explain(statements)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
@@ -74,8 +75,25 @@ _INSERT_SET = {table: Prepared(insert(table).inline(), returns_rows=False, colum
                for table, column, _ in SETS}
 
 
-def _numbered_insert():
-    """PostgreSQL: take the desk's next number and insert the ticket with it and its key, in one statement."""
+def _run_rows(statement: Prepared, session: Session, rows: list[dict]) -> None:
+    """One row is one execute: psycopg runs every executemany in pipeline mode, which cost more CPU than
+    the statement (bench/profiles/tc.md)."""
+    statement.run(session, rows[0] if len(rows) == 1 else rows)
+
+_HISTORY_FIELDS = ("at", "actor_id", "kind", "field", "from_value", "to_value")
+
+
+@functools.cache
+def _numbered_insert(with_rows: tuple[bool, ...]) -> Prepared:
+    """PostgreSQL: take the desk's next number and insert the ticket with it and its key, its history and its
+    participants, shares, mutes and watchers, in one statement (data-modifying CTEs): each statement more cost
+    the driver and PostgreSQL more than its rows (bench/profiles/tc.md). The rows of a CTE refer to the ticket
+    by the id it returns; their triggers and foreign-key checks run at the end of the statement, when the
+    ticket row is there. ``with_rows``: whether there is history, then each of ``SETS``, to insert; a CTE
+    for rows there are none of still cost PostgreSQL its executor set-up, so it is left out (a statement
+    per shape, built once)."""
+    from sqlalchemy import JSON, func, literal_column, true
+
     columns = ("request_type_id", "reporter_id", "assignee_id", "summary", "description", "field_values", "status",
                "updated_at", "status_changed_at", "last_activity_at", "created_at")
     desk = bindparam("p_desk_id", type_=Integer)
@@ -84,11 +102,39 @@ def _numbered_insert():
                 .returning(service_desks.c.last_ticket_number.label("number")).cte("numbered"))
     row = select(desk, *(bindparam(f"p_{c}", type_=tickets.c[c].type) for c in columns), numbered.c.number,
                  bindparam("p_prefix", type_=String) + cast(numbered.c.number, String))
-    return (insert(tickets).from_select(["desk_id", *columns, "number", "key"], row)
-            .returning(tickets.c.id, tickets.c.number))
+    new = (insert(tickets).from_select(["desk_id", *columns, "number", "key"], row)
+           .returning(tickets.c.id, tickets.c.number).cte("new_ticket"))
+    # Its other rows are one JSON parameter ({"history": [...], "<set>": [...]}): one string to send, where
+    # an array per column cost the driver more than the statement's other parameters together.
+    rows = cast(bindparam("p_rows", type_=String), JSON)
+
+    def _as_text(column):
+        # Strings as text: a value too long for its column fails the INSERT as it did, never truncated.
+        return Text() if isinstance(column.type, String) else column.type
+
+    def elements(name: str, alias: str):
+        return (func.json_array_elements(rows.op("->")(literal_column(f"'{name}'")))
+                .table_valued("value", with_ordinality="position").render_derived(alias))
+
+    entry = elements("history", "entry")
+    history = insert(ticket_history).from_select(
+        ["ticket_id", *_HISTORY_FIELDS],
+        select(new.c.id, *(cast(entry.c.value.op("->>")(literal_column(f"'{n}'")), _as_text(ticket_history.c[n]))
+                           for n in _HISTORY_FIELDS))
+        # In the order they were recorded: their ids order the entries of one instant.
+        .select_from(new).join(entry, true()).order_by(entry.c.position))
+    ctes = [history.cte("add_history")] if with_rows[0] else []
+    for (table, column, attr), wanted in zip(SETS, with_rows[1:]):
+        if not wanted:
+            continue
+        member = elements(attr, f"new_{table.name}")
+        ctes.append(insert(table).from_select(
+            ["ticket_id", column], select(new.c.id, cast(member.c.value.op("#>>")(literal_column("'{}'")),
+                                                         _as_text(table.c[column])))
+            .select_from(new).join(member, true())).cte(f"add_{table.name}"))
+    return Prepared(select(new.c.id, new.c.number).add_cte(*ctes), returns_rows=True)
 
 
-_INSERT_NUMBERED_TICKET = Prepared(_numbered_insert(), returns_rows=True)
 
 
 @functools.cache
@@ -264,18 +310,27 @@ class TicketRepository:
         """
         values = dict(request_type_id=ticket.request_type_id, **self._columns(ticket), created_at=ticket.created_at)
         numbered = numbering is not None and self.session.get_bind().dialect.name == "postgresql"
-        if numbered:
-            (row,) = _INSERT_NUMBERED_TICKET.run(self.session, {
-                "p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-",
-                **{f"p_{k}": v for k, v in values.items()}})
-            ticket.id, ticket.number = row.id, row.number
-            ticket.key = f"{numbering}-{row.number}"
-        else:
+        if not numbered:
             ticket.id = self.session.execute(_INSERT_TICKET, dict(
                 desk_id=ticket.desk_id, number=ticket.number, key=ticket.key, **values)).scalar_one()
-        self._sync_sets(ticket, (set(), set(), set(), set()), {})
+            self._sync_sets(ticket, (set(), set(), set(), set()), {})
+            self._flush_new(ticket)
+            return False
+        params = {"p_desk_id": ticket.desk_id, "p_prefix": f"{numbering}-", **{f"p_{k}": v for k, v in values.items()}}
+        history = ticket.new_history
+        params["p_rows"] = json.dumps({"history": [
+            {"at": h.at.isoformat(), "actor_id": h.actor_id, "kind": h.kind, "field": h.field,
+             "from_value": h.from_value, "to_value": h.to_value} for h in history],
+            **{attr: sorted(getattr(ticket, attr)) for _, _, attr in SETS}})
+        shape = (bool(history), *(bool(getattr(ticket, attr)) for _, _, attr in SETS))
+        (row,) = _numbered_insert(shape).run(self.session, params)
+        ticket.id, ticket.number = row.id, row.number
+        ticket.key = f"{numbering}-{row.number}"
+        history.clear()
+        # What the statement does not carry (comments, invitations), rare on a new ticket, comes after it.
+        self._sync_sets(ticket, tuple(set(getattr(ticket, attr)) for _, _, attr in SETS), {})
         self._flush_new(ticket)
-        return numbered
+        return True
 
     def get(self, key_or_id: str, for_update: bool = False) -> Ticket | None:
         """A ticket by key (``AM-1``, any case) or numeric id, with its participants, shares and mutes."""
@@ -505,7 +560,8 @@ class TicketRepository:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
             if new - old:  # one statement per set, whatever its size
-                _INSERT_SET[table].run(self.session, [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
+                _run_rows(_INSERT_SET[table], self.session,
+                          [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
@@ -524,7 +580,7 @@ class TicketRepository:
                 ticket_id=ticket.id, author_id=comment.author_id, body=comment.body, public=comment.public,
                 created_at=comment.created_at).returning(comments.c.id)).scalar_one()
         if ticket.new_history:
-            _INSERT_HISTORY.run(self.session, [
+            _run_rows(_INSERT_HISTORY, self.session, [
                 dict(ticket_id=ticket.id, at=h.at, actor_id=h.actor_id, kind=h.kind, field=h.field,
                      from_value=h.from_value, to_value=h.to_value) for h in ticket.new_history])
         ticket.new_comments.clear()
