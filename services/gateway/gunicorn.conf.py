@@ -25,7 +25,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The path without its query string: emailed links carry one-time tokens there (?token=...).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 # The same lines, without building an atom for every header and environ key of every request.
-logger_class = "gateway.accesslog.AccessLogger"
+logger_class = "common.accesslog.AccessLogger"
 
 
 def post_worker_init(worker):

@@ -28,6 +28,7 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The query string may hold one-time tokens (emailed links): log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
+logger_class = "common.accesslog.AccessLogger"
 
 
 # /metrics sums every worker's values (prometheus-client multiprocess mode).

@@ -1,7 +1,8 @@
-"""The tickets API's gunicorn access log writes the lines gunicorn's own logger writes."""
+"""The tickets API's gunicorn settings name common.accesslog's logger, which writes the lines gunicorn's own writes."""
 from __future__ import annotations
 
 import datetime
+import importlib
 import logging
 import runpy
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
+from common.accesslog import plan
+
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
@@ -18,7 +21,10 @@ CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 def settings(monkeypatch, tmp_path):
     # The config file sets the metrics folder only when it is unset: give it one, so nothing leaks.
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    return runpy.run_path(str(CONF))
+    conf = runpy.run_path(str(CONF))
+    module, _, name = conf["logger_class"].rpartition(".")
+    conf["logger_class"] = getattr(importlib.import_module(module), name)
+    return conf
 
 
 def _lines(logger_class, fmt: str, resp, req, environ) -> list[str]:
@@ -69,4 +75,4 @@ def test_a_format_naming_other_atoms_is_left_to_gunicorn(settings, fmt):
     if "%(t)s" in fmt:  # the time of day may differ by a second
         ours, theirs = [line.split("]", 1)[1] for line in ours], [line.split("]", 1)[1] for line in theirs]
     assert ours == theirs and ours[0]
-    assert settings["logger_class"].plan(fmt) is None
+    assert plan(fmt) is None

@@ -1,8 +1,8 @@
 """gunicorn's logger with an access log that builds only the atoms its format names.
 
 gunicorn builds, for every request, an atom for each request header, each response header and each
-of the ~40 environ keys, then copies them all to escape quotes; the gateway's format names eight.
-That was ~8 % of a gateway worker's CPU per proxied request (bench/profiles/gwfast2.md). The line
+of the ~40 environ keys, then copies them all to escape quotes; the services' formats name eight.
+That was ~8 % of a gateway worker's CPU per proxied request (bench/profiles/gwfast2.md) and 3-4 % of a tickets API worker's (tfix.md). The line
 written is the same: atoms are computed as gunicorn computes them, and a format naming one this
 module does not build (``t``, ``u``) falls back to gunicorn's own.
 
@@ -87,7 +87,7 @@ def _plain_stream_handler(log: logging.Logger) -> logging.StreamHandler | None:
 
 
 class AccessLogger(Logger):
-    """``logger_class`` of the gateway's gunicorn."""
+    """``logger_class`` of the services' gunicorn (``common.accesslog.AccessLogger``)."""
 
     _plans: dict[str, object] = {}
 

@@ -1,4 +1,4 @@
-"""The gateway's access log writes the lines gunicorn's own logger writes."""
+"""The services' access log writes the lines gunicorn's own logger writes."""
 from __future__ import annotations
 
 import datetime
@@ -10,7 +10,7 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from gateway.accesslog import AccessLogger, plan
+from common.accesslog import AccessLogger, plan
 
 GATEWAY_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 
