@@ -2,25 +2,28 @@
 from __future__ import annotations
 
 import functools
+import json
+import weakref
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, insert, literal, null, select,
-    union_all, update,
+    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal,
+    literal_column, null, select, union_all, update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from common.db import Prepared
 
-from ..domain.catalog import Account, Desk
+from ..domain.catalog import Account, Desk, RequestType
 from ..domain.ids import as_id
 from ..domain.model import Comment, HistoryEntry, Ticket
 from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
 from .tables import (
-    accounts, comments, organizations, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes,
+    accounts, comments, organizations, request_type_fields, request_types, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes,
     ticket_participants, ticket_shares, ticket_watchers, tickets,
 )
 
@@ -31,7 +34,9 @@ PERSON = ("id", "email", "display_name", "language", "role", "active")
 DESK_COLUMNS = tuple(c.label(f"desk__{c.name}") for c in service_desks.c)
 # A ticket's row with its desk, reporter and assignee: the columns built once, not on every read.
 REPORTER, ASSIGNEE = accounts.alias("reporter"), accounts.alias("assignee")
-WITH_CONTEXT = (*COLUMNS, *DESK_COLUMNS, *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
+# The field values as their JSON text: almost every ticket has none ("{}"), and the driver's JSON loader
+# cost more per row than the rest of the row (``_values``).
+WITH_CONTEXT = (*(cast(c, Text).label(c.name) if c.name == "field_values" else c for c in COLUMNS), *DESK_COLUMNS, *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
                 *(ASSIGNEE.c[n].label(f"assignee__{n}") for n in PERSON))
 # Where the desk's, the reporter's and the assignee's columns start in a row of WITH_CONTEXT.
 DESK_NAMES = tuple(c.name for c in service_desks.c)
@@ -48,6 +53,10 @@ class Known:
     accounts: dict[str, Account] = field(default_factory=dict)
     organizations: dict[int, str] = field(default_factory=dict)
     total: int | None = None
+    # The request types of the tickets (PostgreSQL: from this worker's cache when still as read, see
+    # ``_request_type_marks``); None when they are to be read.
+    request_types: dict[int, RequestType] | None = None
+    type_marks: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,7 +135,40 @@ def _related_statement(with_known: bool, dialect: str):
     inv = ticket_invitations
     parts.append(select(inv.c.ticket_id, literal(len(SETS)).label("kind"), inv.c.email.label("value"),
                         inv.c.invited_by.label("extra"), *nothing[1:]).where(among(inv.c.ticket_id)))
+    if with_known and dialect == "postgresql":
+        parts.append(_request_type_marks(nothing))
     return union_all(*parts)
+
+
+TYPE_MARK = len(SETS) + 1  # the related rows' kind of a request type's mark (its id in ``ticket_id``)
+
+
+def _request_type_marks(nothing):
+    """The page's request types (``type_ids``), each with a mark that changes whenever the type or any of
+    its fields is written: the row versions (``xmin``) of the type and of each field, with the fields'
+    ids (a field removed or added changes it too). A transaction id is never reused for another write
+    within 2^32 transactions, so a mark seen again means the rows read for it are still the rows."""
+    rt, rtf = request_types.alias("rt"), request_type_fields.alias("rtf")
+    versions = func.concat(literal_column("rt.xmin::text"), "/", cast(rtf.c.id, Text), ".",
+                           literal_column("rtf.xmin::text"))
+    mark = func.string_agg(versions, aggregate_order_by(literal_column("','"), rtf.c.id))
+    return (select(rt.c.id.label("ticket_id"), literal(TYPE_MARK).label("kind"), mark.label("value"), *nothing)
+            .select_from(rt.outerjoin(rtf, rtf.c.request_type_id == rt.c.id))
+            .where(rt.c.id == any_(bindparam("type_ids", type_=ARRAY(Integer)))).group_by(rt.c.id))
+
+
+# Request types as last read by this worker, per engine: {id: (mark, RequestType)}. They change
+# rarely and a page of 50 read them on every list (a statement, and the driver's JSON for each field);
+# the page's related rows carry each type's mark, and only a type whose mark moved is read again.
+_TYPES: "weakref.WeakKeyDictionary[object, dict[int, tuple[str, RequestType]]]" = weakref.WeakKeyDictionary()
+_TYPES_KEPT = 1024  # request types kept per engine (a deployment has tens)
+
+
+def _values(raw):
+    """A row's field values: the JSON text of ``WITH_CONTEXT`` (or the driver's dict of ``COLUMNS``)."""
+    if raw.__class__ is str:
+        return json.loads(raw) if raw != "{}" else {}
+    return raw
 
 
 def _with_context(query, page=None):
@@ -323,7 +365,8 @@ class TicketRepository:
         if count:
             # No row on the first page: nothing matches, no need to count (a later page counts apart).
             known.total = rows[0].total if rows else (0 if start == 0 else None)
-        sets, invited = self._related([r.id for r in rows[:limit]], known)
+        sets, invited = self._related([r.id for r in rows[:limit]], known, {r.request_type_id for r in rows[:limit]})
+        self._request_types(known)
         return [self._load(r, sets, invited, fresh=True) for r in rows[:limit]], len(rows) <= limit, known
 
     def get_with_context(self, key_or_id: str) -> tuple[Ticket | None, Known]:
@@ -336,8 +379,34 @@ class TicketRepository:
         if row is None:
             return None, Known()
         known = self._known([row])
-        sets, invited = self._related([row.id], known)
+        sets, invited = self._related([row.id], known, {row.request_type_id})
+        self._request_types(known)
         return self._load(row, sets, invited, fresh=True), known
+
+    def _request_types(self, known: Known) -> None:
+        """``known.request_types`` from the marks its related rows read: the kept ones whose mark is
+        unchanged, the others read (one statement) and kept. Without marks (SQLite) they stay None."""
+        if not known.type_marks:
+            return
+        kept = _TYPES.setdefault(self.session.get_bind(), {})
+        found, stale = {}, []
+        for rt_id, mark in known.type_marks.items():
+            entry = kept.get(rt_id)
+            if entry is not None and entry[0] == mark:
+                found[rt_id] = entry[1]
+            else:
+                stale.append(rt_id)
+        if stale:
+            from .desks import DeskRepository
+
+            read = DeskRepository(self.session).request_types_by_ids(stale)
+            if len(kept) + len(read) > _TYPES_KEPT:
+                kept.clear()
+            for rt_id, rt in read.items():
+                # Read after its mark: if it changed in between, the next mark differs and it is read again.
+                kept[rt_id] = (known.type_marks[rt_id], rt)
+            found.update(read)
+        known.request_types = found
 
     @staticmethod
     def _known(rows) -> Known:
@@ -472,20 +541,27 @@ class TicketRepository:
         return list(self.session.execute(select(ticket_invitations.c.ticket_id).where(
             ticket_invitations.c.email == email.strip().lower()).order_by(ticket_invitations.c.ticket_id)).scalars())
 
-    def _related(self, ids: list[int], known: Known | None = None
+    def _related(self, ids: list[int], known: Known | None = None, type_ids=()
                  ) -> tuple[dict[int, tuple[set, ...]], dict[int, dict[str, str]]]:
         """Participants, shares, mutes, watchers and pending invitations of the tickets, in one statement;
-        with ``known``, the participants' accounts and the shares' organisation names go into it."""
+        with ``known``, the participants' accounts and the shares' organisation names go into it, and on
+        PostgreSQL the marks of the request types ``type_ids`` (``_request_type_marks``)."""
         sets = {i: tuple(set() for _ in SETS) for i in ids}
         invited: dict[int, dict[str, str]] = {i: {} for i in ids}
         if not ids:
             return sets, invited
         dialect = self.session.get_bind().dialect.name
-        rows = _prepared(_related_statement, known is not None, dialect).run(self.session, {"related_ids": list(ids)})
+        params = {"related_ids": list(ids)}
+        if known is not None and dialect == "postgresql":
+            params["type_ids"] = sorted(type_ids)
+        rows = _prepared(_related_statement, known is not None, dialect).run(self.session, params)
         for r in rows:
             tid, kind, value, extra = r.ticket_id, r.kind, r.value, r.extra
             if kind == len(SETS):
                 invited[tid][value] = extra
+                continue
+            if kind == TYPE_MARK:
+                known.type_marks[tid] = value
                 continue
             sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
             if known is not None and kind == 0 and r.email is not None:
@@ -538,7 +614,7 @@ class TicketRepository:
         participants, shares, mutes, watchers = sets[row.id]
         if not fresh:
             participants, shares, mutes, watchers = set(participants), set(shares), set(mutes), set(watchers)
-        values = row.field_values
+        values = _values(row.field_values)
         values = (values if fresh else dict(values)) if values else {}
         return Ticket(id=row.id, number=row.number, key=row.key, desk_id=row.desk_id,
                       request_type_id=row.request_type_id, reporter_id=row.reporter_id,
