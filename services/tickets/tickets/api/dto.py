@@ -353,7 +353,8 @@ def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, en
     key = encode_basestring_ascii(t.key)[1:-1] if t.key.__class__ is str else None
     if "status" in wanted:
         if key is None:
-            page = encode(_page([shared.status(s, at) for s, at in view.statuses], f"{API}/request/{t.key}/status", base))
+            page = encode(_page([shared.status(s, at) for s, at in view.statuses],
+                                f"{API}/request/{t.key}/status", base))
         else:
             page = _page_json([shared.status_json(s, at, encode) for s, at in view.statuses],
                               f"{API}/request/{key}/status", shared)
@@ -361,8 +362,9 @@ def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, en
     if "comment" in wanted:
         if "comment.attachment" in wanted or key is None:
             files = "comment.attachment" in wanted
-            page = encode(_page([comment(t.key, c, view.accounts, view.comment_attachments.get(c.id, []) if files else None,
-                                         shared=shared) for c in view.comments], f"{API}/request/{t.key}/comment", base))
+            page = encode(_page([comment(t.key, c, view.accounts, view.comment_attachments.get(c.id, []) if files
+                                         else None, shared=shared) for c in view.comments],
+                                f"{API}/request/{t.key}/comment", base))
         else:
             page = _page_json([_comment_json(key, c, view.accounts, shared, encode) for c in view.comments],
                               f"{API}/request/{key}/comment", shared)

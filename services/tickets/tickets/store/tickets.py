@@ -24,7 +24,8 @@ from ..domain.status import Status
 from ..domain.visibility import Viewer
 from . import queries
 from .tables import (
-    accounts, comments, organizations, request_type_fields, request_types, service_desks, ticket_emails, ticket_history, ticket_invitations, ticket_mutes,
+    accounts, comments, organizations, request_type_fields, request_types, service_desks, ticket_emails,
+    ticket_history, ticket_invitations, ticket_mutes,
     ticket_participants, ticket_shares, ticket_watchers, tickets,
 )
 
@@ -37,7 +38,8 @@ DESK_COLUMNS = tuple(c.label(f"desk__{c.name}") for c in service_desks.c)
 REPORTER, ASSIGNEE = accounts.alias("reporter"), accounts.alias("assignee")
 # The field values as their JSON text: almost every ticket has none ("{}"), and the driver's JSON loader
 # cost more per row than the rest of the row (``_values``).
-WITH_CONTEXT = (*(cast(c, Text).label(c.name) if c.name == "field_values" else c for c in COLUMNS), *DESK_COLUMNS, *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
+WITH_CONTEXT = (*(cast(c, Text).label(c.name) if c.name == "field_values" else c for c in COLUMNS), *DESK_COLUMNS,
+                *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
                 *(ASSIGNEE.c[n].label(f"assignee__{n}") for n in PERSON))
 # Where the desk's, the reporter's and the assignee's columns start in a row of WITH_CONTEXT.
 DESK_NAMES = tuple(c.name for c in service_desks.c)
@@ -185,7 +187,7 @@ TYPE_MARK = len(SETS) + 1  # the related rows' kind of a request type's mark (it
 
 
 def _request_type_marks(nothing, among, prefix=()):
-    """The page's request types (``type_ids``), each with a mark that changes whenever the type or any of
+    """The request types ``among`` picks, each with a mark that changes whenever the type or any of
     its fields is written: the row versions (``xmin``) of the type and of each field, with the fields'
     ids (a field removed or added changes it too). A transaction id is never reused for another write
     within 2^32 transactions, so a mark seen again means the rows read for it are still the rows."""
@@ -193,8 +195,8 @@ def _request_type_marks(nothing, among, prefix=()):
     versions = func.concat(literal_column("rt.xmin::text"), "/", cast(rtf.c.id, Text), ".",
                            literal_column("rtf.xmin::text"))
     mark = func.string_agg(versions, aggregate_order_by(literal_column("','"), rtf.c.id))
-    return (select(*prefix, rt.c.id.label("ticket_id"), literal(TYPE_MARK).label("kind"), mark.label("value"), *nothing)
-            .select_from(rt.outerjoin(rtf, rtf.c.request_type_id == rt.c.id))
+    return (select(*prefix, rt.c.id.label("ticket_id"), literal(TYPE_MARK).label("kind"), mark.label("value"),
+                   *nothing).select_from(rt.outerjoin(rtf, rtf.c.request_type_id == rt.c.id))
             .where(among(rt.c.id)).group_by(rt.c.id))
 
 
@@ -410,7 +412,8 @@ class TicketRepository:
         else:
             rows = _kept(_page_statement, _hashable(viewer), filter_, start, limit + 1, count).run(self.session, {})
             known = self._known(rows[:limit])
-            sets, invited = self._related([r.id for r in rows[:limit]], known, {r.request_type_id for r in rows[:limit]})
+            shown = rows[:limit]
+            sets, invited = self._related([r.id for r in shown], known, {r.request_type_id for r in shown})
             self._request_types(known)
         if count:
             # No row on the first page: nothing matches, no need to count (a later page counts apart).
