@@ -3,7 +3,7 @@ import dataclasses
 import decimal
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
@@ -14,6 +14,8 @@ from tickets.api import dto
 from tickets.api.encoding import AnswerJSONProvider, fast_encoder, text_response, with_values
 from tickets.domain.catalog import Account, RequestType
 from tickets.domain.fields import SELECT, FieldSpec, Option
+from tickets.domain.model import Comment
+from tickets.domain.status import Status
 
 from .test_read_dtos import NOW, _views
 
@@ -111,6 +113,13 @@ def _odd_views():
                             reporter_id="a", status_changed_at=datetime(2026, 1, 2, 3, 4, 5))
     odd[1].ticket = replace(views[1].ticket, request_type_id=3, field_values={"impact": "unknown"}, reporter_id="zz",
                             created_at=NOW.replace(microsecond=999999))
+    # Comments with what escapes, by someone the replica does not know, at naive and other-zone moments;
+    # statuses at such moments.
+    elsewhere = timezone(timedelta(hours=-5))
+    odd[0].comments = [Comment(id=71, author_id="zz", body='caf\u00e9 "q" \\ \n \U0001f600 </script>', public=False,
+                               created_at=datetime(2026, 1, 2, 3, 4, 5)),
+                       Comment(id=72, author_id="a", body="", public=True, created_at=NOW.astimezone(elsewhere))]
+    odd[1].statuses = [("Resolved", datetime(2026, 1, 2, 3, 4, 5)), (Status.IN_PROGRESS, NOW.astimezone(elsewhere))]
     return views + odd
 
 
@@ -143,3 +152,21 @@ def test_an_empty_page_written_member_by_member():
     with ours.test_request_context("/x"):
         encode = fast_encoder(ours)
         assert text_response(ours, with_values(encode, paged([], 0, 50, True), {"total": 0})).get_data() == expected
+
+
+def test_answers_written_one_after_the_other_show_each_person_as_they_are_then():
+    # People, moments and statuses are written once per worker: a person whose account changed
+    # between two answers is shown as they are now in the later one.
+    ours, flask = _apps()
+    views = _views()[:1]
+    for name in ("Ann", "Ann Other", "Ann"):
+        views[0].accounts = {"a": Account("a", "a@example.com", name)}
+        views[0].comments = [Comment(id=1, author_id="a", body="hi", public=True, created_at=NOW)]
+        wanted = frozenset({"comment"})
+        with flask.test_request_context("/x", base_url="http://desk.test"):
+            expected = flask.json.response(paged(dto.customer_requests(views, wanted), 0, 50, True)).get_data()
+        with ours.test_request_context("/x", base_url="http://desk.test"):
+            encode = fast_encoder(ours)
+            written = with_values(encode, paged(dto.customer_requests_json(views, wanted, encode), 0, 50, True))
+        assert text_response(ours, written).get_data() == expected
+        assert f'"displayName":"{name}"'.encode() in expected

@@ -120,3 +120,34 @@ def test_search_follows_its_table_on_sqlite(engine, term, found):
     with Session(engine) as session:
         hits, _ = TicketRepository(session).search(reader, RequestFilter(search=term), 0, 50)
     assert (7 in [t.id for t in hits]) is found
+
+
+def test_a_plain_page_reads_its_tickets_with_what_they_name_as_each_is_read_alone(engine):
+    """A plain list reads its rows and their related rows in one statement (``_with_related``): each
+    ticket as ``get`` reads it, with the people, organisations and desks it names."""
+    me = Viewer("me", "customer", frozenset({1}))
+    with engine.begin() as conn:
+        _empty(conn)
+        conn.execute(delete(tables.ticket_invitations))
+        conn.execute(delete(tables.accounts))
+        conn.execute(delete(tables.organizations))
+        for account, name in (("me", "Me"), ("pat", None)):
+            conn.execute(insert(tables.accounts).values(id=account, email=f"{account}@example.com", display_name=name,
+                                                        language="en", role="customer", active=True, updated_at=NOW))
+        conn.execute(insert(tables.organizations).values(id=1, name="Org \u00e9"))
+        _ticket(conn, 1, "me", participants=["pat", "ghost"], shared=[1])
+        _ticket(conn, 2, "someone", shared=[1], at=NOW + timedelta(seconds=1), desk=2)
+        _ticket(conn, 3, "me", at=NOW + timedelta(seconds=2))
+        conn.execute(insert(tables.ticket_invitations).values(ticket_id=1, email="new@example.com", invited_by="me",
+                                                              created_at=NOW))
+    with Session(engine) as session:
+        repo = TicketRepository(session)
+        found, last, known = repo.page(me, RequestFilter(), 0, 2)
+        assert [t.id for t in found] == [3, 2] and not last
+        found, last, known = repo.page(me, RequestFilter(), 0, 50)
+        assert [t.id for t in found] == [3, 2, 1] and last
+        assert found == [repo.get(str(t.id)) for t in found]
+        assert found[2].participant_ids == {"pat", "ghost"} and found[2].invited == {"new@example.com": "me"}
+        assert set(known.accounts) == {"me", "pat"} and known.accounts["pat"].display_name is None
+        assert known.organizations == {1: "Org \u00e9"} and set(known.desks) == {1, 2}
+        assert known.desks[2].key == "D2" and known.request_types is None  # read by the use case on SQLite

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 
-from common.jsm import base_url, date_dto, user_dto  # noqa: F401  (date_dto re-exported)
+from common.jsm import _date_dto, base_url, date_dto, user_dto  # noqa: F401  (date_dto re-exported)
 from common.markdown import to_html
 
 from ..domain.catalog import Account, Desk, RequestType
@@ -30,10 +31,14 @@ class Shared:
     request types and moments again and again, and building them each time cost more than the page's
     statements; the answer is encoded as soon as it is built, so it may hold one dict in several places."""
 
-    __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json", "_dates_json")
+    __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json", "_dates_json", "qbase",
+                 "_fields_json")
 
     def __init__(self, base: str | None = None):
         self.base = base or base_url()
+        # The base URL as it reads inside a JSON string (every link of the answer starts with it).
+        self.qbase = encode_basestring_ascii(self.base)[1:-1]
+        self._fields_json: dict[int, tuple] = {}
         self._users: dict[str, tuple] = {}
         self._labels: dict[int, tuple] = {}
         self._statuses: dict[tuple, dict] = {}
@@ -48,32 +53,45 @@ class Shared:
         known = self._users_json.get(account_id)
         if known is not None and known[0] is account:
             return known[1]
-        if account is None:
-            aid, email, name, active = account_id, "", None, False
-        else:
-            aid, email, name, active = account.id, account.email, account.display_name, account.active
-        mail, link = encode(email), encode(f"{self.base}/rest/api/2/user?accountId={aid}")
-        out = (f'{{"accountId":{encode(aid)},"name":{mail},"key":{mail},"emailAddress":{mail},'
-               f'"displayName":{encode(name or email)},"active":{encode(active)},'
-               f'"_links":{{"jiraRest":{link},"avatarUrls":{{}},"self":{link}}}}}')
+        out = _user_json(self.base, account_id, account)
         self._users_json[account_id] = (account, out)
         return out
+
+    def fields_json(self, view: RequestView, encode) -> str:
+        """``_field_values`` written as JSON: the labels of each request type's summary and description
+        written once per answer, their values escaped, any other field through ``encode``."""
+        rt, t = view.request_type, view.ticket
+        known = self._fields_json.get(rt.id)
+        if known is None or known[0] is not rt:
+            summary, description, others = self.labels(rt)
+            known = self._fields_json[rt.id] = (
+                rt, f'[{{"fieldId":"summary","label":{encode(summary)},"value":',
+                f'}},{{"fieldId":"description","label":{encode(description)},"value":', others)
+        _rt, head, middle, others = known
+        text = t.summary
+        out = head + (encode_basestring_ascii(text) if text.__class__ is str else encode(text))
+        text = t.description
+        if text:
+            out += middle + (encode_basestring_ascii(text) if text.__class__ is str else encode(text))
+        values = t.field_values
+        if values and others:
+            rest = _other_values(values, others)
+            if rest:
+                return f"{out}}},{encode(rest)[1:-1]}]"
+        return out + "}]"
 
     def status_json(self, value, when, encode) -> str:
         """``status`` written as JSON; its moment is often the request's creation, written once for both."""
         out = self._statuses_json.get((value, when))
         if out is None:
-            st = Status(value)
-            out = self._statuses_json[(value, when)] = (
-                f'{{"status":{encode(st.value)},"statusCategory":{encode(st.category)},'
-                f'"statusDate":{self.date_json(when, encode)}}}')
+            out = self._statuses_json[(value, when)] = _status_json(value, when)
         return out
 
     def date_json(self, moment, encode) -> str:
         """``date_dto(moment)`` written as JSON, once per moment and answer."""
         out = self._dates_json.get(moment)
         if out is None:
-            out = self._dates_json[moment] = encode(date_dto(moment))
+            out = self._dates_json[moment] = _date_json(moment)
         return out
 
     def user(self, account_id: str, accounts: dict[str, Account]) -> dict:
@@ -195,8 +213,15 @@ def _field_values(view: RequestView, shared: Shared) -> list[dict]:
     out = [{"fieldId": "summary", "label": summary, "value": t.summary}]
     if t.description:
         out.append({"fieldId": "description", "label": description, "value": t.description})
-    values = t.field_values
-    for spec in others if values else ():
+    if t.field_values:
+        out.extend(_other_values(t.field_values, others))
+    return out
+
+
+def _other_values(values: dict, others: tuple) -> list[dict]:
+    """The values of the fields other than summary and description, in the request type's order."""
+    out = []
+    for spec in others:
         if spec.field_id in values:
             raw = values[spec.field_id]
             if spec.type == SELECT:
@@ -204,6 +229,35 @@ def _field_values(view: RequestView, shared: Shared) -> list[dict]:
                 raw = {"id": raw, "value": option.label if option else raw}
             out.append({"fieldId": spec.field_id, "label": spec.label, "value": raw})
     return out
+
+
+# What the answers written member by member hold of the people, moments and statuses, kept by the
+# worker: the same pages are asked for again and again, and their people and moments with them. Only
+# for the fast path's settings (compact, ASCII, members in order), which these texts assume.
+@lru_cache(maxsize=4096)
+def _date_json(moment) -> str:
+    return json.dumps(_date_dto(moment), separators=(",", ":")) if moment is not None else "null"
+
+
+@lru_cache(maxsize=4096)
+def _status_json(value, when) -> str:
+    st = Status(value)
+    date = _date_json(when)
+    return (f'{{"status":{encode_basestring_ascii(st.value)},"statusCategory":{encode_basestring_ascii(st.category)},'
+            f'"statusDate":{date}}}')
+
+
+@lru_cache(maxsize=4096)
+def _user_json(base: str, account_id: str, account: Account | None) -> str:
+    if account is None:
+        aid, email, name, active = account_id, "", None, False
+    else:
+        aid, email, name, active = account.id, account.email, account.display_name, account.active
+    q = encode_basestring_ascii
+    mail, link = q(email), q(f"{base}/rest/api/2/user?accountId={aid}")
+    return (f'{{"accountId":{q(aid)},"name":{mail},"key":{mail},"emailAddress":{mail},'
+            f'"displayName":{q(name or email)},"active":{json.dumps(active)},'
+            f'"_links":{{"jiraRest":{link},"avatarUrls":{{}},"self":{link}}}}}')
 
 
 def _page(values: list, path: str, base: str | None = None) -> dict:
@@ -260,17 +314,75 @@ def customer_requests_json(views: list[RequestView], wanted: frozenset[str], enc
 def customer_request_json(view: RequestView, wanted: frozenset[str], shared: Shared, encode) -> str:
     """``encode(customer_request(view, wanted, shared))``, member by member (kept in step with it by
     tests/unit/test_answer_encoding.py)."""
-    t, base, e, q = view.ticket, shared.base, encode, encode_basestring_ascii
-    head = "".join([f"{q(k)}:{e(v)}," for k, v in _expanded(view, wanted, shared).items()]) if wanted else ""
-    key = e(t.key)
+    t, qb = view.ticket, shared.qbase
+    head = _expanded_json(view, wanted, shared, encode) if wanted else ""
+    key = encode_basestring_ascii(t.key) if t.key.__class__ is str else encode(t.key)
+    tid, k = t.id, key[1:-1]
     return (
-        f'{{{head}{_EXPANDS_JSON},"issueId":{q(str(t.id))},"issueKey":{key},'
-        f'"requestTypeId":{q(str(t.request_type_id))},"serviceDeskId":{q(str(t.desk_id))},'
-        f'"createdDate":{shared.date_json(t.created_at, e)},"reporter":{shared.user_json(t.reporter_id, view.accounts, e)},'
-        f'"requestFieldValues":{e(_field_values(view, shared))},'
-        f'"currentStatus":{shared.status_json(t.status, t.status_changed_at, e)},'
-        f'"_links":{{"jiraRest":{q(f"{base}/rest/api/2/issue/{t.id}")},"web":{q(f"{base}/portal/requests/{t.key}")},'
-        f'"self":{q(f"{base}{API}/request/{t.id}")},"agent":{q(f"{base}/agent/requests/{t.key}")}}}}}')
+        f'{{{head}{_EXPANDS_JSON},"issueId":"{tid}","issueKey":{key},'
+        f'"requestTypeId":"{t.request_type_id}","serviceDeskId":"{t.desk_id}",'
+        f'"createdDate":{shared.date_json(t.created_at, encode)},'
+        f'"reporter":{shared.user_json(t.reporter_id, view.accounts, encode)},'
+        f'"requestFieldValues":{shared.fields_json(view, encode)},'
+        f'"currentStatus":{shared.status_json(t.status, t.status_changed_at, encode)},'
+        f'"_links":{{"jiraRest":"{qb}/rest/api/2/issue/{tid}","web":"{qb}/portal/requests/{k}",'
+        f'"self":"{qb}{API}/request/{tid}","agent":"{qb}/agent/requests/{k}"}}}}')
+
+
+def _page_json(values: list[str], path: str, shared: Shared) -> str:
+    """``_page(values, path)`` written as JSON, its values already written (``path`` escaped)."""
+    size = len(values)
+    limit = max(size, 1)
+    return (f'{{"_expands":[],"size":{size},"start":0,"limit":{limit},"isLastPage":true,'
+            f'"_links":{{"base":"{shared.qbase}","context":"","self":"{shared.qbase}{path}?start=0&limit={limit}"}},'
+            f'"values":[{",".join(values)}]}}')
+
+
+def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, encode) -> str:
+    """``_expanded``'s members written as JSON (each followed by a comma): statuses and comments member
+    by member, the rarer expansions through ``encode``."""
+    t, out, base = view.ticket, [], shared.base
+    if "serviceDesk" in wanted:
+        out.append(f'"serviceDesk":{encode(service_desk(view.desk))},')
+    if "requestType" in wanted:
+        out.append(f'"requestType":{encode(request_type(view.request_type))},')
+    if "participant" in wanted:
+        people = sorted(t.participant_ids, key=lambda i: (view.accounts[i].email if i in view.accounts else i))
+        page = _page([shared.user(p, view.accounts) for p in people], f"{API}/request/{t.key}/participant", base)
+        out.append(f'"participants":{encode(page)},')
+    key = encode_basestring_ascii(t.key)[1:-1] if t.key.__class__ is str else None
+    if "status" in wanted:
+        if key is None:
+            page = encode(_page([shared.status(s, at) for s, at in view.statuses],
+                                f"{API}/request/{t.key}/status", base))
+        else:
+            page = _page_json([shared.status_json(s, at, encode) for s, at in view.statuses],
+                              f"{API}/request/{key}/status", shared)
+        out.append(f'"status":{page},')
+    if "comment" in wanted:
+        if "comment.attachment" in wanted or key is None:
+            files = "comment.attachment" in wanted
+            page = encode(_page([comment(t.key, c, view.accounts, view.comment_attachments.get(c.id, []) if files
+                                         else None, shared=shared) for c in view.comments],
+                                f"{API}/request/{t.key}/comment", base))
+        else:
+            page = _page_json([_comment_json(key, c, view.accounts, shared, encode) for c in view.comments],
+                              f"{API}/request/{key}/comment", shared)
+        out.append(f'"comments":{page},')
+    if "attachment" in wanted:
+        out.append(f'"attachments":{encode(attachment_page(t.key, view.attachments, view.accounts))},')
+    if "action" in wanted:
+        out.append(f'"actions":{encode({name: {"allowed": allowed} for name, allowed in view.actions.items()})},')
+    return "".join(out)
+
+
+def _comment_json(key: str, c: Comment, accounts: dict[str, Account], shared: Shared, encode) -> str:
+    """``comment(key, c, accounts, shared=shared)`` written as JSON (``key`` escaped)."""
+    body = encode_basestring_ascii(c.body) if c.body.__class__ is str else encode(c.body)
+    return (f'{{"_expands":["attachment","renderedBody"],"id":"{c.id}","body":{body},'
+            f'"public":{encode(c.public)},"author":{shared.user_json(c.author_id, accounts, encode)},'
+            f'"created":{shared.date_json(c.created_at, encode)},'
+            f'"_links":{{"self":"{shared.qbase}{API}/request/{key}/comment/{c.id}"}}}}')
 
 
 def customer_request(view: RequestView, wanted: frozenset[str] = frozenset(), shared: Shared | None = None) -> dict:
