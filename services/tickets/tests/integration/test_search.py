@@ -90,7 +90,7 @@ def test_the_document_the_triggers_keep_is_the_whole_document_recomputed(api, ap
 
 def test_common_words_give_the_same_answer_as_every_word_looked_up(api, app, person, organizations):
     """A word in most tickets is left out of the full-text index lookup once the statistics know it
-    (migration 0013); when every word is common the list walks the caller's keys instead. Either way
+    (migration 0012); when every word is common the list walks the caller's keys instead. Either way
     the answer, its order and its pages are those of the search rule."""
     from sqlalchemy import text
 

@@ -146,7 +146,7 @@ class TextMatch(ColumnElement):
     ``mode`` says how PostgreSQL uses its index (SQLite always asks FTS5 for the words):
 
     - ``"all"``: every word and the keys in the index lookup;
-    - ``"indexed"``: only the words that are not common (``ticket_search_index_query``, migration 0013)
+    - ``"indexed"``: only the words that are not common (``ticket_search_index_query``, migration 0012)
       and the keys in the index lookup, every word checked on the rows it found; nothing when every word
       is common. ``seen`` is the condition of being seen through ``keys``: on SQLite (whose index knows
       no keys) it is checked beside the match, on PostgreSQL the keys' lexemes are that condition;

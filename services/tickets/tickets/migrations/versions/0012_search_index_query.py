@@ -1,6 +1,6 @@
 """the words of a search that go to the full-text index: the common ones are checked on the row only
 
-Revision ID: 0013
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 04:00:00
 
@@ -14,7 +14,7 @@ or NULL when every word is that common. The list checks every word on the rows t
 """
 from alembic import op
 
-revision = '0013'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
