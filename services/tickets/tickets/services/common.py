@@ -167,7 +167,7 @@ def views(uow: UnitOfWork, tickets: list[Ticket], desks: dict[int, Desk] | None 
 
 
 def page_views(uow: UnitOfWork, tickets: list[Ticket], known) -> list[RequestView]:
-    """``views`` of tickets read with their context (``TicketRepository.page``): only request types are
-    read (one statement)."""
-    return views(uow, tickets, known.desks, None, known.accounts, {**uow.caller_organizations, **known.organizations},
-                 complete=True)
+    """``views`` of tickets read with their context (``TicketRepository.page``, ``get_with_context``):
+    the desks, request types, accounts and organisations the page's statements already resolved (``Known``)."""
+    return views(uow, tickets, known.desks, known.request_types, known.accounts,
+                 {**uow.caller_organizations, **known.organizations}, complete=True)

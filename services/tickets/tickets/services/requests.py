@@ -15,7 +15,7 @@ from ..domain.visibility import can_use_desk, can_view
 from ..store.queries import RequestFilter
 from ..store.uow import UnitOfWork
 from .common import (
-    RequestView, access, actor_for, domain_errors, expand, involved, load_visible, not_found, now, publish,
+    RequestView, access, actor_for, domain_errors, expand, involved, load_visible, not_found, now, page_views, publish,
     save_and_publish, viewer_for, views,
 )
 from .lag import UnknownPeople, only_unknown_references
@@ -133,15 +133,9 @@ def list_requests(uow: UnitOfWork, principal: Principal, filter_: RequestFilter,
     with uow:
         viewer = viewer_for(uow, principal)
         found, last, known = uow.tickets.page(viewer, filter_, start, limit)
-        out = _page_views(uow, found, known)
+        out = page_views(uow, found, known)
         expand(uow, viewer, out, expands)
         return out, last
-
-
-def _page_views(uow: UnitOfWork, found: list[Ticket], known) -> list[RequestView]:
-    """``page_views`` with the request types the page's statements already resolved (``Known``)."""
-    return views(uow, found, known.desks, known.request_types, known.accounts,
-                 {**uow.caller_organizations, **known.organizations}, complete=True)
 
 
 def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: int, limit: int
@@ -157,7 +151,7 @@ def queue(uow: UnitOfWork, principal: Principal, filter_: RequestFilter, start: 
             raise NotFound(f"Service desk '{filter_.desk_id}' does not exist or you are not one of its agents.")
         found, last, known = uow.tickets.page(viewer, filter_, start, limit, count=True)
         total = known.total if known.total is not None else uow.tickets.count(viewer, {"total": filter_})["total"]
-        return _page_views(uow, found, known), last, total
+        return page_views(uow, found, known), last, total
 
 
 def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozenset[str] = frozenset()
@@ -168,7 +162,7 @@ def get_request(uow: UnitOfWork, principal: Principal, ref: str, expands: frozen
         ticket, known = uow.tickets.get_with_context(ref)
         if ticket is None or not can_view(viewer, access(ticket)):
             raise not_found(ref)
-        out = _page_views(uow, [ticket], known)
+        out = page_views(uow, [ticket], known)
         expand(uow, viewer, out, expands)
         out[0].subscribed = ticket.hears(viewer.account_id, involved(viewer, ticket))
         return out[0]
