@@ -13,11 +13,14 @@ import logging
 import threading
 import time
 import zlib
-from collections import deque
+from collections import deque, namedtuple
 
 from .spool import Sender
 
 logger = logging.getLogger(__name__)
+
+# A row handed over by the consumer, with the columns a claim returns (as they were before it).
+Handed = namedtuple("Handed", "event_id recipient message status attempts created_at message_id next_attempt_at")
 
 
 class SenderPool:
@@ -45,6 +48,10 @@ class SenderPool:
         self._ready = [threading.Condition(self._lock) for _ in self.senders]
         self._claimer_cond = threading.Condition(self._lock)
         self._claim_due = True  # a claim at start: what was queued before this process ran
+        # Rows this process queued that no claim has taken yet: while there are, the consumer's new
+        # emails are queued behind them too, not handed over (a person's emails stay in queued order).
+        self._backlog = True
+        self._wakes = 0
         self._outcomes: list[dict] = []  # sent, not yet recorded: those rows are still "sending"
         self._oldest = 0.0  # when the oldest of them was sent (monotonic)
         self._stopping = False
@@ -53,8 +60,40 @@ class SenderPool:
     def wake(self) -> None:
         """Something was queued: claim now rather than at the next poll."""
         with self._lock:
-            self._claim_due = True
+            self._claim_due = self._backlog = True
+            self._wakes += 1
             self._claimer_cond.notify()
+
+    def reserve(self, count: int) -> bool:
+        """Room for ``count`` emails the consumer is about to insert already claimed (``hand`` them after
+        its commit, or ``release`` them); False when they must be queued for a claim instead."""
+        with self._lock:
+            if self._backlog or self._stopping or self._in_hand + count > self.batch:
+                return False
+            self._in_hand += count
+            return True
+
+    def release(self, count: int) -> None:
+        """Give back room reserved for emails that were not handed over (their transaction failed)."""
+        with self._lock:
+            self._in_hand -= count
+            if self._in_hand < self.batch <= self._in_hand + count:
+                self._claimer_cond.notify()
+
+    def hand(self, reserved: int, rows: list[dict]) -> None:
+        """Queue on their sessions the spool rows a committed transaction inserted "sending"; the
+        transaction made them the claim's (a crash before they are sent leaves them to the lease)."""
+        with self._lock:
+            woken = set()
+            for row in rows:
+                lane = self.lane(row["recipient"])
+                self._queues[lane].append(Handed(row["event_id"], row["recipient"], row["message"], "queued", 0,
+                                                 row["created_at"], row["message_id"], row["next_attempt_at"]))
+                woken.add(lane)
+            for lane in woken:
+                self._ready[lane].notify()
+        if reserved > len(rows):  # duplicates: nothing inserted for them
+            self.release(reserved - len(rows))
 
     def lane(self, recipient: str) -> int:
         """The session that sends every email to ``recipient`` (stable for the life of the process)."""
@@ -63,7 +102,11 @@ class SenderPool:
     def claim_once(self, outcomes: list[dict] | None = None) -> int:
         """Record ``outcomes`` and claim the due rows (one transaction), queue each row on its recipient's
         session; return how many were claimed."""
+        wakes = self._wakes
         rows = self.senders[0]._claim(outcomes)
+        with self._lock:
+            if len(rows) < self.batch and self._wakes == wakes:
+                self._backlog = False  # every row this process queued before the claim is in hand
         if rows:
             with self._lock:
                 woken = set()

@@ -16,9 +16,11 @@ logger = logging.getLogger(__name__)
 
 
 BUFFER = "notifier.spool"  # session.info key: emails queued in this transaction, not yet inserted
+HANDED = "notifier.handed"  # session.info key: (emails reserved, rows inserted "sending") for the senders
 _TYPES = {"event_id": "varchar", "recipient": "varchar", "message_id": "varchar", "kind": "varchar",
           "correlation_id": "varchar", "ticket_key": "varchar", "status": "varchar", "message": "bytea",
-          "created_at": "timestamptz", "next_attempt_at": "timestamptz", "attempts": "integer", "resent": "integer"}
+          "created_at": "timestamptz", "next_attempt_at": "timestamptz", "attempts": "integer", "resent": "integer",
+          "sending_since": "timestamptz"}
 _COLUMNS = tuple(_TYPES)
 _UNNEST = Prepared(text(
     f"INSERT INTO sent_mail ({', '.join(_COLUMNS)}) "
@@ -39,20 +41,39 @@ class SentLog:
     def buffer(session: Session) -> None:
         session.info.setdefault(BUFFER, {})
 
-    def flush(self, session: Session) -> int:
-        """Insert the buffered emails (one statement); return how many were new."""
+    def flush(self, session: Session, handoff=None) -> int:
+        """Insert the buffered emails (one statement); return how many were new.
+
+        With a ``handoff`` (the process's ``SenderPool``) that has room for them, they go in already
+        claimed, "sending", as its claim would have left them: the senders take them from memory once
+        this transaction commits, without a claim of their own (``session.info[HANDED]``)."""
         pending = session.info.get(BUFFER)
         if not pending:
             return 0
         rows = list(pending.values())
         pending.clear()
+        reserved = len(rows) if handoff is not None and handoff.reserve(len(rows)) else 0
+        if reserved:
+            now = utc_now()
+            rows = [{**r, "status": "sending", "sending_since": now, "attempts": 1} for r in rows]
+        try:
+            inserted = self._insert_rows(session, rows)
+        except BaseException:
+            if reserved:
+                handoff.release(reserved)
+            raise
+        if reserved:
+            session.info[HANDED] = (reserved, [r for r in rows if (r["event_id"], r["recipient"]) in inserted])
+        return len(inserted)
+
+    def _insert_rows(self, session: Session, rows: list[dict]) -> set:
         dialect = session.get_bind().dialect.name
         statement = self._insert(dialect)
         if statement is None:  # pragma: no cover - neither of the two databases the notifier runs on
             fresh = [r for r in rows if not self._stored(session, r["event_id"], r["recipient"])]
             if fresh:
                 session.execute(sent_mail.insert(), fresh)
-            return len(fresh)
+            return {(r["event_id"], r["recipient"]) for r in fresh}
         if dialect == "postgresql" and session.get_bind().dialect.driver == "psycopg":
             # One array per column: the statement's text is the same whatever the number of emails, so
             # the driver converts it once (a many-row VALUES list is converted again on every batch).
@@ -64,7 +85,7 @@ class SentLog:
         for row in rows:
             if (row["event_id"], row["recipient"]) not in inserted:
                 logger.info("skipping %s for event %s: already sent to this recipient", row["kind"], row["event_id"])
-        return len(inserted)
+        return inserted
 
     def already_sent(self, session: Session, event_id: str, recipient: str) -> bool:
         """True if an email about ``event_id`` to ``recipient`` was queued already (whatever became of it)."""
@@ -107,7 +128,8 @@ class SentLog:
         now = utc_now()
         params = {"event_id": event_id, "recipient": recipient.lower(), "message_id": message_id, "kind": kind,
                   "correlation_id": correlation_key(correlation_id), "ticket_key": ticket_key, "status": "queued",
-                  "message": message, "created_at": now, "next_attempt_at": now, "attempts": 0, "resent": 0}
+                  "message": message, "created_at": now, "next_attempt_at": now, "attempts": 0, "resent": 0,
+                  "sending_since": None}
         pending = session.info.get(BUFFER)
         if pending is not None:
             key = (event_id, recipient.lower())
