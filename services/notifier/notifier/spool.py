@@ -2,9 +2,10 @@
 
 - **Accepted** (2xx): the row is marked ``sent``. Outcomes are written together, one commit for
   the emails sent since the last one (at most ``SpoolPolicy.batch`` emails or ``record_every``
-  seconds): a commit per email would make the database's disk flush, not SMTP, the limit. Should
-  that commit fail (the database is down), the marks are kept in memory and written before anything
-  else is sent, so a database failure after the server accepted an email never sends it again.
+  seconds; in a ``SenderPool``, those of all its sessions, with the next claim): a commit per email
+  would make the database's disk flush, not SMTP, the limit. Should that commit fail (the database
+  is down), the marks are kept in memory and written before anything else is claimed, so a
+  database failure after the server accepted an email never sends it again.
 - **Refused for good** (5xx, except authentication failures, which are ours to fix): ``bounced``,
   with the server's answer; never retried; the other recipients of the event are unaffected.
 - **Refused for now** (4xx, a dropped connection, a timeout): the row waits
@@ -127,6 +128,33 @@ def _marking(columns: tuple[str, ...]) -> Prepared:
                     .values({c: bindparam(f"b_{c}") for c in columns}), returns_rows=False)
 
 
+# Emails accepted by the server, the outcome of nearly every row: one statement for any number of them
+# (the UPDATE above runs once per row).
+_SENT_COLUMNS = ("last_error", "message", "sending_since", "sent_at", "status")
+_MARK_SENT = Prepared(text(
+    "UPDATE sent_mail AS t SET status = 'sent', sent_at = x.at, message = NULL, last_error = NULL, "
+    "sending_since = NULL FROM unnest(CAST(:ids AS varchar[]), CAST(:recipients AS varchar[]), "
+    "CAST(:ats AS timestamptz[])) AS x(event_id, recipient, at) "
+    "WHERE t.event_id = x.event_id AND t.recipient = x.recipient"), returns_rows=False)
+
+
+def write_outcomes(session: Session, outcomes: list[dict]) -> None:
+    """The outcomes' UPDATEs in ``session``'s transaction: one statement per kind of outcome."""
+    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[tuple(sorted(outcome["values"]))].append(outcome)
+    on_driver = session.get_bind().dialect.driver == "psycopg"
+    for columns, kept in groups.items():
+        if on_driver and columns == _SENT_COLUMNS:
+            _MARK_SENT.run(session, {"ids": [o["event_id"] for o in kept],
+                                     "recipients": [o["recipient"] for o in kept],
+                                     "ats": [o["values"]["sent_at"] for o in kept]})
+            continue
+        params = [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
+                   **{f"b_{c}": v for c, v in o["values"].items()}} for o in kept]
+        _marking(columns).run(session, params)
+
+
 class Sender:
     def __init__(self, engine: Engine, channel: Channel, spool_policy: SpoolPolicy | None = None):
         """One SMTP session's sender; ``notifier.senders.SenderPool`` runs several behind one claim."""
@@ -138,11 +166,14 @@ class Sender:
         self._unmarked: list[dict] = []  # outcomes the database has not taken yet
         self._recorded = time.monotonic()
 
-    def _claim(self) -> list:
+    def _claim(self, outcomes: list[dict] | None = None) -> list:
+        """Claim the due rows, after writing ``outcomes`` (one transaction for both on PostgreSQL)."""
         if self._on_driver:
-            rows = self._claim_in_one()
+            rows = self._claim_in_one(outcomes)
             self._warn_resending(rows)
             return rows
+        if outcomes:
+            self.record(outcomes)
         t, now = sent_mail, utc_now()
         due = or_(and_(t.c.status == "queued", t.c.next_attempt_at <= now),
                   and_(t.c.status == "sending", t.c.sending_since < now - timedelta(seconds=self.policy.lease)))
@@ -163,10 +194,12 @@ class Sender:
                                  .values(status="sending", sending_since=now, attempts=t.c.attempts + 1, **extra))
         return rows
 
-    def _claim_in_one(self) -> list:
+    def _claim_in_one(self, outcomes: list[dict] | None = None) -> list:
         """PostgreSQL: the claim as one statement of constant text, run on the driver (``_CLAIM``)."""
         now = utc_now()
         with Session(self.engine) as session, session.begin():
+            if outcomes:
+                write_outcomes(session, outcomes)
             rows = _CLAIM.run(session, {"now": now, "stale": now - timedelta(seconds=self.policy.lease),
                                         "batch": self.policy.batch})
         # UPDATE ... RETURNING keeps no order: the rows are handed on oldest due first, as selected.
@@ -187,16 +220,14 @@ class Sender:
         if not self._unmarked:
             return
         taken = list(self._unmarked)
-        groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
-        for outcome in taken:
-            groups[tuple(sorted(outcome["values"]))].append(outcome)
-        with Session(self.engine) as session, session.begin():
-            for columns, outcomes in groups.items():
-                params = [{"b_event_id": o["event_id"], "b_recipient": o["recipient"],
-                           **{f"b_{c}": v for c, v in o["values"].items()}} for o in outcomes]
-                _marking(columns).run(session, params)
+        self.record(taken)
         del self._unmarked[:len(taken)]
         self._recorded = time.monotonic()
+
+    def record(self, outcomes: list[dict]) -> None:
+        """Commit ``outcomes`` in one transaction."""
+        with Session(self.engine) as session, session.begin():
+            write_outcomes(session, outcomes)
 
     def _outcome(self, row, exc: BaseException | None) -> dict:
         now = utc_now()
@@ -219,6 +250,16 @@ class Sender:
                 logger.info("email %s to %s deferred %.1fs (attempt %d): %s", row.message_id, row.recipient,
                             delay, attempts, describe(exc))
         return {"event_id": row.event_id, "recipient": row.recipient, "values": values}
+
+    def send_one(self, row) -> dict:
+        """Send one claimed row; its outcome, to record (every failure is an outcome of this row alone)."""
+        error: BaseException | None = None
+        try:
+            self._send(row)
+        except Exception as exc:
+            error = exc
+        EMAILS.labels("failed" if error else "sent").inc()
+        return self._outcome(row, error)
 
     def _send(self, row) -> None:
         send_bytes = getattr(self.channel, "send_bytes", None)
@@ -244,13 +285,7 @@ class Sender:
             if stop is not None and stop.is_set():
                 self._release(rows[index:])
                 break
-            error: BaseException | None = None
-            try:
-                self._send(row)
-            except Exception as exc:  # every failure is an outcome of this row, never of the others
-                error = exc
-            EMAILS.labels("failed" if error else "sent").inc()
-            self._unmarked.append(self._outcome(row, error))
+            self._unmarked.append(self.send_one(row))
             if time.monotonic() - self._recorded < self.policy.record_every:
                 continue
             try:

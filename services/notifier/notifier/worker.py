@@ -28,7 +28,7 @@ from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
 from .store.prepared import INBOX_CLAIM, on_driver
-from .store.sent_log import SentLog
+from .store.sent_log import HANDED, SentLog
 from .store.tables import inbox
 
 CONSUMER = "notifier"
@@ -140,6 +140,7 @@ class NotifierWorker(Worker):
         started = time.perf_counter()
         outcomes = []
         table, consumer = self.inbox.table, self.inbox.consumer
+        handed, queued = None, 0
         try:
             with transaction(self.session_factory) as session:
                 # The inbox is read and written once for the batch, not twice per event (on PostgreSQL
@@ -172,14 +173,22 @@ class NotifierWorker(Worker):
                     done.append({"consumer": consumer, "event_id": event.id, "event_type": event.type,
                                  "processed_at": utc_now()})
                     outcomes.append("processed")
-                self.sent_log.flush(session)
+                # The emails go in claimed when the senders have room: they take them from memory
+                # after the commit, without a claim (a transaction) per wake-up.
+                queued = self.sent_log.flush(session, handoff=self.pool)
+                handed = session.info.pop(HANDED, None)
                 if done and not prepared:  # on PostgreSQL the rows went in first (INBOX_CLAIM)
                     session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
+            if handed:
+                self.pool.release(handed[0])
             logger.info("a batch of %d events failed (%s: %s); handling them one by one", len(batch),
                         type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
             return False
-        self.wake_senders()
+        if handed:
+            self.pool.hand(*handed)
+        elif queued:
+            self.wake_senders()
         queue = self.topology.queue_name
         each = (time.perf_counter() - started) / len(batch)
         for (_body, message), outcome in zip(batch, outcomes):

@@ -9,12 +9,16 @@ another over it, as an MTA does. What keeps reuse safe:
 - a session idle for longer than ``idle_check`` seconds is checked with ``NOOP`` before it is used
   (servers close idle clients after a while), and replaced if the check fails: that failure happened
   before anything was sent, so it is no failure of the email;
+- before any other email, a session the server has already closed or spoken on unasked (its idle
+  timeout's ``421``) is seen without a round trip (its socket is readable) and replaced the same way:
+  a server dropping sessions more often than ``idle_check`` costs no email a retry;
 - a session is closed after ``max_messages`` emails or ``max_age`` seconds, so one long session
   never pins a relay or keeps credentials that were rotated.
 """
 from __future__ import annotations
 
 import logging
+import select
 import smtplib
 import ssl
 import threading
@@ -69,7 +73,7 @@ class SmtpChannel:
         if client is not None and (self._count >= self.max_messages or now - self._opened > self.max_age):
             self.close()
             client = None
-        if client is not None and now - self._used > self.idle_check:
+        if client is not None and (now - self._used > self.idle_check or _spoken(client)):
             try:
                 code, _ = client.noop()
                 alive = code == 250
@@ -124,6 +128,18 @@ def _envelope_sender(message: EmailMessage) -> str:
     header = message["Sender"] or message["From"] or ""
     addresses = getaddresses([str(header)])
     return addresses[0][1] if addresses else ""
+
+
+def _spoken(client: smtplib.SMTP) -> bool:
+    """True when the server sent something (or closed) while no answer was due: the session is ending."""
+    sock = client.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _quietly_close(client: smtplib.SMTP) -> None:

@@ -211,10 +211,16 @@ def _plain(name: str, value: str) -> bytes | None:
         # (fifteen "=", nineteen digits, "=="), with the digits put in.
         match = _BOUNDARY.match(value, len(_MULTIPART))
         return _content_type_line().replace(_ZEROS.encode(), match.group(1).encode()) if match else None
+    kind = _header_class(name)
+    if issubclass(kind, MessageIDHeader) and _PLAIN_MSG_ID.match(value):
+        # One token the folder cannot break (a tagged id is longer than a line): on the name's line
+        # when it fits there, else alone on the next line when it fits there, else long on the first.
+        if len(name) + 2 + len(value) > policy.SMTP.max_line_length >= 1 + len(value):
+            return f"{name}:\r\n {value}\r\n".encode("ascii")
+        return f"{name}: {value}\r\n".encode("ascii")
     if len(name) + 2 + len(value) > policy.SMTP.max_line_length or "=?" in value or not _PLAIN_VALUE.match(value):
         return None
-    kind = _header_class(name)
-    if issubclass(kind, UnstructuredHeader) or (issubclass(kind, MessageIDHeader) and _PLAIN_MSG_ID.match(value)):
+    if issubclass(kind, UnstructuredHeader):
         return f"{name}: {value}\r\n".encode("ascii")
     return None
 

@@ -1,6 +1,7 @@
 """The mail spool's writing side: one row per (event, recipient), queued in the handler's transaction."""
 from __future__ import annotations
 
+import functools
 import logging
 
 from sqlalchemy import select, text
@@ -16,14 +17,22 @@ logger = logging.getLogger(__name__)
 
 
 BUFFER = "notifier.spool"  # session.info key: emails queued in this transaction, not yet inserted
-_TYPES = {"event_id": "varchar", "recipient": "varchar", "message_id": "varchar", "kind": "varchar",
-          "correlation_id": "varchar", "ticket_key": "varchar", "status": "varchar", "message": "bytea",
-          "created_at": "timestamptz", "next_attempt_at": "timestamptz", "attempts": "integer", "resent": "integer"}
-_COLUMNS = tuple(_TYPES)
-_UNNEST = Prepared(text(
-    f"INSERT INTO sent_mail ({', '.join(_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _TYPES.items())}) "
-    "ON CONFLICT (event_id, recipient) DO NOTHING RETURNING event_id, recipient"), returns_rows=True)
+HANDED = "notifier.handed"  # session.info key: (emails reserved, rows inserted "sending") for the senders
+_COLUMNS = ("event_id", "recipient", "message_id", "kind", "correlation_id", "ticket_key", "status", "message",
+            "created_at", "next_attempt_at", "attempts", "resent", "sending_since")
+_ROWS_PER_INSERT = 128
+
+
+@functools.lru_cache(maxsize=_ROWS_PER_INSERT)
+def _values_insert(count: int) -> Prepared:
+    """The spool's INSERT of ``count`` rows, one text per count (a few counts recur: an event queues one
+    to a few emails), its parameters scalars typed by their columns. With one array per column the
+    driver inferred each array's type from its items, a dozen times per batch: converting a 2-row
+    insert's parameters took 117 µs that way, 5 µs this way (bench/profiles/nt4/convert_micro.py)."""
+    rows = ", ".join("(" + ", ".join(f":{c}_{n}" for c in _COLUMNS) + ")" for n in range(count))
+    return Prepared(text(f"INSERT INTO sent_mail ({', '.join(_COLUMNS)}) VALUES {rows} "
+                         "ON CONFLICT (event_id, recipient) DO NOTHING RETURNING event_id, recipient"),
+                    returns_rows=True)
 
 
 class SentLog:
@@ -39,32 +48,53 @@ class SentLog:
     def buffer(session: Session) -> None:
         session.info.setdefault(BUFFER, {})
 
-    def flush(self, session: Session) -> int:
-        """Insert the buffered emails (one statement); return how many were new."""
+    def flush(self, session: Session, handoff=None) -> int:
+        """Insert the buffered emails (one statement); return how many were new.
+
+        With a ``handoff`` (the process's ``SenderPool``) that has room for them, they go in already
+        claimed, "sending", as its claim would have left them: the senders take them from memory once
+        this transaction commits, without a claim of their own (``session.info[HANDED]``)."""
         pending = session.info.get(BUFFER)
         if not pending:
             return 0
         rows = list(pending.values())
         pending.clear()
+        reserved = len(rows) if handoff is not None and handoff.reserve(len(rows)) else 0
+        if reserved:
+            now = utc_now()
+            rows = [{**r, "status": "sending", "sending_since": now, "attempts": 1} for r in rows]
+        try:
+            inserted = self._insert_rows(session, rows)
+        except BaseException:
+            if reserved:
+                handoff.release(reserved)
+            raise
+        if reserved:
+            session.info[HANDED] = (reserved, [r for r in rows if (r["event_id"], r["recipient"]) in inserted])
+        return len(inserted)
+
+    def _insert_rows(self, session: Session, rows: list[dict]) -> set:
         dialect = session.get_bind().dialect.name
         statement = self._insert(dialect)
         if statement is None:  # pragma: no cover - neither of the two databases the notifier runs on
             fresh = [r for r in rows if not self._stored(session, r["event_id"], r["recipient"])]
             if fresh:
                 session.execute(sent_mail.insert(), fresh)
-            return len(fresh)
+            return {(r["event_id"], r["recipient"]) for r in fresh}
         if dialect == "postgresql" and session.get_bind().dialect.driver == "psycopg":
-            # One array per column: the statement's text is the same whatever the number of emails, so
-            # the driver converts it once (a many-row VALUES list is converted again on every batch).
-            # Run on the driver: the statement's text never changes, so nothing of it is built per batch.
-            inserted = {tuple(r) for r in _UNNEST.run(session, {c: [r[c] for r in rows] for c in _COLUMNS})}
+            # Run on the driver, one statement per (up to) 128 rows, its text built once per count.
+            inserted = set()
+            for start in range(0, len(rows), _ROWS_PER_INSERT):
+                chunk = rows[start:start + _ROWS_PER_INSERT]
+                params = {f"{c}_{n}": row[c] for n, row in enumerate(chunk) for c in _COLUMNS}
+                inserted.update(tuple(r) for r in _values_insert(len(chunk)).run(session, params))
         else:
             inserted = set(session.execute(statement.returning(sent_mail.c.event_id, sent_mail.c.recipient),
                                            rows).tuples())
         for row in rows:
             if (row["event_id"], row["recipient"]) not in inserted:
                 logger.info("skipping %s for event %s: already sent to this recipient", row["kind"], row["event_id"])
-        return len(inserted)
+        return inserted
 
     def already_sent(self, session: Session, event_id: str, recipient: str) -> bool:
         """True if an email about ``event_id`` to ``recipient`` was queued already (whatever became of it)."""
@@ -107,7 +137,8 @@ class SentLog:
         now = utc_now()
         params = {"event_id": event_id, "recipient": recipient.lower(), "message_id": message_id, "kind": kind,
                   "correlation_id": correlation_key(correlation_id), "ticket_key": ticket_key, "status": "queued",
-                  "message": message, "created_at": now, "next_attempt_at": now, "attempts": 0, "resent": 0}
+                  "message": message, "created_at": now, "next_attempt_at": now, "attempts": 0, "resent": 0,
+                  "sending_since": None}
         pending = session.info.get(BUFFER)
         if pending is not None:
             key = (event_id, recipient.lower())

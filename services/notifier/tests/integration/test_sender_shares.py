@@ -132,3 +132,90 @@ def test_a_stop_gives_back_the_emails_claimed_and_not_tried(engine):
         thread.join(timeout=10)
     with engine.connect() as conn:
         assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"queued"}
+
+
+def _run_pool(pool, engine, sent, expected: int):
+    """Start ``pool`` and wait until its channels sent ``expected`` emails; the stop event and threads."""
+    stop = threading.Event()
+    threads = pool.start(stop)
+    pool.wake()
+    deadline = time.monotonic() + 30
+    while len(sent) < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(sent) == expected
+    return stop, threads
+
+
+def test_the_sessions_outcomes_are_committed_together_by_one_statement(engine):
+    """Four sessions' outcomes wait for ``record_every`` and go in one UPDATE, not one transaction each."""
+    marks = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE sent_mail AS t SET status = 'sent'"):
+            marks.append(statement)
+
+    queue(engine, 1)
+    sent, lock = [], threading.Lock()
+    pool = SenderPool([Sender(engine, Recording(sent, lock), SpoolPolicy(batch=100, record_every=3600))
+                       for _ in range(4)])
+    stop, threads = _run_pool(pool, engine, sent, len(RECIPIENTS))
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sending"}  # not yet recorded
+    assert len({s for s, _r, _m in sent}) > 1
+    stop.set()
+    pool.stopping()
+    for thread in threads:
+        thread.join(timeout=10)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sent"}
+    assert 1 <= len(marks) <= 4  # the last session out records what the others handed over
+
+
+def test_a_batch_of_outcomes_is_recorded_without_waiting_for_record_every(engine):
+    queue(engine, 1)
+    sent, lock = [], threading.Lock()
+    pool = SenderPool([Sender(engine, Recording(sent, lock), SpoolPolicy(batch=6, record_every=3600))
+                       for _ in range(2)])
+    stop, threads = _run_pool(pool, engine, sent, len(RECIPIENTS))
+    try:
+        deadline = time.monotonic() + 30
+        while len(_sent_rows(engine)) < len(RECIPIENTS) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(_sent_rows(engine)) == len(RECIPIENTS)  # four batches of six, each recorded when full
+    finally:
+        stop.set()
+        pool.stopping()
+        for thread in threads:
+            thread.join(timeout=10)
+
+
+def _sent_rows(engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(select(sent_mail.c.recipient).where(sent_mail.c.status == "sent")).all()
+
+
+def test_a_crash_between_send_and_record_sends_those_emails_again_counted_as_resent(engine):
+    """As before the outcomes were batched: rows sent and not recorded stay "sending"; after the lease
+    another sender takes them again, once each, and counts them in ``resent``; none is lost."""
+    queue(engine, 1)
+    sent, lock = [], threading.Lock()
+    pool = SenderPool([Sender(engine, Recording(sent, lock), SpoolPolicy(batch=100, record_every=3600))
+                       for _ in range(2)])
+    stop, threads = _run_pool(pool, engine, sent, len(RECIPIENTS))
+    # The process dies here: its outcomes never reach the database (the pool is never stopped).
+    pool.record_now = lambda: None
+    pool._outcomes = []
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sending"}
+    again, lock2 = [], threading.Lock()
+    survivor = Sender(engine, Recording(again, lock2), SpoolPolicy(batch=100, lease=0.0))
+    assert survivor.run_once() == len(RECIPIENTS)
+    assert sorted(r for _s, r, _m in again) == sorted(RECIPIENTS)  # each once more, none lost
+    with engine.connect() as conn:
+        assert set(conn.execute(select(sent_mail.c.status)).scalars()) == {"sent"}
+        assert set(conn.execute(select(sent_mail.c.resent)).scalars()) == {1}
+    stop.set()
+    pool.stopping()
+    for thread in threads:
+        thread.join(timeout=10)

@@ -133,3 +133,39 @@ def test_smtp_channel_replaces_a_session_the_server_closed_while_idle():
     finally:
         channel.close()
         controller.stop()
+
+
+def test_smtp_channel_replaces_a_session_the_server_ended_before_the_next_email():
+    """A server that ends a session sooner than ``idle_check`` (its own idle timeout, a restart) costs the
+    next email nothing: the ended session is seen before it is used, and the email goes out once."""
+    import asyncio
+    import select
+
+    from aiosmtpd.controller import Controller
+
+    class Ending:
+        def __init__(self):
+            self.sessions, self.accepted = set(), []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.sessions.add(id(session))
+            self.accepted.append(envelope.rcpt_tos)
+            asyncio.get_running_loop().call_soon(server.transport.close)  # after the "250" has gone
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Ending()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="sink.test")
+    controller.start()
+    channel = SmtpChannel(parse_channel_url(f"smtp://127.0.0.1:{port}"), timeout=5, idle_check=3600)
+    try:
+        channel.send(sample(), ["alice@example.com"])
+        readable, _, _ = select.select([channel._client.sock], [], [], 5)  # the server's close has arrived
+        assert readable
+        channel.send(sample(), ["bob@example.com"])  # no error: sent on a new session
+        assert handler.accepted == [["alice@example.com"], ["bob@example.com"]] and len(handler.sessions) == 2
+    finally:
+        channel.close()
+        controller.stop()

@@ -15,7 +15,11 @@ VALUES = [
     "\"quoted\" text", "a\\b", "~" * 60,
 ]
 IDS = ["<e.1@desk.example>", "<a-b_c.d.e@x-y.example>", "<..@x>", "<a@b>", "<" + "a" * 70 + "@b.example>",
-       "<a b@c>", "<a@b", "a@b", "<a@[1.2.3.4]>", "<ev.0123456789ab.t4g@desk.example>"]
+       "<a b@c>", "<a@b", "a@b", "<a@[1.2.3.4]>", "<ev.0123456789ab.t4g@desk.example>",
+       # Ids longer than a line, as a tagged ticket email's: around each length where the folding changes.
+       *("<" + "a" * n + ".b8e30d1addc6.r-am-12-u5aj72kqqcgyldwabef7o6qb@desk.example.com>" for n in (1, 2, 3, 32)),
+       *("<" + "b.c-d_" * (n // 6) + "e" * (n % 6) + "@x.example>" for n in range(50, 80)),
+       "<" + "f" * 400 + "@x.example>", "<" + "g.h" * 320 + "@x.example>"]
 
 
 def slow(name, value):
