@@ -56,8 +56,6 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
     engine = create_engine(url, **kwargs)
     ping_idle_connections(engine)
-    if engine.dialect.driver == "psycopg":
-        _sync_pipelined_results(engine)
     return engine
 
 
@@ -155,63 +153,6 @@ def drop_database(url: str) -> None:
 
 
 
-PIPELINE = "common.db.pipeline"  # key of the open pipeline in a connection's ``info``
-
-
-@contextmanager
-def pipelined(session: Session, commit: bool = False) -> Iterator[None]:
-    """Send the block's statements without waiting for each answer (psycopg's pipeline mode).
-
-    An INSERT that reads nothing back waits in the pipeline; a statement whose rows are read is
-    sent with everything queued before it, in one round trip. Errors of queued statements surface
-    there. ``commit``: the block ends with the commit, its queued inserts travelling with the
-    COMMIT. The pipeline ends before the session gives its connection back to the pool (psycopg
-    sends one more, empty, sync then). Other drivers run the block unchanged.
-    """
-    connection = session.connection()
-    if connection.dialect.driver != "psycopg" or PIPELINE in connection.info:
-        yield
-        if commit:
-            session.commit()
-        return
-    driver = connection.connection.driver_connection
-    driver_error = connection.dialect.loaded_dbapi.Error
-    try:
-        with driver.pipeline() as pipeline:
-            connection.info[PIPELINE] = pipeline
-            try:
-                yield
-                if commit:
-                    driver.commit()
-            finally:
-                connection.info.pop(PIPELINE, None)
-    except driver_error as error:
-        # Raised by the driver itself (a queued statement, the COMMIT): the same exception classes
-        # SQLAlchemy raises everywhere else, so the error handlers map it as they map the others.
-        raise exc.DBAPIError.instance("COMMIT" if commit else "(pipeline)", None, error, driver_error,
-                                      dialect=connection.dialect) from error
-    if commit:
-        session.commit()  # SQLAlchemy's side of it: the driver has nothing left to send
-
-
-def _sync_pipelined_results(engine: Engine) -> None:
-    """A statement run inside ``pipelined`` gets its answer before SQLAlchemy reads it.
-
-    SQLAlchemy looks at the cursor's description right after ``execute``; in pipeline mode that
-    answer has not arrived yet. An INSERT that returns nothing (``Insert.inline()`` or a batch)
-    stays queued: nothing is read from it.
-    """
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _sync(conn, _cursor, _statement, _parameters, context, _executemany):
-        pipeline = conn.info.get(PIPELINE)
-        if pipeline is None:
-            return
-        compiled = context.compiled
-        if not (context.isinsert and compiled is not None and not compiled.effective_returning):
-            pipeline.sync()
-
-
 class Prepared:
     """A Core statement compiled once per dialect and run on the session's psycopg connection.
 
@@ -220,8 +161,7 @@ class Prepared:
     own work on them (bench/profiles/intakefast.md). Parameters go through the columns' bind
     processors as with ``Session.execute``; rows come back as named tuples. The engine's
     ``before_cursor_execute`` listeners still see every statement (statement counts stay true).
-    In a ``pipelined`` block a statement that returns nothing stays queued. Other drivers (SQLite)
-    run it through ``Session.execute``.
+    Other drivers (SQLite) run it through ``Session.execute``.
     """
 
     def __init__(self, statement, returns_rows: bool, column_keys: tuple[str, ...] | None = None):
@@ -252,6 +192,10 @@ class Prepared:
     def run(self, session: Session, params: dict | list[dict]) -> list | None:
         """Execute with ``params`` (a list: one statement for every row); the rows if it returns any."""
         connection = session.connection()
+        if isinstance(params, list) and len(params) == 1:
+            # psycopg runs every executemany as a pipeline, which costs more CPU than it saves for one
+            # row (bench/profiles/tc.md).
+            params = params[0]
         many = isinstance(params, list)
         if connection.dialect.driver != "psycopg":
             result = session.execute(self.statement, params)

@@ -82,8 +82,7 @@ class Outbox:
     def __init__(self, table: Table, exchange: str):
         self.table = table
         self.exchange = exchange
-        # Built once (every write of a web request runs it); inline: no id read back, so in a
-        # pipeline (common.db.pipelined) the row travels with the COMMIT.
+        # Built once (every write of a web request runs it); inline: no id read back.
         self._insert = Prepared(table.insert().inline(), returns_rows=False, column_keys=(
             "event_id", "exchange", "routing_key", "body", "created_at", "attempts"))
 
@@ -99,10 +98,7 @@ class Outbox:
             }
             for ev in events
         ]
-        # psycopg runs every executemany as a pipeline, which costs more CPU than it saves for one row.
-        if len(rows) == 1:
-            self._insert.run(session, rows[0])
-        elif rows:
+        if rows:
             self._insert.run(session, rows)
 
 

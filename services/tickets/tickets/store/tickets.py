@@ -9,8 +9,8 @@ from operator import attrgetter
 from types import SimpleNamespace
 
 from sqlalchemy import (
-    ARRAY, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal,
-    literal_column, null, select, union_all, update,
+    ARRAY, JSON, BigInteger, Boolean, Integer, String, Text, any_, bindparam, cast, delete, func, insert, literal,
+    literal_column, null, select, true, union_all, update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
@@ -79,17 +79,12 @@ SETS = ((ticket_participants, "account_id", "participant_ids"), (ticket_shares, 
 
 # Built once: a new ticket's statements run on every intake, and building them cost more than running them.
 _INSERT_TICKET = insert(tickets).returning(tickets.c.id)
-# No id read back: these travel with the COMMIT. Run on the driver (common.db.Prepared).
+# No id read back. Run on the driver (common.db.Prepared).
 _INSERT_HISTORY = Prepared(insert(ticket_history).inline(), returns_rows=False, column_keys=(
     "ticket_id", "at", "actor_id", "kind", "field", "from_value", "to_value"))
 _INSERT_SET = {table: Prepared(insert(table).inline(), returns_rows=False, column_keys=("ticket_id", column))
                for table, column, _ in SETS}
 
-
-def _run_rows(statement: Prepared, session: Session, rows: list[dict]) -> None:
-    """One row is one execute: psycopg runs every executemany in pipeline mode, which cost more CPU than
-    the statement (bench/profiles/tc.md)."""
-    statement.run(session, rows[0] if len(rows) == 1 else rows)
 
 _HISTORY_FIELDS = ("at", "actor_id", "kind", "field", "from_value", "to_value")
 
@@ -103,8 +98,6 @@ def _numbered_insert(with_rows: tuple[bool, ...]) -> Prepared:
     ticket row is there. ``with_rows``: whether there is history, then each of ``SETS``, to insert; a CTE
     for rows there are none of still cost PostgreSQL its executor set-up, so it is left out (a statement
     per shape, built once)."""
-    from sqlalchemy import JSON, func, literal_column, true
-
     columns = ("request_type_id", "reporter_id", "assignee_id", "summary", "description", "field_values", "status",
                "updated_at", "status_changed_at", "last_activity_at", "created_at")
     desk = bindparam("p_desk_id", type_=Integer)
@@ -703,8 +696,7 @@ class TicketRepository:
         for (table, column, attr), old in zip(SETS, before):
             new = getattr(ticket, attr)
             if new - old:  # one statement per set, whatever its size
-                _run_rows(_INSERT_SET[table], self.session,
-                          [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
+                _INSERT_SET[table].run(self.session, [{"ticket_id": ticket.id, column: v} for v in sorted(new - old)])
             if old - new:
                 self.session.execute(delete(table).where(table.c.ticket_id == ticket.id,
                                                          table.c[column].in_(old - new)))
@@ -723,7 +715,7 @@ class TicketRepository:
                 ticket_id=ticket.id, author_id=comment.author_id, body=comment.body, public=comment.public,
                 created_at=comment.created_at).returning(comments.c.id)).scalar_one()
         if ticket.new_history:
-            _run_rows(_INSERT_HISTORY, self.session, [
+            _INSERT_HISTORY.run(self.session, [
                 dict(ticket_id=ticket.id, at=h.at, actor_id=h.actor_id, kind=h.kind, field=h.field,
                      from_value=h.from_value, to_value=h.to_value) for h in ticket.new_history])
         ticket.new_comments.clear()

@@ -1,15 +1,13 @@
 """Unit of work: one session, one transaction; state and outbox rows commit together."""
 from __future__ import annotations
 
-import functools
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.db import Prepared
-from common.events import CloudEvent, utc_now
+from common.events import CloudEvent
 from common.outbox import Outbox
 
 from .accounts import AccountRepository
@@ -17,12 +15,6 @@ from .attachments import AttachmentRepository
 from .desks import DeskRepository
 from .people import PeopleRepository
 from .tickets import TicketRepository
-
-
-@functools.cache
-def _one_outbox_row(table) -> Prepared:
-    return Prepared(table.insert().inline(), returns_rows=False, column_keys=(
-        "event_id", "exchange", "routing_key", "body", "created_at", "attempts"))
 
 
 class ReadOnlyWork(RuntimeError):
@@ -126,17 +118,7 @@ class UnitOfWork:
 
     def publish(self, events: Iterable[CloudEvent]) -> None:
         """Queue integration events in this transaction's outbox."""
-        events = list(events)
-        if len(events) != 1:
-            self.outbox.add(self.session, events)
-            return
-        # One event (a new request's, most changes'): one execute. psycopg runs every executemany in
-        # pipeline mode, which cost more CPU than the statement (bench/profiles/tc.md). The row is
-        # the one ``Outbox.add`` writes.
-        (event,) = events
-        _one_outbox_row(self.outbox.table).run(self.session, {
-            "event_id": event.id, "exchange": self.outbox.exchange, "routing_key": event.routing_key,
-            "body": event.to_json(), "created_at": utc_now(), "attempts": 0})
+        self.outbox.add(self.session, events)
 
     @contextmanager
     def committing(self) -> Iterator[None]:
