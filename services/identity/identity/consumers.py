@@ -90,7 +90,12 @@ class TicketTouched:
     So once the transaction that set one has committed, an event naming the same desk and account
     or organisation again changes nothing: the pairs committed are remembered (the latest
     ``remember`` of them) and skipped; the others are upserted, one statement per table.
+
+    For the same reason the event needs no inbox row: handled twice, or out of order, it leaves what
+    handling it once leaves (``idempotent``, read by ``identity.worker``).
     """
+
+    idempotent = True
 
     def __init__(self, remember: int = 100_000):
         self.remember = remember
