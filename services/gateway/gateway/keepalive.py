@@ -22,6 +22,7 @@ import http.client
 import logging
 import re
 import socket
+import struct
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -95,6 +96,11 @@ def _checked_headers(headers: dict[str, str]) -> list[tuple[str, str]]:
     return kept
 
 
+def _timeval(seconds: float) -> bytes:
+    whole = int(seconds)
+    return struct.pack("@ll", whole, int(round((seconds - whole) * 1_000_000)))
+
+
 def _path(target: str) -> str:
     # What is logged of a target: emailed links carry one-time tokens in the query string.
     return target.partition("?")[0]
@@ -128,18 +134,15 @@ class KeepAliveForwarder:
             conn = self._checkout()
             if conn is None:
                 try:
-                    conn = Connection(socket.create_connection(self._address, self._connect_timeout))
+                    conn = self._connect()
                 except OSError as exc:
                     if not retry:
                         raise UpstreamFailed(f"connection to {self._address} failed: {exc!r}") from None
                     retry = False
                     logger.warning("Connecting again after %r: %s %s", exc, method, _path(target))
                     continue
-            else:
-                conn.sock.settimeout(self._connect_timeout)
             try:
                 self._write(conn.sock, head, body, chunked)
-                conn.sock.settimeout(self._timeout)
                 return read_answer(conn, method, self.checkin)
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
@@ -150,6 +153,21 @@ class KeepAliveForwarder:
             except BaseException:
                 conn.close()
                 raise
+
+    def _connect(self) -> Connection:
+        sock = socket.create_connection(self._address, self._connect_timeout)
+        try:
+            # The kernel keeps the timeouts of a blocking socket (sending within the connect timeout,
+            # each receive within the upstream's): Python's own timeouts cost a poll before every send
+            # and receive and a mode switch whenever they change, four system calls and two more
+            # releases of the GIL per proxied request (bench/profiles/gw4.md).
+            sock.settimeout(None)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(self._connect_timeout))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(self._timeout))
+            return Connection(sock)
+        except BaseException:
+            sock.close()
+            raise
 
     def _head(self, method: str, target: str, headers: dict[str, str], body) -> tuple[bytes, bool]:
         keys = {name.lower() for name in headers}
@@ -200,6 +218,8 @@ class KeepAliveForwarder:
                 sock.sendall(b"0\r\n\r\n")
         except BrokenPipeError:
             pass  # The upstream may have answered already and closed (an early 413): its answer is read.
+        except BlockingIOError:
+            raise TimeoutError("timed out") from None  # SO_SNDTIMEO ran out: as Python's timeout says it
         except OSError as exc:
             if exc.errno not in (errno.EPROTOTYPE, errno.ECONNRESET):
                 raise

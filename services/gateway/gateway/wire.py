@@ -43,6 +43,13 @@ class Connection:
     def drained(self) -> bool:
         return self.pos == len(self.buf)
 
+    def recv(self) -> bytes:
+        try:
+            return self.sock.recv(_RECV)
+        except BlockingIOError:
+            # SO_RCVTIMEO ran out (``keepalive``): reported as Python's own timeout reports it.
+            raise TimeoutError("timed out") from None
+
     def readline(self) -> bytes:
         """A line with its end, as ``BufferedReader.readline(_MAXLINE + 1)`` returns it."""
         limit = _MAXLINE + 1
@@ -55,7 +62,7 @@ class Connection:
             if len(buf) - pos >= limit:
                 self.pos = pos + limit
                 return buf[pos:pos + limit]
-            data = self.sock.recv(_RECV)
+            data = self.recv()
             buf = buf[pos:] + data
             pos = 0
             self.buf, self.pos = buf, 0
@@ -73,7 +80,7 @@ class Connection:
         need = size - len(parts[0])
         self.buf, self.pos = b"", 0
         while need > 0:
-            data = self.sock.recv(_RECV)
+            data = self.recv()
             if not data:
                 break
             if len(data) > need:

@@ -366,6 +366,16 @@ def test_a_body_cut_short_fails_the_answer_and_its_connection(upstream, answer, 
     assert server.connections == 2
 
 
+@pytest.mark.parametrize("where", ["head", "body"])
+def test_an_upstream_that_stops_answering_is_reported_as_timed_out(upstream, where):
+    # The kernel keeps the socket's timeouts; the failure still reads as Python's own timeout did.
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+    server = upstream((cut, HANG) if where == "body" else HANG, timeout=0.2)
+
+    with pytest.raises(UpstreamFailed, match=r"TimeoutError\('timed out'\)"):
+        server.forwarder.send("POST", "/x", {}, b"{}").read()
+
+
 def test_a_body_that_stops_coming_fails_the_answer(upstream):
     server = upstream((b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", HANG), timeout=0.2)
 
