@@ -64,6 +64,43 @@ def plan(access_log_format: str) -> tuple[list[str], list[tuple[str, str, str]]]
     return plain, keyed
 
 
+def compile_line(access_log_format: str):
+    """A function of (resp, req, environ, request_time) giving the format's line as gunicorn formats it
+    with its ``SafeAtoms`` (a missing header '-', double quotes escaped), the values in a tuple for a
+    positional copy of the format: no dict of atoms, no wrapper copying it, no lookup per name. None
+    when the format is not one ``plan`` builds (or has a literal ``%%``, which that copy would misread)."""
+    if plan(access_log_format) is None or "%%" in access_log_format:
+        return None
+    getters = [(None, _ATOMS[name]) if name in _ATOMS else ((name[1:-2].lower(), name[-1]), None)
+               for name in _NAME.findall(access_log_format)]
+    positional = _NAME.sub("%", access_log_format)
+
+    def line(resp, req, environ, request_time) -> str:
+        values = []
+        for keyed, atom in getters:
+            if keyed is None:
+                value = atom(resp, environ, request_time)
+            else:
+                value = _keyed(resp, req, environ, *keyed)
+                if value is None:
+                    value = "-"
+            values.append(value.replace('"', '\\"') if isinstance(value, str) else value)
+        return positional % tuple(values)
+
+    return line
+
+
+def _keyed(resp, req, environ, lowered: str, source: str):
+    """The value of a header or environ atom (``{name}o``, ``{name}i``, ``{name}e``), None when absent."""
+    if source == "o":
+        headers = resp.headers
+    elif source == "i":
+        headers = req.headers if hasattr(req, "headers") else req
+    else:
+        return _last(environ.items(), lowered)
+    return _last(headers.items() if hasattr(headers, "items") else headers, lowered)
+
+
 def _last(pairs, lowered: str):
     # gunicorn's atoms keep the last of repeated names.
     found = None
@@ -90,14 +127,21 @@ class AccessLogger(Logger):
     """``logger_class`` of the services' gunicorn (``common.accesslog.AccessLogger``)."""
 
     _plans: dict[str, object] = {}
+    _lines: dict[str, object] = {}
 
     def access(self, resp, req, environ, request_time):
         handler = _plain_stream_handler(self.access_log) if self.access_log_enabled else None
         if handler is None:
             return super().access(resp, req, environ, request_time)
+        fmt = self.cfg.access_log_format
+        line_of = self._lines.get(fmt)
+        if line_of is None:
+            line_of = self._lines[fmt] = compile_line(fmt) or False
         try:
-            line = self.cfg.access_log_format % self.atoms_wrapper_class(
-                self.atoms(resp, req, environ, request_time))
+            if line_of is False:
+                line = fmt % self.atoms_wrapper_class(self.atoms(resp, req, environ, request_time))
+            else:
+                line = line_of(resp, req, environ, request_time)
         except Exception:
             return super().access(resp, req, environ, request_time)
         handler.acquire()
@@ -120,14 +164,7 @@ class AccessLogger(Logger):
         plain, keyed = planned
         atoms = {name: _ATOMS[name](resp, environ, request_time) for name in plain}
         for key, lowered, source in keyed:
-            if source == "o":
-                headers = resp.headers
-                value = _last(headers.items() if hasattr(headers, "items") else headers, lowered)
-            elif source == "i":
-                headers = req.headers if hasattr(req, "headers") else req
-                value = _last(headers.items() if hasattr(headers, "items") else headers, lowered)
-            else:
-                value = _last(environ.items(), lowered)
+            value = _keyed(resp, req, environ, lowered, source)
             if value is not None:
                 atoms[key] = value
         return atoms

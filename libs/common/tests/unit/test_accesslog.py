@@ -92,6 +92,7 @@ def _written(logger_class, fmt: str, resp, req, environ, adjust=None) -> str:
     GATEWAY_FORMAT,
     '%(h)s %(l)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(T)s %(D)s %(L)s %(q)s %({X-Trace}i)s %({missing}o)s',
     '100%% %(h)s',
+    '%(h)s %(h)s %(p)s %({REMOTE_ADDR}e)s %({x-request-id}O)s %({user-agent}i)s "%(U)s"',
 ])
 def test_the_stream_gets_the_bytes_gunicorns_handler_writes(fmt):
     resp, req, environ = _exchange()
@@ -99,6 +100,13 @@ def test_the_stream_gets_the_bytes_gunicorns_handler_writes(fmt):
     ours = _written(AccessLogger, fmt, resp, req, environ)
 
     assert ours == _written(Logger, fmt, resp, req, environ) and ours.endswith("\n") and ours.count("\n") == 1
+
+
+def test_a_format_its_atoms_cannot_fill_writes_no_line_as_gunicorns_logger():
+    resp, req, environ = _exchange()
+
+    assert _written(AccessLogger, "%(h)d %(B)d", resp, req, environ) == ""
+    assert _written(Logger, "%(h)d %(B)d", resp, req, environ) == ""
 
 
 @pytest.mark.parametrize("adjust, expected", [
