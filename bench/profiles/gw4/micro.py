@@ -1,10 +1,11 @@
 """The gateway alone (not ``make bench``): its own gunicorn settings in front of a stub upstream that answers
 from memory, so the gateway's CPU per proxied request is measured without PostgreSQL or the services.
 
-``.venv/bin/python bench/profiles/gw3_micro.py [--seconds 5] [--rounds 2] [--spy DIR] [--rate 200] [--gunicorn ARGS]
+``.venv/bin/python bench/profiles/gw4/micro.py [--seconds 5] [--ports 9260] [--rounds 2] [--spy DIR] [--rate 200] [--gunicorn ARGS]
 [--before DIR] [--only NAMES]``
 
-A copy of ``gwfast_micro.py`` with the profiler's sampling rate as an option (``--rate``, py-spy ``--gil``) and a
+A copy of ``gw3_micro.py`` (fixed ports from ``--ports``, default 9260-9262; the two gateways take turns
+at going first in a round) which is itself a copy of ``gwfast_micro.py`` with the profiler's sampling rate as an option (``--rate``, py-spy ``--gil``) and a
 median line per scenario and target at the end.
 
 The stub (``gwfast_stub.py``, gunicorn gthread) answers like the tickets API in shape and size: a 1 KB
@@ -119,6 +120,8 @@ def main() -> None:
             for rnd in range(args.rounds):
                 for name, (reqs, conns) in plan.items():
                     targets = [*((n, p) for n, (_proc, p) in gateways.items()), ("stub", stub_port)]
+                    if rnd % 2:  # the two gateways take turns at going first
+                        targets[:len(gateways)] = targets[:len(gateways)][::-1]
                     for target, port in targets:
                         if target == "stub" and "basic" in name:
                             continue

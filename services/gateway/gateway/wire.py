@@ -137,25 +137,60 @@ def _parse_headers(lines: list[bytes]) -> list[tuple[str, str]]:
     """(name, value) pairs as http.client's email parser yields them."""
     block = b"".join(lines[:-1]) if lines[-1] in (b"\r\n", b"\n") else b""
     if block and _SIMPLE_HEAD.fullmatch(block) or not block and lines[-1] == b"\r\n":
-        pairs = []
-        for line in block.decode("latin-1").split("\r\n")[:-1]:
-            name, _colon, value = line.partition(":")
-            pairs.append((name, value.lstrip(" \t")))
-        return pairs
+        return _simple_pairs(block)
     return [(name, _OBSOLETE_FOLD.sub(" ", value) if "\r\n" in value else value)
             for name, value in http.client.parse_headers(io.BytesIO(b"".join(lines))).items()]
+
+
+def _whole_head(conn: Connection) -> tuple[int, int, list[tuple[str, str]]] | None:
+    """(version, status, headers) of an answer head received whole and simple (CRLF lines, no 100,
+    nothing to fold, within the limits), read at once; else None, with nothing read.
+
+    Reading the head line by line was a fifth of the fast path's own work, for heads that nearly
+    always come whole in the first packet; this reads what ``readline`` would, in one pass."""
+    buf, pos = conn.buf, conn.pos
+    if pos == len(buf):
+        buf, pos = conn.recv(), 0
+        conn.buf, conn.pos = buf, 0
+    end = buf.find(b"\r\n\r\n", pos, pos + _MAXLINE)
+    if end < 0:
+        return None
+    first = buf.find(b"\n", pos, end + 2)
+    if first <= pos or buf[first - 1:first] != b"\r":
+        return None
+    block = buf[first + 1:end + 2]
+    if block.count(b"\n") >= _MAXHEADERS or block and not _SIMPLE_HEAD.fullmatch(block):
+        return None
+    version, status = _parse_status(buf[pos:first + 1])
+    if status == 100:
+        return None
+    conn.pos = end + 4
+    return version, status, _simple_pairs(block)
+
+
+def _simple_pairs(block: bytes) -> list[tuple[str, str]]:
+    pairs = []
+    for line in block.decode("latin-1").split("\r\n")[:-1]:
+        name, _colon, value = line.partition(":")
+        pairs.append((name, value.lstrip(" \t")))
+    return pairs
 
 
 def read_answer(conn: Connection, method: str, release: Callable[[Connection], None]) -> "WireAnswer":
     """The next answer's head on ``conn`` (interim 100 answers skipped); ``release`` takes the
     connection back once the body has been read, when it can carry another request."""
-    while True:
-        version, status = _parse_status(conn.readline())
-        lines = _header_lines(conn)
-        if status != 100:
-            break
+    head = _whole_head(conn)
+    if head is not None:
+        version, status, pairs = head
+    else:
+        while True:
+            version, status = _parse_status(conn.readline())
+            lines = _header_lines(conn)
+            if status != 100:
+                break
+        pairs = _parse_headers(lines)
     headers, groups = [], {}
-    for name, value in _parse_headers(lines):
+    for name, value in pairs:
         group = groups.get(name.lower())
         if group is None:
             groups[name.lower()] = [name, value]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 
 import pytest
 import urllib3
@@ -22,7 +23,8 @@ HEADERS = {"Accept": "application/json", "Authorization": "Bearer t", "X-Request
 
 
 class Scripted:
-    """Answers request n with ``script[n]`` (the last entry repeats); ``(bytes, FIN)`` answers, then closes."""
+    """Answers request n with ``script[n]`` (the last entry repeats); ``(bytes, FIN)`` answers, then closes;
+    a list of bytes is sent piece by piece."""
 
     def __init__(self, script):
         self.script, self.got, self.closed = list(script), [], threading.Event()
@@ -83,6 +85,11 @@ class Scripted:
                 if action in (FIN, RST):
                     self.closed.set()
                     return
+                if isinstance(action, list):  # pieces, each in its own packet
+                    for piece in action[:-1]:
+                        conn.sendall(piece)
+                        time.sleep(0.02)
+                    action = action[-1]
                 conn.sendall(action)
                 if then == FIN:
                     self.closed.set()
@@ -209,6 +216,25 @@ def test_a_line_that_is_no_header_ends_the_headers_as_with_http_client(upstream)
 
     assert answer.headers == [("X-A", "1")]
     answer.close()
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\nX-A: 1\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Length: 2\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\nX-A: 1\nContent-Length: 2\n\n{}",
+    b"HTTP/1.0 404 Not Found\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+])
+def test_a_head_that_comes_in_pieces_reads_as_one_that_comes_whole(upstream, answer):
+    pieces = [answer[:7], answer[7:19], answer[19:30], answer[30:]]
+    server = upstream(pieces, answer, pieces, answer)
+    fw = server.forwarder
+
+    got = []
+    for _ in range(4):
+        one = fw.send("GET", "/x", {}, None)
+        got.append((one.status, one.headers, one.header("set-cookie"), one.read()))
+
+    assert got[0] == got[1] == got[2] == got[3] and got[0][0] in (200, 404, 204)
 
 
 def test_interim_100_answers_are_skipped(upstream):
