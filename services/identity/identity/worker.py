@@ -1,6 +1,7 @@
 """Consumer of tickets' participant invitations: ``python -m identity.worker`` (queue ``<BUS_PREFIX>identity``)."""
 from __future__ import annotations
 
+import logging
 import os
 
 from common.bus.batch import BatchWorker
@@ -18,6 +19,8 @@ from .settings import Settings
 from .store import tables
 
 CONSUMER = "identity"
+
+logger = logging.getLogger(__name__)
 
 
 def topology(settings: Settings, routing_keys: tuple[str, ...]) -> ConsumerTopology:
@@ -45,6 +48,7 @@ class IdentityWorker(BatchWorker):
                 for event, handler in idempotent:
                     with correlation_scope(event.correlationid):
                         handler(session, event)
+            logger.info("processed %d events of idempotent handlers in one transaction", len(idempotent))
         rest = [(event, handler) for event, handler in batch if not getattr(handler, "idempotent", False)]
         return len(idempotent) + (super().handle_batch(rest) if rest else 0)
 
