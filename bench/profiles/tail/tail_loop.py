@@ -57,6 +57,8 @@ CONFIGS: dict[str, dict[str, list[str]]] = {
     "g2x8ts4": {"gateway": ["-w", "2", "--threads", "8"], "tickets": ["-k", "sync", "-w", "4", "--threads", "1"]},
     "g2x8rp": {"gateway": ["-w", "2", "--threads", "8", "--reuse-port"],
                "tickets": ["-w", "2", "--threads", "8", "--reuse-port"]},
+    "rpsw": {"gateway": ["-w", "2", "--threads", "4", "--reuse-port", "--switch=0.001"],
+             "tickets": ["-w", "2", "--threads", "8", "--reuse-port", "--switch=0.001"]},
     "t1x16": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "1", "--threads", "16"]},
 }
 
@@ -68,9 +70,15 @@ def restart(system: System, svc: str, flags: list[str]) -> None:
     port = BASE_PORT + (0 if svc == "gateway" else 2)
     stack.stop_process(name)
     conf = ROOT / "services" / svc / "gunicorn.conf.py"
+    extra = {"TAIL_CONF": str(conf)}
+    switch = [f for f in flags if f.startswith("--switch=")]
+    if switch:  # the same settings through switch_conf.py, which also sets the switch interval
+        extra["TAIL_SWITCH"] = switch[0].split("=", 1)[1]
+        conf = Path(__file__).with_name("switch_conf.py")
+        flags = [f for f in flags if f not in switch]
     stack._spawn(name, [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind",
                         f"127.0.0.1:{port}", *flags, "--access-logformat", LINE,
-                        f"{svc}.app:create_app()"])
+                        f"{svc}.app:create_app()"], extra)
     stack.ports[name] = port
 
 
