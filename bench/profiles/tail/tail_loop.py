@@ -40,26 +40,15 @@ PID_MS = re.compile(r" (\d+)ms pid=<(\d+)>")
 CONFIGS: dict[str, dict[str, list[str]]] = {
     "base": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "2", "--threads", "8"]},
     "t4x2": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "4", "--threads", "2"]},
-    "t4x4": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "4", "--threads", "4"]},
-    "t3x4": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "3", "--threads", "4"]},
-    "t2x4": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "2", "--threads", "4"]},
-    "g4x2": {"gateway": ["-w", "4", "--threads", "2"], "tickets": ["-w", "2", "--threads", "8"]},
-    "g4x2t4x2": {"gateway": ["-w", "4", "--threads", "2"], "tickets": ["-w", "4", "--threads", "2"]},
-    "g3x4t3x4": {"gateway": ["-w", "3", "--threads", "4"], "tickets": ["-w", "3", "--threads", "4"]},
-    "g1x8": {"gateway": ["-w", "1", "--threads", "8"], "tickets": ["-w", "2", "--threads", "8"]},
     "rp": {"gateway": ["-w", "2", "--threads", "4", "--reuse-port"],
            "tickets": ["-w", "2", "--threads", "8", "--reuse-port"]},
-    "t4x2rp": {"gateway": ["-w", "2", "--threads", "4", "--reuse-port"],
-               "tickets": ["-w", "4", "--threads", "2", "--reuse-port"]},
     "ts4": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-k", "sync", "-w", "4", "--threads", "1"]},
-    "ts5": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-k", "sync", "-w", "5", "--threads", "1"]},
     "g2x8": {"gateway": ["-w", "2", "--threads", "8"], "tickets": ["-w", "2", "--threads", "8"]},
-    "g2x8ts4": {"gateway": ["-w", "2", "--threads", "8"], "tickets": ["-k", "sync", "-w", "4", "--threads", "1"]},
     "g2x8rp": {"gateway": ["-w", "2", "--threads", "8", "--reuse-port"],
                "tickets": ["-w", "2", "--threads", "8", "--reuse-port"]},
     "rpsw": {"gateway": ["-w", "2", "--threads", "4", "--reuse-port", "--switch=0.001"],
              "tickets": ["-w", "2", "--threads", "8", "--reuse-port", "--switch=0.001"]},
-    "t1x16": {"gateway": ["-w", "2", "--threads", "4"], "tickets": ["-w", "1", "--threads", "16"]},
+    "grp": {"gateway": ["-w", "2", "--threads", "4", "--reuse-port"], "tickets": ["-w", "2", "--threads", "8"]},
 }
 
 
