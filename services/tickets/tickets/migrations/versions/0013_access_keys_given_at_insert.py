@@ -15,10 +15,9 @@ statement). Given keys are never trusted:
 
 - the document trigger keeps only those lexemes of what was given (the words are computed as before);
 - at the end of the statement (the ticket's AFTER INSERT trigger, when the statement's participant
-  and share rows are there) each given key is checked against its row: a key with its row gets its
-  ``ticket_access`` row, a key without one is deleted from the document again;
-- a participant's or share's trigger appends its key to the document only when it is not there yet,
-  and adds its ``ticket_access`` row as before (a duplicate is ignored).
+  and share rows are there) a given key without its row is deleted from the document again;
+- a participant's or share's trigger adds its ``ticket_access`` row as before and appends its key to
+  the document only when it is not there yet.
 
 So whatever an INSERT gives, the document and the access rows end as the triggers of 0010 made them
 (``test_search.py`` and ``bench/tests/test_seed_matches_triggers.py`` compare them). PostgreSQL only.
@@ -80,7 +79,6 @@ SEARCH_DOCUMENT = _search_document(_NEW_GIVEN)
 ACCESS_FROM_TICKET = f"""
     CREATE OR REPLACE FUNCTION ticket_access_from_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
-        given text[];
         linked text[];
     BEGIN
         IF TG_OP = 'INSERT' THEN
@@ -88,16 +86,13 @@ ACCESS_FROM_TICKET = f"""
             VALUES (NEW.id, 'r:' || NEW.reporter_id, NEW.last_activity_at),
                    (NEW.id, 'd:' || NEW.desk_id, NEW.last_activity_at);
             IF NEW.search_vector @@ {_LINK_KEYS} THEN
-                -- Keys given with the INSERT: each one stands only with its row, there by now.
-                given := {_GIVEN};
+                -- Keys given with the INSERT stand only with their rows, there by now (whose own triggers
+                -- add their access rows); a stray one leaves the document again.
                 linked := ARRAY(SELECT 'p:' || p.account_id FROM ticket_participants p WHERE p.ticket_id = NEW.id)
                           || ARRAY(SELECT 'o:' || s.organization_id FROM ticket_shares s WHERE s.ticket_id = NEW.id);
-                INSERT INTO ticket_access (ticket_id, key, last_activity_at)
-                SELECT NEW.id, k, NEW.last_activity_at FROM unnest(given) k WHERE k = ANY (linked)
-                ON CONFLICT DO NOTHING;
-                IF NOT given <@ linked THEN
+                IF ts_delete(NEW.search_vector, linked) @@ {_LINK_KEYS} THEN
                     UPDATE tickets t SET search_vector = ts_delete(t.search_vector,
-                        ARRAY(SELECT k FROM unnest(given) k WHERE k <> ALL (linked)))
+                        ARRAY(SELECT k FROM unnest({_GIVEN}) k WHERE k <> ALL (linked)))
                     WHERE t.id = NEW.id;
                 END IF;
             END IF;
