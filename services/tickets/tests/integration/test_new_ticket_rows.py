@@ -63,12 +63,15 @@ def test_a_shared_request_with_a_participant_writes_its_ticket_row_once(app, per
     ticket = Ticket.open(actor=Actor(alice.id, False), desk_id=1, request_type_id=1, reporter_id=alice.id,
                          summary="Once", description="Written once", field_values={}, organization_ids={1, 2},
                          participant_ids={bob.id}, now=now)
+    counts = text("SELECT n_tup_upd, n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = 'tickets'")
     with app.extensions["tickets.engine"].connect() as conn:
         session = Session(bind=conn)
+        # The backend's counts not yet reported, then this transaction's on top of them (none is
+        # reported while a transaction is open): the difference is the insert's.
+        before = session.execute(counts).one()
         assert TicketRepository(session).add(ticket, numbering="AM")
-        # This transaction's own counts, visible before it commits.
-        updated, inserted = session.execute(text(
-            "SELECT n_tup_upd, n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = 'tickets'")).one()
+        after = session.execute(counts).one()
+        updated, inserted = after[0] - before[0], after[1] - before[1]
         keys = {r[0] for r in session.execute(text("SELECT key FROM ticket_access WHERE ticket_id = :t"),
                                               {"t": ticket.id})}
         (document,) = session.execute(text("SELECT tsvector_to_array(search_vector) FROM tickets WHERE id = :t"),

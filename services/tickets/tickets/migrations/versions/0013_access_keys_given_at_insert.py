@@ -34,6 +34,7 @@ _LINK_KEYS = "CAST('''p:'':* | ''o:'':*' AS tsquery)"
 _GIVEN = ("ARRAY(SELECT k FROM unnest(tsvector_to_array(NEW.search_vector)) k "
           "WHERE starts_with(k, 'p:') OR starts_with(k, 'o:'))")
 
+
 def _previous(name: str):
     """A migration of this folder as a module (its SQL is reused, not copied)."""
     import importlib.util
@@ -49,20 +50,16 @@ _0010 = _previous("0010_cheaper_intake_triggers")
 # 0010's document of a new ticket (summary, description, reporter, desk) and of an existing one.
 _NEW, _FULL = _0010._NEW, _0010._FULL
 
-_NEW_GIVEN = f"""IF NEW.search_vector IS NULL THEN
+SEARCH_DOCUMENT = f"""
+    CREATE OR REPLACE FUNCTION tickets_search_document() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.search_vector IS NULL THEN
                 NEW.search_vector := {_NEW};
             ELSE
                 -- Given keys stay until the end of the statement checks them (ticket_access_from_ticket).
                 NEW.search_vector := {_NEW} || array_to_tsvector({_GIVEN});
-            END IF;"""
-
-
-def _search_document(new: str) -> str:
-    return f"""
-    CREATE OR REPLACE FUNCTION tickets_search_document() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            {new}
+            END IF;
         ELSE
             NEW.search_vector := (SELECT {_FULL} FROM (SELECT NEW.id AS id, NEW.summary AS summary,
                                                              NEW.description AS description,
@@ -72,9 +69,6 @@ def _search_document(new: str) -> str:
         RETURN NEW;
     END $$
     """
-
-
-SEARCH_DOCUMENT = _search_document(_NEW_GIVEN)
 
 ACCESS_FROM_TICKET = f"""
     CREATE OR REPLACE FUNCTION ticket_access_from_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -112,13 +106,7 @@ ACCESS_FROM_TICKET = f"""
     END $$
 """
 
-_APPEND_IF_MISSING = """-- A key given with the ticket's INSERT is there already: the row is not written again.
-            UPDATE tickets t SET search_vector = t.search_vector || array_to_tsvector(ARRAY[access_key])
-            WHERE t.id = link.ticket_id AND (t.search_vector @@ CAST(quote_literal(access_key) AS tsquery)) IS NOT TRUE;"""
-
-
-def _from_link(append: str) -> str:
-    return f"""
+FROM_LINK = """
     CREATE OR REPLACE FUNCTION ticket_access_from_link() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         access_key text;
@@ -134,7 +122,9 @@ def _from_link(append: str) -> str:
             INSERT INTO ticket_access (ticket_id, key, last_activity_at)
             SELECT t.id, access_key, t.last_activity_at FROM tickets t WHERE t.id = NEW.ticket_id
             ON CONFLICT DO NOTHING;
-            {append}
+            -- A key given with the ticket's INSERT is there already: the row is not written again.
+            UPDATE tickets t SET search_vector = t.search_vector || array_to_tsvector(ARRAY[access_key])
+            WHERE t.id = link.ticket_id AND (t.search_vector @@ CAST(quote_literal(access_key) AS tsquery)) IS NOT TRUE;
         ELSE
             DELETE FROM ticket_access WHERE ticket_id = OLD.ticket_id AND key = access_key;
             UPDATE tickets t SET search_vector = ts_delete(t.search_vector, access_key) WHERE t.id = link.ticket_id;
@@ -143,32 +133,9 @@ def _from_link(append: str) -> str:
     END $$
     """
 
-
-FROM_LINK = _from_link(_APPEND_IF_MISSING)
-
 # 0008's ticket trigger (0010 left it as it was), for the downgrade.
-ACCESS_FROM_TICKET_0008 = """
-    CREATE OR REPLACE FUNCTION ticket_access_from_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            INSERT INTO ticket_access (ticket_id, key, last_activity_at)
-            VALUES (NEW.id, 'r:' || NEW.reporter_id, NEW.last_activity_at),
-                   (NEW.id, 'd:' || NEW.desk_id, NEW.last_activity_at);
-            RETURN NULL;
-        END IF;
-        IF NEW.reporter_id IS DISTINCT FROM OLD.reporter_id THEN
-            UPDATE ticket_access SET key = 'r:' || NEW.reporter_id
-            WHERE ticket_id = NEW.id AND key = 'r:' || OLD.reporter_id;
-        END IF;
-        IF NEW.desk_id IS DISTINCT FROM OLD.desk_id THEN
-            UPDATE ticket_access SET key = 'd:' || NEW.desk_id WHERE ticket_id = NEW.id AND key = 'd:' || OLD.desk_id;
-        END IF;
-        IF NEW.last_activity_at IS DISTINCT FROM OLD.last_activity_at THEN
-            UPDATE ticket_access SET last_activity_at = NEW.last_activity_at WHERE ticket_id = NEW.id;
-        END IF;
-        RETURN NULL;
-    END $$
-"""
+ACCESS_FROM_TICKET_0008 = _previous("0008_access_keys_and_full_text").PG_UP[0].replace(
+    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 def upgrade() -> None:
