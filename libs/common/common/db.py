@@ -103,7 +103,7 @@ class ConnectionSession:
 
     No ORM object is ever added to these sessions: every statement is Core, so the ORM's state
     machinery around each call (``Session.connection``, ``commit``'s transaction states) was pure
-    cost, a tenth of the CPU of a created request (bench/profiles/tc2.md). The connection stays
+    cost: ``Session.commit`` alone was 9 % of a created request's profile (bench/profiles/tc2.md). The connection stays
     checked out until ``close``; after a commit or a rollback the next statement begins anew on it.
     """
 
@@ -287,8 +287,8 @@ class Prepared:
 
     def _rows(self, cursor):
         """psycopg's ``namedtuple_row``, its row type kept: a statement's columns never change, and
-        looking up the type by the result's column names on every execution cost more than the
-        rows (a twentieth of ``run``)."""
+        looking up the type by the result's column names on every execution was about 4 % of
+        ``run`` in a create's profile (bench/profiles/tc2.md)."""
         make = self._make_row
         if make is None:
             from psycopg.rows import namedtuple_row
