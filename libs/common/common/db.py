@@ -5,6 +5,7 @@ forked gunicorn worker never shares a connection with its parent.
 """
 from __future__ import annotations
 
+import functools
 import time
 from contextlib import contextmanager
 from typing import Iterator
@@ -96,6 +97,72 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+class ConnectionSession:
+    """What the services' repositories use of a ``Session`` (``execute``, ``scalars``, ``connection``,
+    ``begin_nested``, ``commit``, ``rollback``, ``close``), on one ``Connection`` checked out on first use.
+
+    No ORM object is ever added to these sessions: every statement is Core, so the ORM's state
+    machinery around each call (``Session.connection``, ``commit``'s transaction states) was pure
+    cost: ``Session.commit`` alone was 9 % of a created request's profile (bench/profiles/tc2.md). The connection stays
+    checked out until ``close``; after a commit or a rollback the next statement begins anew on it.
+    """
+
+    def __init__(self, engine: Engine):
+        self.bind = engine
+        self._connection = None
+
+    def get_bind(self) -> Engine:
+        return self.bind
+
+    def connection(self, execution_options: dict | None = None):
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self.bind.connect()
+        if execution_options:
+            connection.execution_options(**execution_options)
+        if not connection.in_transaction():
+            # Begun here, not on the first ``execute``: ``Prepared`` runs on the driver connection, and
+            # the commit must still know there is a transaction to commit.
+            connection.begin()
+        return connection
+
+    def execute(self, statement, params=None, **kwargs):
+        return self.connection().execute(statement, params, **kwargs)
+
+    def scalars(self, statement, params=None, **kwargs):
+        return self.connection().scalars(statement, params, **kwargs)
+
+    def begin_nested(self):
+        return self.connection().begin_nested()
+
+    def flush(self) -> None:
+        """Nothing to flush: statements run when executed."""
+
+    def commit(self) -> None:
+        if self._connection is not None:
+            self._connection.commit()
+
+    def rollback(self) -> None:
+        if self._connection is not None:
+            self._connection.rollback()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()  # back to the pool, rolled back if a transaction was left open
+
+    def __enter__(self) -> "ConnectionSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def make_connection_session_factory(engine: Engine):
+    """A factory of ``ConnectionSession`` (called like a ``sessionmaker``)."""
+    return functools.partial(ConnectionSession, engine)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
@@ -170,6 +237,7 @@ class Prepared:
         # An INSERT's columns: every row must give each of them (column defaults are not applied).
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._compiled: dict[str, tuple] = {}
+        self._make_row = None
 
     def _compile(self, dialect) -> tuple:
         found = self._compiled.get(dialect.name)
@@ -200,8 +268,6 @@ class Prepared:
         if connection.dialect.driver != "psycopg":
             result = session.execute(self.statement, params)
             return result.all() if self.returns_rows else None
-        from psycopg.rows import namedtuple_row
-
         sql, defaults, processors = self._compile(connection.dialect)
         rows = [self._bind(defaults, processors, p) for p in (params if many else [params])]
         values = rows if many else rows[0]
@@ -210,7 +276,7 @@ class Prepared:
         driver = connection.connection.driver_connection
         driver_error = connection.dialect.loaded_dbapi.Error
         try:
-            cursor = driver.cursor(row_factory=namedtuple_row)
+            cursor = driver.cursor(row_factory=self._rows) if self.returns_rows else driver.cursor()
             if many:
                 cursor.executemany(sql, values)
             else:
@@ -218,6 +284,19 @@ class Prepared:
             return cursor.fetchall() if self.returns_rows else None
         except driver_error as error:
             raise exc.DBAPIError.instance(sql, values, error, driver_error, dialect=connection.dialect) from error
+
+    def _rows(self, cursor):
+        """psycopg's ``namedtuple_row``, its row type kept: a statement's columns never change, and
+        looking up the type by the result's column names on every execution was about 4 % of
+        ``run`` in a create's profile (bench/profiles/tc2.md)."""
+        make = self._make_row
+        if make is None:
+            from psycopg.rows import namedtuple_row
+
+            make = namedtuple_row(cursor)
+            if cursor.description is not None:  # a result with this statement's columns
+                self._make_row = make
+        return make
 
     @staticmethod
     def _bind(defaults: dict, processors: dict, given: dict) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 
 from common.auth import TokenVerifier
-from common.db import make_engine, make_session_factory, ping
+from common.db import make_connection_session_factory, make_engine, ping
 from common.outbox import Outbox
 from common.web import init_service_app
 
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, identity_transport=None) -> Fla
     app = TicketsApp("tickets")
     pool = {"pool_size": settings.db_pool_size} if not settings.database_url.startswith("sqlite") else {}
     engine = make_engine(settings.database_url, **pool)
-    session_factory = make_session_factory(engine)
+    # Every statement of the API is Core: a session on a plain connection, without the ORM's state machinery.
+    session_factory = make_connection_session_factory(engine)
     box = Outbox(outbox, settings.exchange)
     app.extensions["tickets.settings"] = settings
     app.extensions["tickets.engine"] = engine

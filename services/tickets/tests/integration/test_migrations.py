@@ -89,3 +89,31 @@ def test_the_access_keys_and_search_are_backfilled_on_postgresql():
 
     with throwaway_database(postgres_server_url(), "tk_backfill") as url:
         _backfilled(_tickets_before_0008(url), url)
+
+
+def test_0013_goes_back_to_the_triggers_of_0012_and_forward_again():
+    from alembic import command
+    from sqlalchemy import text
+
+    from common import migrate as migrations
+    from common.testing import postgres_server_url, throwaway_database
+    from tickets.cli import MIGRATIONS
+
+    def functions(url):
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            found = dict(conn.execute(text(
+                "SELECT proname, prosrc FROM pg_proc WHERE proname IN ('tickets_search_document', "
+                "'ticket_access_from_ticket', 'ticket_access_from_link')")).all())
+        engine.dispose()
+        return found
+
+    with throwaway_database(postgres_server_url(), "tk_down13") as url, \
+            throwaway_database(postgres_server_url(), "tk_at12") as at_0012:
+        migrate(Settings(database_url=url))
+        at_head = functions(url)
+        command.downgrade(migrations.alembic_config(MIGRATIONS, url), "0012")
+        migrations.upgrade(MIGRATIONS, at_0012, "0012")
+        assert functions(url) == functions(at_0012) != at_head
+        migrate(Settings(database_url=url))
+        assert functions(url) == at_head

@@ -104,13 +104,19 @@ def _numbered_insert(with_rows: tuple[bool, ...]) -> Prepared:
     numbered = (update(service_desks).where(service_desks.c.id == desk)
                 .values(last_ticket_number=service_desks.c.last_ticket_number + 1)
                 .returning(service_desks.c.last_ticket_number.label("number")).cte("numbered"))
-    row = select(desk, *(bindparam(f"p_{c}", type_=tickets.c[c].type) for c in columns), numbered.c.number,
-                 bindparam("p_prefix", type_=String) + cast(numbered.c.number, String))
-    new = (insert(tickets).from_select(["desk_id", *columns, "number", "key"], row)
-           .returning(tickets.c.id, tickets.c.number).cte("new_ticket"))
     # Its other rows are one JSON parameter ({"history": [...], "<set>": [...]}): one string to send, where
     # an array per column cost the driver more than the statement's other parameters together.
     rows = cast(bindparam("p_rows", type_=String), JSON)
+    row = select(desk, *(bindparam(f"p_{c}", type_=tickets.c[c].type) for c in columns), numbered.c.number,
+                 bindparam("p_prefix", type_=String) + cast(numbered.c.number, String))
+    names = ["desk_id", *columns, "number", "key"]
+    if with_rows[1] or with_rows[2]:
+        # The participants' and shares' keys of the document go with the row ("keys"), so their triggers
+        # do not write the row a second time (migration 0013, which checks each key against its row).
+        keys = func.json_array_elements_text(rows.op("->")(literal_column("'keys'")))
+        row = row.add_columns(func.array_to_tsvector(func.array(select(keys).scalar_subquery())))
+        names.append("search_vector")
+    new = (insert(tickets).from_select(names, row).returning(tickets.c.id, tickets.c.number).cte("new_ticket"))
 
     def _as_text(column):
         # Strings as text: a value too long for its column fails the INSERT as it did, never truncated.
@@ -402,7 +408,9 @@ class TicketRepository:
         params["p_rows"] = json.dumps({"history": [
             {"at": h.at.isoformat(), "actor_id": h.actor_id, "kind": h.kind, "field": h.field,
              "from_value": h.from_value, "to_value": h.to_value} for h in history],
-            **{attr: sorted(getattr(ticket, attr)) for _, _, attr in SETS}})
+            **{attr: sorted(getattr(ticket, attr)) for _, _, attr in SETS},
+            "keys": [*(f"p:{a}" for a in sorted(ticket.participant_ids)),
+                     *(f"o:{o}" for o in sorted(ticket.organization_ids))]})
         shape = (bool(history), *(bool(getattr(ticket, attr)) for _, _, attr in SETS))
         (row,) = _numbered_insert(shape).run(self.session, params)
         ticket.id, ticket.number = row.id, row.number
