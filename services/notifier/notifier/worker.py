@@ -27,7 +27,7 @@ from .settings import Settings
 from .senders import SenderPool
 from .spool import Sender
 from .store import accounts as account_store
-from .store.prepared import INBOX_CLAIM, on_driver
+from .store.prepared import INBOX_CLAIM_WITH_ACCOUNTS, on_driver
 from .store.sent_log import HANDED, SentLog
 from .store.tables import inbox
 
@@ -150,17 +150,20 @@ class NotifierWorker(Worker):
                 self.sent_log.buffer(session)
                 prepared = on_driver(session)
                 ids = [e.id for e, _ in events]
+                named = [(e.id, i) for e, _ in events if isinstance(e.data, dict) for i in accounts_named(e.data)]
                 if prepared:
+                    # The claim and the accounts of the events it claims, in one statement.
                     kinds = dict(sorted((e.id, e.type) for e, _ in events))
-                    fresh = {row[0] for row in INBOX_CLAIM.run(session, {
-                        "consumer": consumer, "ids": list(kinds), "types": list(kinds.values()), "at": utc_now()})}
-                    seen = set(kinds) - fresh
+                    rows = INBOX_CLAIM_WITH_ACCOUNTS.run(session, {
+                        "consumer": consumer, "ids": list(kinds), "types": list(kinds.values()), "at": utc_now(),
+                        "named_events": [e for e, _ in named], "named_accounts": [i for _, i in named]})
+                    seen = set(kinds) - {row.event_id for row in rows if row.event_id is not None}
+                    account_store.keep(session, [i for e, i in named if e not in seen],
+                                       [row for row in rows if row.id is not None])
                 else:
                     seen = set(session.execute(select(table.c.event_id).where(
                         table.c.consumer == consumer, table.c.event_id.in_(ids))).scalars())
-                account_store.prefetch(session, [i for e, _ in events
-                                                 if e.id not in seen and isinstance(e.data, dict)
-                                                 for i in accounts_named(e.data)])
+                    account_store.prefetch(session, [i for e, i in named if e not in seen])
                 done = []
                 for event, handler in events:
                     if event.id in seen:
@@ -177,7 +180,7 @@ class NotifierWorker(Worker):
                 # after the commit, without a claim (a transaction) per wake-up.
                 queued = self.sent_log.flush(session, handoff=self.pool)
                 handed = session.info.pop(HANDED, None)
-                if done and not prepared:  # on PostgreSQL the rows went in first (INBOX_CLAIM)
+                if done and not prepared:  # on PostgreSQL the rows went in first (INBOX_CLAIM_WITH_ACCOUNTS)
                     session.execute(table.insert(), done)
         except Exception as exc:  # noqa: BLE001 - every event is handled again on its own
             if handed:
