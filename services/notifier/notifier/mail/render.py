@@ -109,6 +109,7 @@ def _render(env: Environment, kind: str, context: dict) -> tuple[str, str, str]:
     return str(module.subject), str(module), env.get_template(f"{kind}.html").render(context)
 
 
+@functools.lru_cache(maxsize=None)
 def _usage(env: Environment, kind: str) -> dict:
     text, html = skeletons.template_usage(env, f"{kind}.txt"), skeletons.template_usage(env, f"{kind}.html")
     return {name: text.get(name, frozenset()) | html.get(name, frozenset()) for name in {*text, *html}}
