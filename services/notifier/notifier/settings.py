@@ -54,6 +54,7 @@ class Settings:
     smtp_lease: float = 600.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
     prefetch: int = 50  # events handled per transaction at most (see worker.NotifierWorker)
+    batch_wait: float = 0.02  # seconds a batch waits after its first event for more (see worker.NotifierWorker)
     smtp_sessions: int = 4  # senders per process, each with its SMTP session (PostgreSQL only; see worker)
     # The email channel: with a secret, ticket emails carry a signed Reply-To on the desk's address
     # (or REPLY_ADDRESS) and replies become comments; without one they say replies are not read.
@@ -80,6 +81,7 @@ class Settings:
             smtp_lease=env("SMTP_LEASE", _seconds, 600.0),
             retry_delays=env("RETRY_DELAYS", _delays, RETRY_DELAYS),
             prefetch=env("PREFETCH", int, 50),
+            batch_wait=env("BATCH_WAIT", float, 0.02),
             smtp_sessions=env("SMTP_SESSIONS", int, 4),
             reply_token_secret=env("REPLY_TOKEN_SECRET", default=None) or None,
             reply_address=env("REPLY_ADDRESS", default=None) or None,

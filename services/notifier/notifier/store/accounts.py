@@ -26,6 +26,20 @@ def prefetch(session: Session, ids) -> None:
         find(session, list(ids))
 
 
+def keep(session: Session, ids, rows) -> None:
+    """Put the accounts of ``ids`` read by another statement (``rows``) in the transaction's cache, as
+    ``prefetch`` would have read them (an id without a row: unknown)."""
+    cache = session.info.get(CACHE)
+    if cache is not None:
+        found = {row.id: _account(row) for row in rows}
+        cache.update({i: found.get(i) for i in ids})
+
+
+def _account(row) -> Account:
+    return Account(id=row.id, email=row.email, display_name=row.display_name, language=row.language,
+                   role=row.role, active=row.active)
+
+
 def upsert(session: Session, account: Account, as_of: datetime) -> bool:
     """Insert or update ``account`` unless a newer event already wrote it; True if the row changed."""
     session.info.get(CACHE, {}).pop(account.id, None)
@@ -61,13 +75,7 @@ def find(session: Session, ids: list[str]) -> dict[str, Account]:
             rows = ACCOUNTS_BY_ID.run(session, {"ids": wanted})
         else:
             rows = session.execute(select(accounts).where(accounts.c.id.in_(wanted))).all()
-        found = {
-            row.id: Account(
-                id=row.id, email=row.email, display_name=row.display_name, language=row.language,
-                role=row.role, active=row.active,
-            )
-            for row in rows
-        }
+        found = {row.id: _account(row) for row in rows}
         if cache is not None:
             cache.update({i: found.get(i) for i in wanted})
     if cache is None:

@@ -15,11 +15,21 @@ from common.db import Prepared
 # The batch's inbox rows written first, in one statement: those it inserts are the events to handle,
 # the others were processed already. A second consumer handling the same event waits on the row until
 # this transaction ends (then skips it, or handles it after a rollback). Ids go in sorted, so two
-# batches lock their rows in the same order.
-INBOX_CLAIM = Prepared(text(
-    "INSERT INTO inbox (consumer, event_id, event_type, processed_at) "
+# batches lock their rows in the same order. The same statement reads the accounts the claimed events
+# name (one ``named_events``/``named_accounts`` pair per name): one round trip where the claim and the
+# accounts took two, and no account read for an event already processed. Each row is either an
+# ``event_id`` claimed or an account.
+INBOX_CLAIM_WITH_ACCOUNTS = Prepared(text(
+    "WITH claimed AS (INSERT INTO inbox (consumer, event_id, event_type, processed_at) "
     "SELECT :consumer, e.id, e.type, :at FROM unnest(CAST(:ids AS varchar[]), CAST(:types AS varchar[])) "
-    "AS e(id, type) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id"), returns_rows=True)
+    "AS e(id, type) ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id) "
+    "SELECT event_id, NULL AS id, NULL AS email, NULL AS display_name, NULL AS language, NULL AS role, "
+    "NULL AS active FROM claimed "
+    "UNION ALL SELECT NULL, a.id, a.email, a.display_name, a.language, a.role, a.active FROM accounts AS a "
+    "JOIN (SELECT DISTINCT n.account FROM unnest(CAST(:named_events AS varchar[]), "
+    "CAST(:named_accounts AS varchar[])) AS n(event, account) JOIN claimed AS c ON c.event_id = n.event) AS w "
+    "ON w.account = a.id"),
+    returns_rows=True)
 
 ACCOUNTS_BY_ID = Prepared(text(
     "SELECT id, email, display_name, language, role, active FROM accounts "

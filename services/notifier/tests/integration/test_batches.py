@@ -105,3 +105,33 @@ def test_in_one_batch_a_reply_that_moves_the_status_is_one_email(settings, mailb
     assert [subject(m) for m in mailbox.to("reader@example.com")] == [
         "[AM-1] New reply on your request: Fingerprints missing", "[AM-1] Your request is now Resolved"]
     assert any(size >= 3 and done for size, done in batches), batches
+
+
+def test_events_arriving_within_the_batch_wait_are_handled_as_one_batch(settings, mailbox, monkeypatch):
+    """At intake rates events come one by one; those arriving within ``batch_wait`` of the first share
+    its transaction (one batch), and each is still mailed once."""
+    worker = build_worker(dataclasses.replace(settings, batch_wait=1.0))
+    batches = counted_batches(worker, monkeypatch)
+    bus = Bus(settings, worker)
+    customer, agent = str(uuid.uuid4()), str(uuid.uuid4())
+    bus.publish("identity", account_created(customer, "spaced@example.com"))
+    bus.publish("identity", account_created(agent, "agent@example.com", role="agent"))
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: sum(done for done, _ in batches) >= 1 and sum(size for size, _ in batches) >= 2,
+                 what="the accounts handled")
+        time.sleep(1.5)  # the accounts' batch is over: the next event starts a batch of its own
+        batches.clear()
+        changes = [status_changed(customer, agent) for _ in range(3)]
+        for event in changes:
+            bus.publish("tickets", event)
+            time.sleep(0.1)  # apart, as at intake: none waits in the socket when the one before arrives
+        wait_for(lambda: len(mailbox.to("spaced@example.com")) >= 3, what="3 status emails")
+    finally:
+        worker.should_stop = True
+        thread.join(timeout=10)
+        bus.cleanup()
+        worker.session_factory.kw["bind"].dispose()
+    assert batches == [(3, True)]
+    assert len(mailbox.to("spaced@example.com")) == 3
