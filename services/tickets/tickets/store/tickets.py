@@ -33,19 +33,22 @@ from .tables import (
 COLUMNS = tuple(c for c in tickets.c if c.name != "search_vector")
 
 PERSON = ("id", "email", "display_name", "language", "role", "active")
-DESK_COLUMNS = tuple(c.label(f"desk__{c.name}") for c in service_desks.c)
-# A ticket's row with its desk, reporter and assignee: the columns built once, not on every read.
+# A ticket's row with its reporter and assignee: the columns built once, not on every read. Its desk
+# comes once per page with the related rows (``_related_parts``): its columns on each of a queue's 100 rows
+# (all of one desk) cost the driver more than the reporter's and assignee's (bench/profiles/tr4.md).
 REPORTER, ASSIGNEE = accounts.alias("reporter"), accounts.alias("assignee")
 # The field values as their JSON text: almost every ticket has none ("{}"), and the driver's JSON loader
 # cost more per row than the rest of the row (``_values``).
-WITH_CONTEXT = (*(cast(c, Text).label(c.name) if c.name == "field_values" else c for c in COLUMNS), *DESK_COLUMNS,
+WITH_CONTEXT = (*(cast(c, Text).label(c.name) if c.name == "field_values" else c for c in COLUMNS),
                 *(REPORTER.c[n].label(f"reporter__{n}") for n in PERSON),
                 *(ASSIGNEE.c[n].label(f"assignee__{n}") for n in PERSON))
-# Where the desk's, the reporter's and the assignee's columns start in a row of WITH_CONTEXT.
-DESK_NAMES = tuple(c.name for c in service_desks.c)
-AT_DESK = len(COLUMNS)
-AT_REPORTER = AT_DESK + len(DESK_NAMES)
+# Where the reporter's and the assignee's columns start in a row of WITH_CONTEXT.
+AT_REPORTER = len(COLUMNS)
 AT_ASSIGNEE = AT_REPORTER + len(PERSON)
+# What a Desk holds (``desks._desk``), in the order of a desk's related row.
+DESK_FIELDS = ("id", "key", "name", "description", "active", "invite_unknown_participants", "restricted",
+               "email_address", "email_request_type_id", "email_signup", "email_require_dmarc", "customer_sharing")
+_DESK_FLAGS = frozenset(n for n in DESK_FIELDS if isinstance(service_desks.c[n].type, Boolean))
 
 
 @dataclass
@@ -147,6 +150,18 @@ def _numbered_insert(with_rows: tuple[bool, ...]) -> Prepared:
 
 
 
+def _ids_array(name: str):
+    """A parameter of integers for ``= ANY(...)`` on PostgreSQL, sent as the array's text (``_ids_value``):
+    the driver dumps a list element by element in Python (100 ids: 0.042 ms; an execute with them as
+    text cost 0.021 ms less, bench/profiles/tr4.md), and a page sends its ids two or three times."""
+    return cast(bindparam(name, type_=Text), ARRAY(Integer))
+
+
+def _ids_value(ids, dialect: str):
+    """The value of an ``_ids_array`` parameter (PostgreSQL) or of an expanding IN (elsewhere)."""
+    return "{" + ",".join(map(str, ids)) + "}" if dialect == "postgresql" else list(ids)
+
+
 @functools.cache
 def _related_statement(with_known: bool, dialect: str):
     """``TicketRepository._related``'s UNION, built once per variant: building it cost more CPU than
@@ -154,26 +169,37 @@ def _related_statement(with_known: bool, dialect: str):
     (the SQL text stays the same whatever the page's size, so the driver's statement cache and
     prepared statement hold), an expanding IN elsewhere."""
     if dialect == "postgresql":
-        ids_param = bindparam("related_ids", type_=ARRAY(Integer))
+        ids_param = _ids_array("related_ids")
 
         def among(column):
             return column == any_(ids_param)
+        desk_ids = _ids_array("desk_ids")
+
+        def desks_among(column):
+            return column == any_(desk_ids)
     else:
         ids_param = bindparam("related_ids", expanding=True)
 
         def among(column):
             return column.in_(ids_param)
-    types = bindparam("type_ids", type_=ARRAY(Integer))
+        desk_ids = bindparam("desk_ids", expanding=True)
+
+        def desks_among(column):
+            return column.in_(desk_ids)
+    types = _ids_array("type_ids")
     return union_all(*_related_parts(with_known, among, (lambda column: column == any_(types))
-                                     if with_known and dialect == "postgresql" else None))
+                                     if with_known and dialect == "postgresql" else None,
+                                     desks_among=desks_among if with_known else None, dialect=dialect))
 
 
 RELATED_NAMES = ("ticket_id", "kind", "value", "extra", *PERSON[1:])
 
 
-def _related_parts(with_known: bool, among, types_among=None, prefix=()) -> list:
+def _related_parts(with_known: bool, among, types_among=None, prefix=(), desks_among=None,
+                   dialect: str = "postgresql") -> list:
     """The branches of the related rows' UNION: ``among(column)`` picks the tickets, ``types_among``
-    (PostgreSQL) the request types whose marks come too; each branch starts with the ``prefix`` columns."""
+    (PostgreSQL) the request types whose marks come too, ``desks_among`` the desks that come too (their
+    ``DESK_FIELDS`` as a JSON array); each branch starts with the ``prefix`` columns."""
     person = accounts.alias("person")
     nothing = [null().label("extra"), cast(null(), String).label("email"), cast(null(), String).label("display_name"),
                cast(null(), String).label("language"), cast(null(), String).label("role"),
@@ -196,6 +222,11 @@ def _related_parts(with_known: bool, among, types_among=None, prefix=()) -> list
                         inv.c.invited_by.label("extra"), *nothing[1:]).where(among(inv.c.ticket_id)))
     if types_among is not None:
         parts.append(_request_type_marks(nothing, types_among, prefix))
+    if desks_among is not None:
+        desk = service_desks.c
+        fields = (func.json_build_array if dialect == "postgresql" else func.json_array)(*(desk[n] for n in DESK_FIELDS))
+        parts.append(select(*prefix, desk.id.label("ticket_id"), literal(DESK_ROW).label("kind"),
+                            cast(fields, Text).label("value"), *nothing).where(desks_among(desk.id)))
     return parts
 
 
@@ -218,16 +249,23 @@ def _with_related(page, order, dialect: str):
 
         def types_among(column):
             return column == any_(type_ids)
+
+        def desks_among(column):
+            return column == any_(func.array(select(cte.c.desk_id).distinct().scalar_subquery()))
     else:
         def among(column):
             return column.in_(select(cte.c.id))
         types_among = None
-    parts = _related_parts(True, among, types_among, nulls)
+
+        def desks_among(column):
+            return column.in_(select(cte.c.desk_id))
+    parts = _related_parts(True, among, types_among, nulls, desks_among, dialect)
     return Prepared(union_all(rows, *parts), returns_rows=True)
 
 
 _position = attrgetter("position")
 TYPE_MARK = len(SETS) + 1  # the related rows' kind of a request type's mark (its id in ``ticket_id``)
+DESK_ROW = len(SETS) + 2  # the related rows' kind of a desk (its id in ``ticket_id``)
 
 
 def _request_type_marks(nothing, among, prefix=()):
@@ -251,6 +289,17 @@ _TYPES: "weakref.WeakKeyDictionary[object, dict[int, tuple[str, RequestType]]]" 
 _TYPES_KEPT = 1024  # request types kept per engine (a deployment has tens)
 
 
+def _desk_of(fields: str) -> Desk:
+    """The Desk of a desk's related row (``DESK_FIELDS`` as a JSON array; SQLite writes its flags as 0 and 1)."""
+    from .desks import _desk
+
+    values = dict(zip(DESK_FIELDS, json.loads(fields)))
+    for name in _DESK_FLAGS:
+        if values[name] is not None:
+            values[name] = bool(values[name])
+    return _desk(SimpleNamespace(**values))
+
+
 def _values(raw):
     """A row's field values: the JSON text of ``WITH_CONTEXT`` (or the driver's dict of ``COLUMNS``)."""
     if raw.__class__ is str:
@@ -259,11 +308,10 @@ def _values(raw):
 
 
 def _with_context(query, page=None):
-    """``query`` over tickets joined to their desk, reporter and assignee (and to ``page``'s ids)."""
+    """``query`` over tickets joined to their reporter and assignee (and to ``page``'s ids)."""
     if page is not None:
         query = query.join(page, page.c[0] == tickets.c.id)
-    return (query.join(service_desks, service_desks.c.id == tickets.c.desk_id)
-            .outerjoin(REPORTER, REPORTER.c.id == tickets.c.reporter_id)
+    return (query.outerjoin(REPORTER, REPORTER.c.id == tickets.c.reporter_id)
             .outerjoin(ASSIGNEE, ASSIGNEE.c.id == tickets.c.assignee_id))
 
 
@@ -323,7 +371,7 @@ def _expansions_statement(kinds: tuple[str, ...], with_internal: bool, dialect: 
     from .tables import attachments
 
     if dialect == "postgresql":
-        ids, internal = bindparam("expanded_ids", type_=ARRAY(Integer)), bindparam("internal_ids", type_=ARRAY(Integer))
+        ids, internal = _ids_array("expanded_ids"), _ids_array("internal_ids")
 
         def among(column, values):
             return column == any_(values)
@@ -468,7 +516,8 @@ class TicketRepository:
             rows = _kept(_page_statement, _hashable(viewer), filter_, start, limit + 1, count).run(self.session, {})
             known = self._known(rows[:limit])
             shown = rows[:limit]
-            sets, invited = self._related([r.id for r in shown], known, {r.request_type_id for r in shown})
+            sets, invited = self._related([r.id for r in shown], known, {r.request_type_id for r in shown},
+                                          {r.desk_id for r in shown})
             self._request_types(known)
         if count:
             # No row on the first page: nothing matches, no need to count (a later page counts apart).
@@ -485,7 +534,7 @@ class TicketRepository:
         if row is None:
             return None, Known()
         known = self._known([row])
-        sets, invited = self._related([row.id], known, {row.request_type_id})
+        sets, invited = self._related([row.id], known, {row.request_type_id}, {row.desk_id})
         self._request_types(known)
         return self._load(row, sets, invited, fresh=True), known
 
@@ -524,18 +573,15 @@ class TicketRepository:
 
     @staticmethod
     def _known(rows) -> Known:
-        from .desks import _desk
-
         known = Known()
-        desks, accounts = known.desks, known.accounts
+        accounts = known.accounts
+        # PERSON is Account's field order; an account the replica lacks comes as NULLs (outer join).
         for r in rows:
-            if r.desk_id not in desks:
-                desks[r.desk_id] = _desk(SimpleNamespace(**dict(zip(DESK_NAMES, r[AT_DESK:AT_REPORTER]))))
-            for at, account_id in ((AT_REPORTER, r.reporter_id), (AT_ASSIGNEE, r.assignee_id)):
-                if account_id is not None and account_id not in accounts:
-                    person = r[at:at + len(PERSON)]
-                    if person[0] is not None:
-                        accounts[person[0]] = Account(*person)  # PERSON is Account's field order
+            reporter, assignee = r.reporter_id, r.assignee_id
+            if reporter not in accounts and r[AT_REPORTER] is not None:
+                accounts[reporter] = Account(*r[AT_REPORTER:AT_ASSIGNEE])
+            if assignee is not None and assignee not in accounts and r[AT_ASSIGNEE] is not None:
+                accounts[assignee] = Account(*r[AT_ASSIGNEE:AT_ASSIGNEE + len(PERSON)])
         return known
 
     def count(self, viewer: Viewer, filters: dict[str, queries.RequestFilter]) -> dict[str, int]:
@@ -595,7 +641,7 @@ class TicketRepository:
             return out
         dialect = self.session.get_bind().dialect.name
         rows = _prepared(_expansions_statement, kinds, bool(internal_for), dialect).run(self.session, {
-            "expanded_ids": list(ticket_ids), "internal_ids": sorted(internal_for)})
+            "expanded_ids": _ids_value(ticket_ids, dialect), "internal_ids": _ids_value(sorted(internal_for), dialect)})
         comments_of, authors = out.comments, out.authors
         for r in sorted(rows, key=lambda r: (r.at, r.id)):
             if r.kind == "c" and len(comments_of[r.ticket_id]) < limit:
@@ -655,17 +701,20 @@ class TicketRepository:
         return list(self.session.execute(select(ticket_invitations.c.ticket_id).where(
             ticket_invitations.c.email == email.strip().lower()).order_by(ticket_invitations.c.ticket_id)).scalars())
 
-    def _related(self, ids: list[int], known: Known | None = None, type_ids=()
+    def _related(self, ids: list[int], known: Known | None = None, type_ids=(), desk_ids=()
                  ) -> tuple[dict[int, tuple[set, ...]], dict[int, dict[str, str]]]:
         """Participants, shares, mutes, watchers and pending invitations of the tickets, in one statement;
-        with ``known``, the participants' accounts and the shares' organisation names go into it, and on
-        PostgreSQL the marks of the request types ``type_ids`` (``_request_type_marks``)."""
+        with ``known``, the participants' accounts, the shares' organisation names and the desks
+        ``desk_ids`` go into it, and on PostgreSQL the marks of the request types ``type_ids``
+        (``_request_type_marks``)."""
         if not ids:
             return {}, {}
         dialect = self.session.get_bind().dialect.name
-        params = {"related_ids": list(ids)}
-        if known is not None and dialect == "postgresql":
-            params["type_ids"] = sorted(type_ids)
+        params = {"related_ids": _ids_value(ids, dialect)}
+        if known is not None:
+            params["desk_ids"] = _ids_value(sorted(desk_ids), dialect)
+            if dialect == "postgresql":
+                params["type_ids"] = _ids_value(sorted(type_ids), dialect)
         rows = _prepared(_related_statement, known is not None, dialect).run(self.session, params)
         return self._collect(rows, ids, known)
 
@@ -685,6 +734,9 @@ class TicketRepository:
                 continue
             if kind == TYPE_MARK:
                 known.type_marks[tid] = value
+                continue
+            if kind == DESK_ROW:
+                known.desks[tid] = _desk_of(value)
                 continue
             sets[tid][kind].add(int(value) if SETS[kind][1] == "organization_id" else value)
             if known is not None and kind == 0 and r.email is not None:
