@@ -42,14 +42,15 @@ class IdentityWorker(BatchWorker):
     """
 
     def handle_batch(self, batch: list[tuple[CloudEvent, Handler]]) -> int:
-        idempotent = [(event, handler) for event, handler in batch if getattr(handler, "idempotent", False)]
+        idempotent, rest = [], []
+        for item in batch:
+            (idempotent if getattr(item[1], "idempotent", False) else rest).append(item)
         if idempotent:
             with transaction(self.session_factory) as session:
                 for event, handler in idempotent:
                     with correlation_scope(event.correlationid):
                         handler(session, event)
             logger.info("processed %d events of idempotent handlers in one transaction", len(idempotent))
-        rest = [(event, handler) for event, handler in batch if not getattr(handler, "idempotent", False)]
         return len(idempotent) + (super().handle_batch(rest) if rest else 0)
 
 

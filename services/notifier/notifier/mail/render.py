@@ -94,7 +94,7 @@ def render(kind: str, language: str | None, **context) -> Rendered:
     env = environment(lang)
     usage = _usage(env, kind)
     found = skeletons.shape(usage, context)
-    laid_out = _laid_out(kind, lang, found, context) if found is not None else None
+    laid_out = _laid_out(env, usage, kind, lang, found, context) if found is not None else None
     if laid_out is None:
         subject, text, html = _render(env, kind, context)
         return Rendered(subject=subject.strip(), text=text.strip() + "\n", html=html, language=lang)
@@ -119,13 +119,11 @@ _LAID_OUT: dict[tuple, tuple | None] = {}
 _LAID_OUT_MAX = 1024  # shapes: kinds x languages x the few values a template compares; cleared when full
 
 
-def _laid_out(kind: str, lang: str, found: tuple, context: dict) -> tuple | None:
+def _laid_out(env: Environment, usage: dict, kind: str, lang: str, found: tuple, context: dict) -> tuple | None:
     """(names, subject, text, html) with stand-ins for the shape ``found``; None when the shape fails its check."""
     key = (kind, lang, found)
     if key in _LAID_OUT:
         return _LAID_OUT[key]
-    env = environment(lang)
-    usage = _usage(env, kind)
     short, names = skeletons.stand_ins(context, usage, 0)
     long, _ = skeletons.stand_ins(context, usage, 7)
     laid_out, check = _render(env, kind, short), _render(env, kind, long)
