@@ -23,8 +23,6 @@ import logging
 import re
 import socket
 import struct
-import time
-from collections import deque
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -52,12 +50,6 @@ _SKIP = "@@@SKIP_HEADER@@@"  # urllib3.util.SKIP_HEADER
 _SKIPPABLE = frozenset({"accept-encoding", "host", "user-agent"})
 _ILLEGAL_VALUE = re.compile(r"\n(?![ \t])|\r(?![ \t\n])")  # http.client's check, on the decoded value
 _LEGAL_NAME = re.compile(r"[^:\s][^:\r\n]*")
-
-
-# An idle connection is reused for this long at most. The upstreams close theirs after 5 s idle
-# (gunicorn's keepalive); a request sent as the upstream closes fails, and a POST is not sent twice.
-# Reusing in turn (below) lets connections idle longer than always reusing the last one did.
-IDLE_LIMIT = 2.0
 
 
 def _encode_component(component: str, allowed: frozenset) -> str:
@@ -127,10 +119,7 @@ class KeepAliveForwarder:
         self._host = "Host: " + (named if port == 80 else f"{named}:{port}")
         self._timeout, self._connect_timeout = timeout, connect_timeout
         self._size = pool_size
-        # First in, first out: every kept connection carries its share of the requests. Reusing the
-        # last one returned put most requests on a few connections, so on one of the upstream's
-        # workers, whose GIL then served most of the load (bench/profiles/tail.md, gw5.md).
-        self._idle: deque[Connection] | None = deque()
+        self._idle: list[Connection] | None = []
 
     def send(self, method: str, target: str, headers: dict[str, str],
              body: bytes | Iterable[bytes] | None) -> Answer:
@@ -236,21 +225,18 @@ class KeepAliveForwarder:
                 raise
 
     def _checkout(self) -> Connection | None:
-        idle = self._idle
-        while True:
-            try:
-                conn = idle.popleft()
-            except (IndexError, AttributeError):
-                return None
-            if conn.dropped() or time.monotonic() - conn.idle_since > IDLE_LIMIT:
-                conn.close()  # closed by the upstream while idle, or soon to be: the next one, or a new one
-                continue
-            return conn
+        try:
+            conn = self._idle.pop()
+        except (IndexError, AttributeError):
+            return None
+        if conn.dropped():
+            conn.close()
+            return None
+        return conn
 
     def checkin(self, conn: Connection) -> None:
         idle = self._idle
         if idle is not None and len(idle) < self._size:
-            conn.idle_since = time.monotonic()
             idle.append(conn)
         else:
             conn.close()

@@ -28,12 +28,11 @@ _OBSOLETE_FOLD = re.compile(r"(?:(?<![ \t])[ \t]+)?\r\n[ \t]+")  # urllib3 joins
 class Connection:
     """One socket to the upstream and what has been received on it but not read yet."""
 
-    __slots__ = ("sock", "buf", "pos", "_poll", "idle_since")
+    __slots__ = ("sock", "buf", "pos", "_poll")
 
     def __init__(self, sock: socket.socket):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock, self.buf, self.pos = sock, b"", 0
-        self.idle_since = 0.0  # time.monotonic() when the pool last took it back
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
 

@@ -14,7 +14,6 @@ import time
 import pytest
 import urllib3
 
-from gateway import keepalive
 from gateway.forward import CHUNK, UpstreamFailed
 from gateway.keepalive import KeepAliveForwarder, encode_target
 
@@ -296,43 +295,6 @@ def test_an_answer_left_unread_does_not_leave_its_connection_for_the_next_reques
     assert server.forwarder.send("GET", "/x", {}, None).read() == b"{}"
 
     assert server.connections == 2
-
-
-def test_kept_connections_are_reused_in_turn_not_the_last_one_always(upstream):
-    # Each kept connection may sit on another of the upstream's workers: reusing the last one returned
-    # put most requests on one of them.
-    server = upstream([OK[:20], OK[20:]])  # answered in two pieces, so the three requests overlap
-    fw = server.forwarder
-    threads = [threading.Thread(target=lambda: fw.send("GET", "/x", {}, None).read()) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert server.connections == 3
-
-    for _ in range(6):
-        assert fw.send("GET", "/x", {}, None).read() == b"{}"
-
-    later = [number for number, _raw in server.got[3:]]
-    assert server.connections == 3 and sorted(later) == [1, 1, 2, 2, 3, 3] and later[:3] == later[3:]
-
-
-@pytest.mark.parametrize("method", ["POST", "GET"])
-def test_a_connection_idle_longer_than_the_limit_is_closed_and_a_new_one_made(upstream, monkeypatch, method):
-    # The upstreams close idle connections after a few seconds; one reused just as it closes would
-    # fail a POST, which is never sent twice.
-    monkeypatch.setattr(keepalive, "IDLE_LIMIT", 0.05)
-    server = upstream(OK)
-    fw = server.forwarder
-    assert fw.send(method, "/x", {}, b"1").read() == b"{}"
-    old = fw._idle[0]
-    assert fw.send(method, "/x", {}, b"2").read() == b"{}"
-    time.sleep(0.1)
-
-    assert fw.send(method, "/x", {}, b"3").read() == b"{}"
-
-    assert [number for number, _raw in server.got] == [1, 1, 2] and old.sock.fileno() == -1
-    assert len(fw._idle) == 1
 
 
 @pytest.mark.parametrize("method", ["POST", "PATCH", "GET"])
