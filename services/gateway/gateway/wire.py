@@ -19,6 +19,8 @@ from .forward import CHUNK, Answer, UpstreamFailed
 
 _MAXLINE = 65536  # http.client's and urllib3's longest status, header, chunk-size or trailer line
 _MAXHEADERS = 100
+# The headers that frame an answer's body and say whether its connection can be reused.
+_FRAMING = ("transfer-encoding", "content-length", "connection", "keep-alive", "proxy-connection")
 _RECV = 65536
 # Header lines whose name and value the email parser reads as ``name: value`` with nothing to fold.
 _SIMPLE_HEAD = re.compile(rb"(?:[!-9;-~]+:[\t -~\x80-\xff]*\r\n)*")
@@ -189,16 +191,18 @@ def read_answer(conn: Connection, method: str, release: Callable[[Connection], N
             if status != 100:
                 break
         pairs = _parse_headers(lines)
-    headers, groups = [], {}
+    groups: dict[str, list[str]] = {}
     for name, value in pairs:
-        group = groups.get(name.lower())
+        lowered = name.lower()
+        group = groups.get(lowered)
         if group is None:
-            groups[name.lower()] = [name, value]
+            groups[lowered] = [name, value]
         else:
             group.append(value)
-    for group in groups.values():
-        name = group[0]
-        headers.extend((name, value) for value in group[1:])
+    if len(groups) == len(pairs):
+        headers = pairs  # no name repeated: grouping leaves them as they are
+    else:
+        headers = [(group[0], value) for group in groups.values() for value in group[1:]]
     return WireAnswer(release, conn, method, version, status, headers, groups)
 
 
@@ -209,8 +213,7 @@ class WireAnswer(Answer):
                  status: int, headers: list[tuple[str, str]], groups: dict[str, list[str]]):
         self._release, self._conn = release, conn
         self.status, self.headers, self._groups = status, headers, groups
-        first = {name: values[1] for name, values in groups.items() if name in (
-            "transfer-encoding", "content-length", "connection", "keep-alive", "proxy-connection")}
+        first = {name: groups[name][1] for name in _FRAMING if name in groups}
         # How http.client framed the body (and so whether the connection stays usable after it) ...
         self._http_chunked = first.get("transfer-encoding", "").lower() == "chunked"
         length = None
