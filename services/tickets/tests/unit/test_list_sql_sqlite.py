@@ -1,5 +1,6 @@
 """The list SQL on SQLite (the database of ``make run``): the visibility truth table and the search table,
 on the migrated schema with its triggers (access keys, FTS5)."""
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from tickets.domain.visibility import REQUEST_CASES, Viewer
 from tickets.store import tables
-from tickets.store.queries import SEARCH_DOCUMENT, SEARCH_TABLE, RequestFilter, queue_filter, visible_to
+from tickets.store.queries import (SEARCH_DOCUMENT, SEARCH_TABLE, RequestFilter, queue_filter, request_query,
+                                   visible_to)
 from tickets.store.tickets import TicketRepository
 
 from .sqlite_schema import NOW, migrated_engine
@@ -104,6 +106,27 @@ def test_a_desk_agent_walks_the_desk_queue(engine):
         assert [t.id for t in found] == [2] and last
         assert repo.count(agent, {"open": queue_filter("open", 1, "agent"), "all": queue_filter("all", 1, "agent")}) \
             == {"open": 3, "all": 3}
+
+
+def test_the_all_queue_walks_the_desk_key_alone_and_follows_a_move(engine):
+    """Queue "all" walks the desk's access key without joining tickets to check the desk again: the key
+    is the desk (its trigger moves it with the ticket), so a moved ticket leaves one queue for the other."""
+    agent = Viewer("agent", "agent", desk_ids=frozenset({1, 2}))
+    sql = str(request_query(agent, queue_filter("all", 1, "agent"), 0, 3).compile())
+    assert "JOIN tickets" not in sql and "desk_id" not in sql
+    typed = replace(queue_filter("all", 1, "agent"), request_type_id=1)
+    assert "JOIN tickets" in str(request_query(agent, typed, 0, 3).compile())  # other filters still join
+    with engine.begin() as conn:
+        _empty(conn)
+        for n in range(1, 8):
+            _ticket(conn, n, f"customer-{n}", desk=1 + n % 2, at=NOW + timedelta(seconds=n))
+        conn.execute(update(tables.tickets).where(tables.tickets.c.id == 7).values(desk_id=1))
+    with Session(engine) as session:
+        repo = TicketRepository(session)
+        found, last = repo.search(agent, queue_filter("all", 1, "agent"), 0, 3)
+        assert [t.id for t in found] == [7, 6, 4] and not last
+        found, last = repo.search(agent, queue_filter("all", 2, "agent"), 0, 3)
+        assert [t.id for t in found] == [5, 3, 1] and last
 
 
 @pytest.mark.parametrize("term,found", SEARCH_TABLE)
