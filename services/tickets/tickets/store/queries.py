@@ -326,13 +326,11 @@ def request_query(viewer: Viewer, f: RequestFilter, start: int, limit: int) -> S
         return _queue_walk(f, statuses, start, limit)
     if not keys:
         return select(tickets.c.id).where(false())
-    filters = _filters(f)
-    if keys == [desk_key(f.desk_id)]:
-        # Every ticket under a desk's key is on that desk (its triggers move the key with the ticket):
-        # checking desk_id again joined each access row walked to its ticket for nothing (a desk's queue
-        # "all": 101 probes of pk_tickets per page).
-        filters = _filters(replace(f, desk_id=None))
-    where = [*filters] + ([] if implied else [visible_to(viewer)])
+    # Every ticket under a desk's key is on that desk (its triggers move the key with the ticket):
+    # checking desk_id again joined each access row walked to its ticket for nothing (a desk's queue
+    # "all": 101 probes of pk_tickets per page).
+    by_desk_key = keys == [desk_key(f.desk_id)]
+    where = [*_filters(replace(f, desk_id=None) if by_desk_key else f)] + ([] if implied else [visible_to(viewer)])
     return _key_union(keys, where, start + limit, start, limit)
 
 
