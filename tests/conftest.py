@@ -234,7 +234,9 @@ def new_customer(api: httpx.Client, agent_headers: dict, mailbox: Mailbox, label
     email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
     response = api.post("/api/identity/invitations", json={"emails": [email]}, headers=agent_headers)
     assert response.status_code in (200, 201), response.text
-    token = Mailbox.link_token(wait_for(lambda: mailbox.to(email), what=f"invitation to {email}")[0])
+    # Generous: on a loaded 2-core machine the invitation crosses four processes and the broker.
+    token = Mailbox.link_token(wait_for(lambda: mailbox.to(email), timeout=45.0,
+                                        what=f"invitation to {email}")[0])
     accepted = api.post("/api/identity/invitations/accept",
                         json={"token": token, "password": password, "displayName": label.title()})
     assert accepted.status_code in (200, 201), accepted.text
