@@ -72,7 +72,8 @@ def compile_schema(schema: Schema) -> Loader | None:
 
 
 def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
-    if field.load_default is not missing or field.pre_load or field.post_load:
+    # Field-level pre_load/post_load exist from marshmallow 4 on.
+    if field.load_default is not missing or getattr(field, "pre_load", None) or getattr(field, "post_load", None):
         return None
     choices = None
     for validator in field.validators:
