@@ -4,7 +4,7 @@ import re
 import pytest
 
 from notifier.domain.headers import UnsafeHeader
-from notifier.mail import compose
+from notifier.mail import compose, headcheck
 
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+):")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
@@ -65,7 +65,7 @@ NAME_LISTS = [NAMES, ["From", "To"], ["From", "from"], ["From", "Fröm"], ["From
 @pytest.mark.parametrize("raw", HEADS)
 @pytest.mark.parametrize("names", NAME_LISTS)
 def test_verify_head_gives_the_verdict_of_the_full_check(names, raw):
-    assert verdict(compose._verify_head, names, raw) == verdict(reference_verify_head, names, raw)
+    assert verdict(headcheck.check_head, names, raw) == verdict(reference_verify_head, names, raw)
 
 
 BODIES = ["", "\n", "short\n", "a" * 900 + "\n", "a" * 901 + "\n", "é" * 450, "é" * 451, "€" * 300, "€" * 301,
