@@ -10,6 +10,7 @@ import hashlib
 import random
 import re
 import sys
+import time
 from email import policy, quoprimime
 from email.headerregistry import Address, MessageIDHeader, UnstructuredHeader
 from email.message import EmailMessage
@@ -18,11 +19,10 @@ from email.utils import formatdate
 from ..domain.headers import UnsafeHeader, address, clean_text
 from ..domain.links import check_key
 from ..domain.model import Recipient
+from .headcheck import check_head
 from .render import Rendered
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_HEADER_LINE = re.compile(rb"^([!-9;-~]+):")
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 def message_id(event_id: str, recipient: str, domain: str, reply_tag: str | None = None) -> str:
@@ -82,7 +82,7 @@ def _header_values(rendered: Rendered, sender: Address, recipient: Recipient, ms
     if reply_to:
         # The signed address replies go to (common.replytokens); the From stays the desk's sender.
         values.append(("Reply-To", _address(reply_to, sender.display_name)))
-    values += [("Subject", clean_text(rendered.subject)), ("Date", formatdate(usegmt=True)), ("Message-ID", msg_id)]
+    values += [("Subject", clean_text(rendered.subject)), ("Date", _date()), ("Message-ID", msg_id)]
     if thread:
         values += [("In-Reply-To", thread), ("References", thread)]
     # RFC 3834: tells auto-responders (vacation replies) not to answer, which avoids mail loops.
@@ -91,6 +91,17 @@ def _header_values(rendered: Rendered, sender: Address, recipient: Recipient, ms
     if unsubscribe_url:
         values.append(("List-Unsubscribe", f"<{unsubscribe_url}>"))
     return values
+
+
+_DATE: list = [None, ""]
+
+
+def _date() -> str:
+    # Written to the second: formatted once per second, not per email.
+    second = int(time.time())
+    if _DATE[0] != second:
+        _DATE[:] = [second, formatdate(second, usegmt=True)]
+    return _DATE[1]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -137,7 +148,7 @@ def compose_bytes(
         lines.insert(2, _reply_to_line(reply_to, sender.display_name))
         names.insert(2, "Reply-To")
     raw = b"".join(lines) + b"\r\n" + body
-    _verify_head(names, raw)
+    check_head(names, raw)
     return raw
 
 
@@ -255,8 +266,10 @@ _PART_HEAD = {(sub, cte): _part_head(sub, cte) for sub in ("plain", "html") for 
 
 def _payload(body: str) -> tuple[bytes, str]:
     """The body as the generator writes it (lines ended by CRLF, quoted-printable for long lines)."""
-    cte = _transfer_encoding(body)
     lines = body.encode("utf-8").splitlines()
+    # A line of ``str.splitlines`` lies within one of these (bytes split at fewer characters), so
+    # when none of these is too long, none of those is: 8bit, without encoding the lines again.
+    cte = "8bit" if max(map(len, lines), default=0) <= _LONGEST_8BIT else _transfer_encoding(body)
     if cte == "8bit":
         return b"\r\n".join(lines) + b"\r\n", cte
     encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), policy.SMTP.max_line_length)
@@ -295,25 +308,13 @@ def _transfer_encoding(body: str) -> str:
     # 8bit keeps links and text readable in the raw message (a token's "=" is not "=3D"); it is
     # only allowed while every line stays under SMTP's 998-octet limit.
     longest = max((len(line.encode("utf-8")) for line in body.splitlines()), default=0)
-    return "8bit" if longest <= 900 else "quoted-printable"
+    return "8bit" if longest <= _LONGEST_8BIT else "quoted-printable"
+
+
+_LONGEST_8BIT = 900
 
 
 def verify_headers(msg: EmailMessage, raw: bytes | None = None) -> None:
     """Raise UnsafeHeader if the generated top-level header block (``raw``: ``msg`` flattened with
     ``policy.SMTP``, flattened here when not given) has a header nobody set."""
-    _verify_head(msg.keys(), raw if raw is not None else msg.as_bytes(policy=policy.SMTP))
-
-
-def _verify_head(names: list[str], raw: bytes) -> None:
-    expected = {name.lower() for name in names}
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    # A bare CR or LF ends a line for many mail servers, so it counts as a line break here.
-    for line in _LINE_BREAK.split(head):
-        if line[:1] in (b" ", b"\t"):
-            continue  # folded continuation of the previous header
-        match = _HEADER_LINE.match(line)
-        if not match or match.group(1).decode("ascii").lower() not in expected:
-            raise UnsafeHeader(f"generated header line not built by the notifier: {line[:80]!r}")
-    seen = [name.lower() for name in names]
-    if len(seen) != len(set(seen)):
-        raise UnsafeHeader("a header appears twice")
+    check_head(msg.keys(), raw if raw is not None else msg.as_bytes(policy=policy.SMTP))

@@ -78,3 +78,30 @@ def test_a_template_that_cuts_a_value_is_rendered_in_full():
     short, names = skeletons.stand_ins({"name": "Zoé"}, usage, 0)
     long, _ = skeletons.stand_ins({"name": "Zoé"}, usage, 7)
     assert skeletons.fill(template.render(short), names, long, html=False) != template.render(long)
+
+
+def _fill_by_search(laid_out: str, names: list[str], context: dict, html: bool) -> str:
+    """``fill`` as it was first written: each stand-in searched for and replaced."""
+    from markupsafe import escape
+
+    values = [str(escape(context[n])) if html else context[n] for n in names]
+    return skeletons._STAND_IN.sub(lambda m: values[int(m.group(1))], laid_out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.one_of(TEXT, st.sampled_from(["\ue0000\ue001", "\ue0001xxxxxxx\ue001", "\ue0002x\ue001",
+                                                          "\ue000", "\ue001", "\ue0001", "0\ue001"])), max_size=12),
+       values=st.lists(TEXT, min_size=3, max_size=3), html=st.booleans())
+def test_fill_puts_the_strings_where_a_search_for_the_stand_ins_would(pieces, values, html):
+    laid_out = "".join(pieces)
+    names = ["a", "b", "c"]
+    context = dict(zip(names, values))
+    assert _outcome(skeletons.fill, laid_out, names, context, html) == \
+        _outcome(_fill_by_search, laid_out, names, context, html)
+
+
+def _outcome(fill, *args):
+    try:
+        return fill(*args)
+    except IndexError:  # a stand-in numbered beyond the names
+        return IndexError
