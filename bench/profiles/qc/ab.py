@@ -95,6 +95,8 @@ def main() -> int:
                     args.sql.mkdir(parents=True, exist_ok=True)
                     (args.sql / f"{name}-{n}.sql").write_text("\n".join(captured))
             py, pg = [], []
+            if args.requests == 0:  # start-up and warm-up only (instructions.sh's baseline)
+                continue
             for _block in range(args.blocks):
                 before_pg, before_py = backend_cpu(conn), time.process_time()
                 for n in range(args.requests):
