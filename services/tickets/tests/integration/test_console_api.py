@@ -1,6 +1,8 @@
 """The agent console's endpoints: filtered, sorted and counted queues, customer context, edits, bulk changes."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 API = "/rest/servicedeskapi"
 
 
@@ -34,6 +36,11 @@ def test_queues_are_searched_filtered_sorted_and_counted(api, person, organizati
     assert (keys, total) == (["AM-2"], 3)
     counts = api.get("/api/tickets/queues/counts?serviceDeskId=1", agent).json["counts"]
     assert counts["all"] == counts["open"] == 3 and counts["unassigned"] == 2 and counts["mine"] == 1
+    # A queue's page is written with its values in its SQL: quotes and backslashes stay values.
+    for odd in ("o'brien", "x'); DROP TABLE tickets; --", "back\\slash'"):
+        assert _keys(api, agent, "queue=all&assigneeId=" + quote(odd)) == ([], 0), odd
+        assert _keys(api, agent, "queue=all&query=" + quote(odd)) == ([], 0), odd
+    assert _keys(api, agent, "queue=all") == (["AM-2", "AM-3", "AM-1"], 3)
     for bad in ("sort=colour", "status=Lost", "requestTypeId=x", "queue=nope", f"query={'q' * 201}"):
         assert api.get(f"/api/tickets/queues?serviceDeskId=1&{bad}", agent).status_code == 400, bad
     assert api.get("/api/tickets/queues/counts?serviceDeskId=1", alice).status_code == 403

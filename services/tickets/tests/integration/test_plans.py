@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tickets.domain.visibility import Viewer
-from tickets.store.queries import RequestFilter
+from tickets.store.queries import RequestFilter, queue_filter
 from tickets.store.tickets import TicketRepository
 
 
@@ -44,3 +44,30 @@ def test_a_plain_list_and_a_search_keep_their_generic_plans(api, app, person, or
     assert len(plans) == 2, plans
     for statement, generic, custom in plans:
         assert generic > 0 and custom <= 5, (generic, custom, statement[:200])
+
+
+def test_a_queue_page_is_planned_once_and_its_participants_are_looked_up_by_key(api, app, person):
+    """A queue's page has its values written in (no parameter: one plan per connection, where the open
+    queue was planned again on every run), and its related rows find each participant's account by
+    its key instead of joining every account."""
+    alice, bob, agent = person(), person(), person(role="agent")
+    for n in range(3):
+        api.create(alice, summary=f"Player stalls {n}", **({"requestParticipants": [bob.email]} if n else {}))
+    engine = app.extensions["tickets.engine"]
+    viewer = Viewer(agent.id, "agent", desk_ids=frozenset({1}))
+    with engine.connect() as conn:
+        session = Session(bind=conn)
+        repo = TicketRepository(session)
+        for _ in range(8):
+            found, _last, known = repo.page(viewer, queue_filter("open", 1, agent.id), 0, 100, count=True)
+        assert len(found) == known.total == 3
+        assert [sorted(t.participant_ids) for t in found] == [[bob.id], [bob.id], []]
+        assert known.accounts[bob.id].email == bob.email
+        plans = conn.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")).all()
+        session.rollback()
+    page = [p for p in plans if "ticket_counts" in p.statement]
+    # The page's related rows with the people and names they carry (others read the bare sets).
+    related = [p for p in plans if p.statement.startswith("SELECT ticket_participants.ticket_id")
+               and "organizations.name" in p.statement]
+    assert len(page) == 1 and "$1" not in page[0].statement and page[0].custom_plans == 0, page
+    assert len(related) == 1 and "LATERAL" in related[0].statement, related

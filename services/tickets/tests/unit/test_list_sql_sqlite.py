@@ -106,6 +106,11 @@ def test_a_desk_agent_walks_the_desk_queue(engine):
         assert [t.id for t in found] == [2] and last
         assert repo.count(agent, {"open": queue_filter("open", 1, "agent"), "all": queue_filter("all", 1, "agent")}) \
             == {"open": 3, "all": 3}
+        # A queue's page with its total has its values written in its SQL: a quote stays a value.
+        found, last, known = repo.page(agent, queue_filter("open", 1, "agent"), 0, 2, count=True)
+        assert [t.id for t in found] == [6, 4] and not last and known.total == 3
+        found, last, known = repo.page(agent, queue_filter("mine", 1, "o'brien"), 0, 2, count=True)
+        assert found == [] and last and known.total == 0
 
 
 def test_the_all_queue_walks_the_desk_key_alone_and_follows_a_move(engine):
