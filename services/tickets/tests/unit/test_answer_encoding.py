@@ -120,10 +120,16 @@ def _odd_views():
                                created_at=datetime(2026, 1, 2, 3, 4, 5)),
                        Comment(id=72, author_id="a", body="", public=True, created_at=NOW.astimezone(elsewhere))]
     odd[1].statuses = [("Resolved", datetime(2026, 1, 2, 3, 4, 5)), (Status.IN_PROGRESS, NOW.astimezone(elsewhere))]
+    # Actions as the list sets them, and one whose value is a number (``True == 1``, but JSON writes 1).
+    views[0].actions = {"addAttachment": True, "addComment": True, "addParticipant": False, "removeParticipant": False}
+    odd[0].actions = dict(views[0].actions)
+    odd[1].actions = {"addAttachment": 1, "addComment": True, "addParticipant": 0, "removeParticipant": False}
     return views + odd
 
 
-WANTED = [frozenset(), frozenset({"status", "comment", "action", "participant"}),
+# The customers' list's own expansions (written on their own, empty pages and actions kept), then with others.
+WANTED = [frozenset(), frozenset({"status", "comment", "action"}), frozenset({"status", "action"}),
+          frozenset({"status", "comment", "action", "participant"}),
           frozenset({"status", "comment", "comment.attachment", "action", "participant", "serviceDesk",
                      "requestType", "attachment"})]
 

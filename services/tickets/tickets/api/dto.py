@@ -32,12 +32,15 @@ class Shared:
     statements; the answer is encoded as soon as it is built, so it may hold one dict in several places."""
 
     __slots__ = ("base", "_users", "_labels", "_statuses", "_users_json", "_statuses_json", "_dates_json", "qbase",
-                 "_fields_json")
+                 "_fields_json", "empty_head")
 
     def __init__(self, base: str | None = None):
         self.base = base or base_url()
         # The base URL as it reads inside a JSON string (every link of the answer starts with it).
         self.qbase = encode_basestring_ascii(self.base)[1:-1]
+        # An empty expansion page up to the request's key (``_page_json`` of no values).
+        self.empty_head = (f'{{"_expands":[],"size":0,"start":0,"limit":1,"isLastPage":true,'
+                           f'"_links":{{"base":"{self.qbase}","context":"","self":"{self.qbase}{API}/request/')
         self._fields_json: dict[int, tuple] = {}
         self._users: dict[str, tuple] = {}
         self._labels: dict[int, tuple] = {}
@@ -315,9 +318,9 @@ def customer_request_json(view: RequestView, wanted: frozenset[str], shared: Sha
     """``encode(customer_request(view, wanted, shared))``, member by member (kept in step with it by
     tests/unit/test_answer_encoding.py)."""
     t, qb = view.ticket, shared.qbase
-    head = _expanded_json(view, wanted, shared, encode) if wanted else ""
     key = encode_basestring_ascii(t.key) if t.key.__class__ is str else encode(t.key)
-    tid, k = t.id, key[1:-1]
+    head = _expanded_json(view, wanted, shared, encode, key) if wanted else ""
+    tid, k = str(t.id), key[1:-1]
     return (
         f'{{{head}{_EXPANDS_JSON},"issueId":"{tid}","issueKey":{key},'
         f'"requestTypeId":"{t.request_type_id}","serviceDeskId":"{t.desk_id}",'
@@ -338,10 +341,41 @@ def _page_json(values: list[str], path: str, shared: Shared) -> str:
             f'"values":[{",".join(values)}]}}')
 
 
-def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, encode) -> str:
+# Each set of actions written once per worker: a page's requests have one or two sets (whether the caller
+# manages participants), and encoding the same four members again for each request cost more than its
+# statuses. Keyed with the values' types too: ``True == 1``, and 1 is written "1", not "true".
+_ACTIONS_JSON: dict[tuple, str] = {}
+_ACTIONS_KEPT = 64
+
+
+def _actions_json(actions: dict, encode) -> str:
+    """``encode({name: {"allowed": allowed} for name, allowed in actions.items()})``."""
+    key = (tuple(actions.items()), tuple(map(type, actions.values())))
+    out = _ACTIONS_JSON.get(key)
+    if out is None:
+        out = encode({name: {"allowed": allowed} for name, allowed in actions.items()})
+        if len(_ACTIONS_JSON) < _ACTIONS_KEPT and all(t is bool for t in key[1]):
+            _ACTIONS_JSON[key] = out
+    return out
+
+
+# The expansions written through ``encode`` (``_expanded_json``); a customer's list asks for the others
+# (``expand=status,comment,action``), written member by member in ``_expanded_common_json``.
+_OTHER_EXPANSIONS = frozenset({"serviceDesk", "requestType", "participant", "attachment", "comment.attachment"})
+# An expansion's page of nothing, around the request's key (most requests have no comment and the list
+# reads their statuses only when there are some): written once instead of as a page per request.
+_EMPTY_STATUS = '/status?start=0&limit=1"},"values":[]}'
+_EMPTY_COMMENTS = '/comment?start=0&limit=1"},"values":[]}'
+
+
+def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, encode, written_key: str) -> str:
     """``_expanded``'s members written as JSON (each followed by a comma): statuses and comments member
-    by member, the rarer expansions through ``encode``."""
-    t, out, base = view.ticket, [], shared.base
+    by member, the rarer expansions through ``encode`` (``written_key``: the request's key as JSON)."""
+    t = view.ticket
+    key = written_key[1:-1] if t.key.__class__ is str else None
+    if key is not None and wanted.isdisjoint(_OTHER_EXPANSIONS):
+        return _expanded_common_json(view, wanted, key, shared, encode)
+    out, base = [], shared.base
     if "serviceDesk" in wanted:
         out.append(f'"serviceDesk":{encode(service_desk(view.desk))},')
     if "requestType" in wanted:
@@ -350,7 +384,6 @@ def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, en
         people = sorted(t.participant_ids, key=lambda i: (view.accounts[i].email if i in view.accounts else i))
         page = _page([shared.user(p, view.accounts) for p in people], f"{API}/request/{t.key}/participant", base)
         out.append(f'"participants":{encode(page)},')
-    key = encode_basestring_ascii(t.key)[1:-1] if t.key.__class__ is str else None
     if "status" in wanted:
         if key is None:
             page = encode(_page([shared.status(s, at) for s, at in view.statuses],
@@ -372,8 +405,30 @@ def _expanded_json(view: RequestView, wanted: frozenset[str], shared: Shared, en
     if "attachment" in wanted:
         out.append(f'"attachments":{encode(attachment_page(t.key, view.attachments, view.accounts))},')
     if "action" in wanted:
-        out.append(f'"actions":{encode({name: {"allowed": allowed} for name, allowed in view.actions.items()})},')
+        out.append(f'"actions":{_actions_json(view.actions, encode)},')
     return "".join(out)
+
+
+def _expanded_common_json(view: RequestView, wanted: frozenset[str], key: str, shared: Shared, encode) -> str:
+    """``_expanded_json`` of status, comment and action alone (``key`` escaped)."""
+    out = ""
+    if "status" in wanted:
+        if view.statuses:
+            page = _page_json([shared.status_json(s, at, encode) for s, at in view.statuses],
+                              f"{API}/request/{key}/status", shared)
+        else:
+            page = shared.empty_head + key + _EMPTY_STATUS
+        out = f'"status":{page},'
+    if "comment" in wanted:
+        if view.comments:
+            page = _page_json([_comment_json(key, c, view.accounts, shared, encode) for c in view.comments],
+                              f"{API}/request/{key}/comment", shared)
+        else:
+            page = shared.empty_head + key + _EMPTY_COMMENTS
+        out += f'"comments":{page},'
+    if "action" in wanted:
+        out += f'"actions":{_actions_json(view.actions, encode)},'
+    return out
 
 
 def _comment_json(key: str, c: Comment, accounts: dict[str, Account], shared: Shared, encode) -> str:
