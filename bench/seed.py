@@ -9,7 +9,8 @@ tickets take seconds instead of the hours the API would. What goes in:
 - the tickets replica of the same accounts, organisations, memberships and desk links;
 - tickets spread over the three demo desks (reporters cycling over the customers), every other one
   shared with its reporter's organisation, one in ten with a participant, one in five with a public
-  comment, statuses of every kind, a third assigned to the demo agent.
+  comment, statuses of every kind, a third assigned to the demo agent, and the history a create writes
+  (created, the first status) with the move to the ticket's status where it is another.
 
 ``add_tickets`` appends (keys go on from each desk's counter), so the 1,000,000 round tops up the
 100,000 already there. Secondary indexes of ``tickets`` and ``ticket_access`` are dropped while a large
@@ -199,6 +200,18 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
                  LATERAL (SELECT now() - make_interval(secs => (:n - j) * 2) AS ts) t
             ) generated
             """), {**params, "body": COMMENT_BODY})
+        # The history a create writes (created, then the first status), and the move to the ticket's
+        # status where it is another: the status expansion of a list reads these rows.
+        conn.execute(text("""
+            INSERT INTO ticket_history (ticket_id, at, actor_id, kind, from_value, to_value)
+            SELECT t.id, e.at, e.actor, e.kind, e.from_value, e.to_value
+            FROM tickets t CROSS JOIN LATERAL (VALUES
+                (1, t.created_at, t.reporter_id, 'created', CAST(NULL AS text), CAST(NULL AS text)),
+                (2, t.created_at, t.reporter_id, 'status', NULL, 'Waiting for support'),
+                (3, t.last_activity_at, CAST(:agent AS text), 'status', 'Waiting for support', t.status)
+            ) AS e(step, at, actor, kind, from_value, to_value)
+            WHERE t.id >= :first AND (e.step < 3 OR t.status <> 'Waiting for support')
+            ORDER BY t.id, e.step"""), params)
         timings["seed_tickets"] = timings.get("seed_tickets", 0) + time.monotonic() - started
         step = time.monotonic()
         conn.execute(text(f"""
@@ -241,7 +254,8 @@ def add_tickets(tickets: Engine, world: World, count: int, timings: dict[str, fl
             timings["seed_indexes_rebuilt"] = timings.get("seed_indexes_rebuilt", 0) + time.monotonic() - step
     step = time.monotonic()
     with tickets.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("tickets", "ticket_shares", "ticket_participants", "comments", "ticket_access", "ticket_counts"):
+        for table in ("tickets", "ticket_shares", "ticket_participants", "comments", "ticket_history",
+                      "ticket_access", "ticket_counts"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     timings["seed_analyze"] = timings.get("seed_analyze", 0) + time.monotonic() - step
     world.tickets += count

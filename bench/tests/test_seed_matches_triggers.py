@@ -69,3 +69,25 @@ def test_the_seed_writes_what_the_triggers_would():
                 assert replayed[name] == seeded[name], name
         finally:
             engine.dispose()
+
+
+def test_each_seeded_ticket_has_the_history_a_create_writes_and_ends_in_its_status():
+    with throwaway_database(postgres_server_url(), "seedhistory") as url:
+        settings = Settings(database_url=url)
+        migrate(settings)
+        load(settings)
+        engine = make_engine(url)
+        try:
+            seed.add_tickets(engine, _world(engine), 60, {})
+            with engine.begin() as conn:
+                rows = conn.execute(text(
+                    "SELECT t.id, t.status, array_agg(h.kind ORDER BY h.at, h.id), "
+                    "       array_agg(h.to_value ORDER BY h.at, h.id) "
+                    "FROM tickets t JOIN ticket_history h ON h.ticket_id = t.id "
+                    "WHERE t.key LIKE '%-%' AND t.summary LIKE 'Channel %' GROUP BY t.id, t.status")).all()
+            assert len(rows) == 60
+            for _id, status, kinds, values in rows:
+                assert kinds[:2] == ["created", "status"] and values[1] == "Waiting for support"
+                assert set(kinds[2:]) <= {"status"} and values[-1] == status
+        finally:
+            engine.dispose()
