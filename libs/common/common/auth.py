@@ -208,7 +208,11 @@ class TokenVerifier:
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+    # The environ, as ``request.headers`` would read it, without its lookup raising for a missing header.
+    return _bearer(request.environ.get("HTTP_AUTHORIZATION", ""))
+
+
+def _bearer(header: str) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
@@ -217,17 +221,21 @@ def bearer_token() -> str | None:
 
 def authenticate() -> Principal:
     """Verify the request's Bearer token with the app's verifier and remember the principal."""
-    if getattr(g, "principal", None) is not None:
-        return g.principal
+    # Flask's context proxies read once each: every read costs a lookup, and this runs for every request.
+    store = g._get_current_object()
+    principal = getattr(store, "principal", None)
+    if principal is not None:
+        return principal
     token = bearer_token()
     if token is None:
         raise Unauthorized()
-    verifier: TokenVerifier = current_app.extensions["token_verifier"]
-    g.principal = verifier.verify(token)
-    extra_check = current_app.extensions.get("principal_check")
+    extensions = current_app._get_current_object().extensions
+    verifier: TokenVerifier = extensions["token_verifier"]
+    store.principal = principal = verifier.verify(token)
+    extra_check = extensions.get("principal_check")
     if extra_check is not None:
-        extra_check(g.principal)
-    return g.principal
+        extra_check(principal)
+    return principal
 
 
 def optional_principal() -> Principal | None:

@@ -52,11 +52,20 @@ def paging(args: Mapping[str, str] | None = None) -> tuple[int, int]:
 def base_url() -> str:
     """The public base URL of the API, as the client reached it through the gateway."""
     # Read once per request: a page of 50 requests names it in every link of every user and request.
-    found = g.get("jsm_base_url")
+    store = g._get_current_object()
+    found = getattr(store, "jsm_base_url", None)
     if found is None:
-        proto = request.headers.get("X-Forwarded-Proto", request.scheme)
-        host = request.headers.get("X-Forwarded-Host", request.host)
-        found = g.jsm_base_url = f"{proto}://{host}"
+        # The environ, as ``request.headers`` would read it; the request's own scheme and host only
+        # when no proxy names them.
+        req = request._get_current_object()
+        environ = req.environ
+        proto = environ.get("HTTP_X_FORWARDED_PROTO")
+        if proto is None:
+            proto = req.scheme
+        host = environ.get("HTTP_X_FORWARDED_HOST")
+        if host is None:
+            host = req.host
+        found = store.jsm_base_url = f"{proto}://{host}"
     return found
 
 
@@ -77,8 +86,12 @@ def paged(values: Sequence[Any], start: int, limit: int, is_last_page: bool, pat
     ``base``: ``base_url()`` when the caller already holds it.
     """
     base = base or base_url()
-    self_path = path or request.path
-    query = [] if path else [(k, v) for k, v in request.args.items(multi=True) if k not in ("start", "limit")]
+    if path:
+        self_path, query = path, []
+    else:
+        req = request._get_current_object()
+        self_path = req.path
+        query = [(k, v) for k, v in req.args.items(multi=True) if k not in ("start", "limit")]
     links = {"base": base, "context": "", "self": _page_link(base, self_path, query, start, limit)}
     if not is_last_page:
         links["next"] = _page_link(base, self_path, query, start + limit, limit)

@@ -1,7 +1,7 @@
 """Prometheus metrics of every process, in one place (prometheus-client).
 
-- HTTP apps: ``init_app(app, service)`` (called by ``common.web.init_service_app``) counts requests
-  and their latency by route and status and serves ``GET /metrics``. Under gunicorn the workers
+- HTTP apps: ``common.web.init_service_app`` counts requests and their latency by route and status
+  (``count_request``) and serves ``GET /metrics`` (``init_app``). Under gunicorn the workers
   write their values to ``PROMETHEUS_MULTIPROC_DIR`` (set up by ``common.gunicorn_metrics``) and
   ``/metrics`` sums them over every worker.
 - Relays, consumers and receivers serve ``/metrics`` on ``METRICS_PORT`` when it is set
@@ -56,20 +56,9 @@ def registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def init_app(app, service: str) -> None:
-    """Count every request of ``app`` and serve ``GET /metrics`` from it."""
-    from flask import Response, g, request
-
-    @app.before_request
-    def _start_timer():
-        g._metrics_started = time.perf_counter()
-
-    @app.after_request
-    def _count(response):
-        started = g.pop("_metrics_started", None)
-        route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        count_request(service, request.method, route, response.status_code, started)
-        return response
+def init_app(app) -> None:
+    """Serve ``GET /metrics`` from ``app`` (``common.web``'s hooks count its requests: ``count_request``)."""
+    from flask import Response
 
     def metrics():
         return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)

@@ -29,12 +29,14 @@ def defer_deactivation_check(principal: Principal) -> None:
 
 def check_caller(uow: UnitOfWork) -> None:
     """``UnitOfWork.on_begin`` for web requests: active caller, known to the replica, as a Viewer."""
-    principal: Principal | None = g.get("principal") if has_request_context() else None
+    # Flask's ``g`` read once: every read of a context proxy costs a lookup.
+    store = g._get_current_object() if has_request_context() else None
+    principal: Principal | None = getattr(store, "principal", None)
     if principal is None:
         return
     is_agent = principal.role == AGENT
     account, orgs, desks = uow.accounts.with_organizations(principal.id, desks=is_agent)
-    g.tickets_caller_checked = True
+    store.tickets_caller_checked = True
     if account is None:
         if uow.read_only:
             # A read runs outside a transaction block: the replica row (and the desk memberships
@@ -58,9 +60,10 @@ def check_unchecked_caller(response: Response) -> Response:
     # A server error is kept as it is: checking would only meet the same failure (a database
     # outage's 503 would become a 500 raised after the request). A 403 still becomes the 401 of a
     # deactivated account.
-    if response.status_code < 500 and g.get("tickets_caller_checked") is False:
+    store = g._get_current_object()
+    if response.status_code < 500 and getattr(store, "tickets_caller_checked", None) is False:
         with reading(current_app.extensions["tickets.session_factory"]) as session:
-            active = AccountRepository(session).is_active(g.principal.id)
+            active = AccountRepository(session).is_active(store.principal.id)
         if active is False:
             return error_response(Unauthorized(DEACTIVATED))
     return response
