@@ -71,3 +71,41 @@ def test_a_queue_page_is_planned_once_and_its_participants_are_looked_up_by_key(
                and "organizations.name" in p.statement]
     assert len(page) == 1 and "$1" not in page[0].statement and page[0].custom_plans == 0, page
     assert len(related) == 1 and "LATERAL" in related[0].statement, related
+
+
+def test_a_customer_list_looks_its_participants_up_by_key(api, app, person):
+    """A plain list's single statement (the page and its related rows) finds each participant's account
+    by its key, as a queue's related rows do, instead of hashing every account."""
+    alice, bob = person(), person()
+    for n in range(3):
+        api.create(alice, summary=f"Player stalls {n}", **({"requestParticipants": [bob.email]} if n else {}))
+    engine = app.extensions["tickets.engine"]
+    viewer = Viewer(alice.id, "customer")
+    with engine.connect() as conn:
+        session = Session(bind=conn)
+        repo = TicketRepository(session)
+        for _ in range(8):
+            found, _last, known = repo.page(viewer, RequestFilter(), 0, 50)
+        assert sorted(sorted(t.participant_ids) for t in found) == [[], [bob.id], [bob.id]]
+        assert known.accounts[bob.id].email == bob.email
+        plans = conn.execute(text("SELECT statement FROM pg_prepared_statements "
+                                  "WHERE statement LIKE 'WITH shown%'")).scalars().all()
+        session.rollback()
+    assert len(plans) == 1 and "LATERAL" in plans[0], plans
+
+
+def test_the_callers_statement_gives_the_account_its_organisations_and_desks(app, person):
+    """The caller's account, its organisations with their names (one whose row the replica lacks has
+    none) and an agent's desks, in one statement."""
+    from tickets.store.accounts import AccountRepository
+
+    alice, agent = person(orgs=[1, 2, 3]), person(role="agent", orgs=[2], desks=[1])
+    with app.extensions["tickets.session_factory"]() as session:
+        session.execute(text("DELETE FROM organizations WHERE id = 3"))
+        repo = AccountRepository(session)
+        account, orgs, desks = repo.with_organizations(alice.id)
+        assert (account.email, orgs, desks) == (alice.email, {1: "Org 1", 2: "Org 2", 3: None}, frozenset())
+        account, orgs, desks = repo.with_organizations(agent.id, desks=True)
+        assert (account.role, orgs, desks) == ("agent", {2: "Org 2"}, frozenset({1}))
+        assert repo.with_organizations("nobody", desks=True) == (None, {}, frozenset())
+        session.rollback()
