@@ -121,31 +121,60 @@ class OwnRabbit:
                "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq"),
                "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.root / "advanced.config")}
         log = open(self.root / "server.out", "ab")
-        self.process = subprocess.Popen([shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"], env=env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        command, user = [shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"], {}
+        own = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+        if os.geteuid() == 0 and own.exists():
+            # Debian's wrapper runs the node through `su -c`, which starts a session of its own: a
+            # signal to our process group would then never reach the node, and a "crash" would leave
+            # it serving. Started as its user directly, the node stays in the group we kill.
+            command = [str(own)]
+            user = {"user": "rabbitmq", "group": "rabbitmq", "cwd": "/var/lib/rabbitmq"}
+            env.update(HOME="/var/lib/rabbitmq", USER="rabbitmq", LOGNAME="rabbitmq")
+        if self._answers():
+            raise RuntimeError(f"port {self.port} already answers: another node is still there")
+        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True, **user)
         wait_port(self.port, 90, "the test's RabbitMQ node")
         return self
+
+    def _answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    def _gone(self, seconds: float) -> bool:
+        """Whether the node's port stops answering within ``seconds`` (once the VM is gone)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self._answers():
+                return True
+            time.sleep(0.2)
+        return False
 
     def kill(self) -> None:
         """Kill the node (every process of its session) at once, as a crash would."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(30)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # the port is free again once the VM is gone
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                time.sleep(0.2)
-            except OSError:
-                return
+        if not self._gone(30):
+            raise AssertionError("the test's RabbitMQ node still answers after SIGKILL to its process group")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
             try:
+                os.killpg(self.process.pid, signal.SIGTERM)
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.process and not self._gone(30):
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class SmtpSink:
