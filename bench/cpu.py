@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 TICK = os.sysconf("SC_CLK_TCK")
+# The application_name of the harness's own connections (``System.engines``), left out of a round's CPU.
+HARNESS = "bench-harness"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -53,7 +55,8 @@ class StackCpu:
     connections during a round (the 1M rounds follow a reseed), and a pid can be reused by a backend of
     another database, so a list taken only at the start would miss or misattribute them. A backend
     that started during the round is counted from zero; one that ended before the round's end is lost
-    (its CPU can no longer be read), which undercounts a little, never overcounts."""
+    (its CPU can no longer be read), which undercounts a little, never overcounts. Both listings run on
+    one connection held for the round, and the harness's own connections (``HARNESS``) are left out."""
 
     def __init__(self, system):
         self.system = system
@@ -68,11 +71,13 @@ class StackCpu:
         return pids
 
     def _backends(self) -> dict[tuple[int, str], str]:
-        """(pid, backend start) -> process kind, for every backend connected to one of the bench's databases."""
-        with self.system.engines["tickets"].connect() as conn:
-            rows = conn.execute(text("SELECT datname, pid, backend_start::text FROM pg_stat_activity "
-                                     "WHERE datname LIKE :p AND pid <> pg_backend_pid()"),
-                                {"p": f"{self.system.db_prefix}%"}).all()
+        """(pid, backend start) -> process kind, for every backend connected to one of the bench's databases
+        but the harness's own (``HARNESS``: seeding, the backlog watch, these listings)."""
+        rows = self._listing.execute(text(
+            "SELECT datname, pid, backend_start::text FROM pg_stat_activity "
+            "WHERE datname LIKE :p AND pid <> pg_backend_pid() AND coalesce(application_name, '') <> :harness"),
+            {"p": f"{self.system.db_prefix}%", "harness": HARNESS}).all()
+        self._listing.rollback()  # a new snapshot of the statistics next time
         return {(pid, started): f"postgres ({datname[len(self.system.db_prefix):]})" for datname, pid, started in rows}
 
     @staticmethod
@@ -87,6 +92,9 @@ class StackCpu:
         return {pid: t for group in self.pids.values() for pid in group if (t := self._ticks(pid)) is not None}
 
     def __enter__(self) -> "StackCpu":
+        # One connection for both listings: a pooled one could be another backend at the end, and the
+        # one excluded at the start (itself) would then count with its whole life's CPU.
+        self._listing = self.system.engines["tickets"].connect()
         self.pids = self._processes()
         self.backends_before = self._backends()
         self.before = self._read_processes()
@@ -96,20 +104,29 @@ class StackCpu:
 
     def __exit__(self, *exc) -> None:
         after = self._read_processes()
-        backends_after = self._backends()
+        try:
+            backends_after = self._backends()
+        finally:
+            self._listing.close()
         backend_cpu_after = {key: t for key in backends_after if (t := self._ticks(key[0])) is not None}
         self.wall = round(time.monotonic() - self.started, 2)
         used: dict[str, float] = {}
         for kind, group in self.pids.items():
             used[kind] = sum(after[p] - self.before.get(p, 0.0) for p in group if p in after)
+        self.largest = []
         for key, kind in backends_after.items():
             if key in backend_cpu_after:
-                used[kind] = used.get(kind, 0.0) + backend_cpu_after[key] - self.backend_cpu_before.get(key, 0.0)
+                delta = backend_cpu_after[key] - self.backend_cpu_before.get(key, 0.0)
+                used[kind] = used.get(kind, 0.0) + delta
+                self.largest.append({"kind": kind, "pid": key[0], "started": key[1], "cpu_s": round(delta, 2),
+                                     "listed_before": key in self.backend_cpu_before})
+        self.largest = sorted(self.largest, key=lambda b: -b["cpu_s"])[:4]
         self.used = {k: round(v, 2) for k, v in used.items() if v > 0.005}
 
     def summary(self, done: int) -> dict:
         """CPU seconds per process kind, and CPU milliseconds per unit of work (``done``: requests, events)."""
         return {"wall_s": self.wall, "cpu_s": self.used, "cpu_s_total": round(sum(self.used.values()), 2),
+                "largest_backends": self.largest,
                 "cpu_ms_per_unit": {k: round(1000 * v / done, 2) for k, v in self.used.items()} if done else {}}
 
 

@@ -23,6 +23,8 @@ from common.db import drop_database, ensure_database, normalise_url  # noqa: E40
 from common.testing import free_port, unique_name  # noqa: E402
 from stack import AMQP_DEFAULT, PG_DEFAULT, REDIS_DEFAULT, Stack, database_urls, stack_env, terminate  # noqa: E402
 
+from .cpu import HARNESS  # noqa: E402
+
 from .sink import Sink  # noqa: E402
 
 SERVICES = ("identity", "tickets", "notifier", "inbound")
@@ -65,7 +67,8 @@ class System:
         self.stack.start()
         self.stack.load_demo()
         for svc in ("identity", "tickets", "notifier"):
-            self.engines[svc] = create_engine(normalise_url(self.urls[svc]), pool_size=2)
+            self.engines[svc] = create_engine(normalise_url(self.urls[svc]), pool_size=2,
+                                              connect_args={"application_name": HARNESS})
         self._start_reference()
         return self
 
