@@ -312,6 +312,54 @@ def test_a_pipelined_relay_records_a_failed_row_and_marks_the_others(world):
     assert sent[:120] == good[:120] and sorted(sent) == sorted(good)
 
 
+def _batch_recording_relay(world, **options):
+    sent, batches = [], []
+    relay = Relay(world["engine"], world["outbox"], lambda ex, rk, body, mid: sent.append(mid), **options)
+    inner = relay.publish_batch
+
+    def recording(messages):
+        batches.append(len(messages))
+        return inner(messages)
+
+    relay.publish_batch = recording
+    return relay, sent, batches
+
+
+def test_a_caught_up_relay_lingers_so_a_trickle_goes_out_in_batches(world):
+    relay, sent, batches = _batch_recording_relay(world, batch_size=100, linger=0.2)
+    stop_relay = threading.Event()
+    thread = threading.Thread(target=relay.run_forever, args=(stop_relay,), kwargs={"idle": 0.05})
+    thread.start()
+    try:
+        events, began = [], time.monotonic()
+        for i in range(40):  # one event per commit, about 100 a second, as intake writes them
+            events += write_events(world, [f"t{i}"])
+            time.sleep(0.01)
+        assert wait_for(lambda: len(sent) == 40, timeout=30)
+        took = time.monotonic() - began
+    finally:
+        stop_relay.set()
+        thread.join(timeout=30)
+    assert sent == [e.id for e in events]
+    # A claim every 0.2 s at most, one more for the first event; without the linger the relay
+    # claims again as soon as a batch is out (13 batches here, bench/profiles/rl.md).
+    assert len(batches) <= took / 0.2 + 2, (batches, took)
+
+
+def test_a_backlog_is_drained_in_full_batches_without_lingering(world):
+    events = write_events(world, [f"b{i}" for i in range(300)])
+    relay, sent, batches = _batch_recording_relay(world, batch_size=50, linger=30)
+    stop_relay = threading.Event()
+    thread = threading.Thread(target=relay.run_forever, args=(stop_relay,), kwargs={"idle": 0.05})
+    thread.start()
+    try:
+        assert wait_for(lambda: len(sent) == 300, timeout=10)
+    finally:
+        stop_relay.set()
+        thread.join(timeout=40)
+    assert sent == [e.id for e in events] and batches[:6] == [50] * 6
+
+
 def test_a_claim_walks_the_pending_index_in_id_order_whatever_the_statistics_say(world):
     """A backlog inserted faster than autovacuum analyses the table: the claim must still stop after one
     batch instead of reading every pending row by bitmap and sorting them (measured: 30,000 pending rows
